@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: build test lint bench clean
+.PHONY: build test lint bench clean hello
 
 build:
 	CGO_ENABLED=1 $(GO) build -o $(BIN)/tugd ./cmd/tugd
@@ -20,3 +20,10 @@ bench: build
 
 clean:
 	rm -rf $(BIN)
+
+# hello: the first run on a fresh machine: build, start tugd if it is not
+# running, and run the built-in hello-world image (offline).
+hello: build
+	@$(BIN)/tug version >/dev/null 2>&1 || { mkdir -p /var/log && nohup $(BIN)/tugd >/var/log/tugd.log 2>&1 & \
+		for i in $$(seq 50); do $(BIN)/tug version >/dev/null 2>&1 && break; sleep 0.1; done; }
+	$(BIN)/tug run --rm hello-world

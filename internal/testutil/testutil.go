@@ -3,6 +3,7 @@ package testutil
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,40 +89,82 @@ func BusyboxRootfs(t testing.TB) string {
 func BusyboxTar(t testing.TB) []byte {
 	t.Helper()
 	RequiresBusybox(t)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	dir := func(name string, mode int64) {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: mode}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	file := func(name string, mode int64, body []byte) {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: int64(len(body))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, d := range []string{"bin", "etc", "root", "proc", "sys", "dev", "home", "home/tester"} {
-		dir(d, 0o755)
-	}
-	dir("tmp", 0o1777)
-	bb, err := os.ReadFile(BusyboxPath)
+	b, err := BusyboxTarBytes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	file("bin/busybox", 0o755, bb)
-	for _, a := range Applets(t) {
-		if a == "busybox" {
-			continue
+	return b
+}
+
+// BusyboxTarBytes builds the busybox rootfs tar outside tests (benchmarks).
+func BusyboxTarBytes() ([]byte, error) {
+	out, err := exec.Command(BusyboxPath, "--list").Output()
+	if err != nil {
+		return nil, fmt.Errorf("busybox --list: %w", err)
+	}
+	bb, err := os.ReadFile(BusyboxPath)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	var werr error
+	write := func(h *tar.Header, body []byte) {
+		if werr != nil {
+			return
 		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777}); err != nil {
-			t.Fatal(err)
+		if werr = tw.WriteHeader(h); werr == nil && len(body) > 0 {
+			_, werr = tw.Write(body)
+		}
+	}
+	for _, d := range []string{"bin", "etc", "root", "proc", "sys", "dev", "home", "home/tester"} {
+		write(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755}, nil)
+	}
+	write(&tar.Header{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777}, nil)
+	write(&tar.Header{Typeflag: tar.TypeReg, Name: "bin/busybox", Mode: 0o755, Size: int64(len(bb))}, bb)
+	for _, a := range strings.Fields(string(out)) {
+		if a != "busybox" {
+			write(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "busybox", Mode: 0o777}, nil)
 		}
 	}
 	for _, name := range []string{"etc/group", "etc/passwd"} {
-		file(name, 0o644, []byte(rootfsFiles[name]))
+		body := []byte(rootfsFiles[name])
+		write(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(body))}, body)
+	}
+	if werr != nil {
+		return nil, werr
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// HostileTar returns a tar whose entries try to escape the directory they
+// are unpacked into: a `../` path towards target, an absolute path, and a
+// symlink to / followed by a file written through it.
+func HostileTar(t testing.TB, target string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	entries := []tar.Header{
+		{Typeflag: tar.TypeReg, Name: "../../../../../../../../" + strings.TrimPrefix(target, "/"), Mode: 0o644, Size: 4},
+		{Typeflag: tar.TypeReg, Name: "/tmp/tug-escape", Mode: 0o644, Size: 4},
+		{Typeflag: tar.TypeSymlink, Name: "evil", Linkname: "/", Mode: 0o777},
+		{Typeflag: tar.TypeReg, Name: "evil" + target, Mode: 0o644, Size: 4},
+		{Typeflag: tar.TypeSymlink, Name: "up", Linkname: "../../../../../../../..", Mode: 0o777},
+		{Typeflag: tar.TypeReg, Name: "up" + target, Mode: 0o644, Size: 4},
+	}
+	for _, h := range entries {
+		h := h
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			if _, err := tw.Write([]byte("evil")); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,26 @@
+// Command tug is the tug CLI: a Docker-compatible command line that talks
+// to tugd (or any Docker Engine API daemon) over its socket.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tug-project/tug/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root, c := cli.NewRootCommand(os.Stdin, os.Stdout, os.Stderr)
+	err := root.ExecuteContext(ctx)
+	stop()
+	c.Close()
+	code, msg := cli.ExitStatus(c, err)
+	if msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+	}
+	os.Exit(code)
+}

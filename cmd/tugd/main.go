@@ -1,0 +1,158 @@
+// Command tugd is tug's daemon: it serves the Docker Engine API on a unix
+// socket and owns images and containers. The same binary is re-executed as
+// each container's shim (`tugd shim`) and as the container init (`tugd init`).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/api/router/image"
+	"github.com/tug-project/tug/internal/api/router/system"
+	"github.com/tug-project/tug/internal/api/server"
+	"github.com/tug-project/tug/internal/daemon"
+	"github.com/tug-project/tug/internal/runtime"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+type options struct {
+	hosts      []string
+	dataRoot   string
+	execRoot   string
+	configFile string
+	debug      bool
+}
+
+// fileConfig is the part of daemon.json tugd reads (Docker's keys).
+type fileConfig struct {
+	Hosts    []string `json:"hosts"`
+	DataRoot string   `json:"data-root"`
+	ExecRoot string   `json:"exec-root"`
+	Debug    bool     `json:"debug"`
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "shim" {
+		os.Exit(runtime.ShimMain(os.Args[2:]))
+	}
+	opts := options{}
+	cmd := &cobra.Command{
+		Use:           "tugd [OPTIONS]",
+		Short:         "tug's daemon: serves the Docker Engine API on a unix socket",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyConfigFile(cmd, &opts); err != nil {
+				return err
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVarP(&opts.hosts, "host", "H", []string{"unix:///run/tug/tug.sock"}, "Daemon socket to listen on")
+	f.StringVar(&opts.dataRoot, "data-root", "/var/lib/tug", "Root directory of persistent state")
+	f.StringVar(&opts.execRoot, "exec-root", "/run/tug", "Root directory of runtime state (sockets, shims)")
+	f.StringVar(&opts.configFile, "config-file", "/etc/tug/daemon.json", "Daemon configuration file")
+	f.BoolVarP(&opts.debug, "debug", "D", false, "Enable debug logging")
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "tugd:", err)
+		os.Exit(1)
+	}
+}
+
+// applyConfigFile fills the options not given as flags from daemon.json.
+func applyConfigFile(cmd *cobra.Command, opts *options) error {
+	b, err := os.ReadFile(opts.configFile)
+	if errors.Is(err, os.ErrNotExist) && !cmd.Flags().Changed("config-file") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var fc fileConfig
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return fmt.Errorf("config file %s: %w", opts.configFile, err)
+	}
+	flags := cmd.Flags()
+	if len(fc.Hosts) > 0 && !flags.Changed("host") {
+		opts.hosts = fc.Hosts
+	}
+	if fc.DataRoot != "" && !flags.Changed("data-root") {
+		opts.dataRoot = fc.DataRoot
+	}
+	if fc.ExecRoot != "" && !flags.Changed("exec-root") {
+		opts.execRoot = fc.ExecRoot
+	}
+	if fc.Debug {
+		opts.debug = true
+	}
+	return nil
+}
+
+func run(ctx context.Context, opts options) error {
+	level := slog.LevelInfo
+	if opts.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(ctx, daemon.Config{
+		Root:        opts.dataRoot,
+		ExecRoot:    opts.execRoot,
+		ShimBinary:  self,
+		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
+		Version:     version,
+	})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	srv := server.New(server.Config{Logger: log, Version: version},
+		system.New(d), container.New(d), image.New(d))
+	errc := make(chan error, len(opts.hosts))
+	for _, h := range opts.hosts {
+		path, ok := strings.CutPrefix(h, "unix://")
+		if !ok {
+			return fmt.Errorf("unsupported host %q: only unix:// sockets are served", h)
+		}
+		l, err := server.Listen(path)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(path)
+		log.Info("API listening", "socket", path)
+		go func() { errc <- srv.Serve(ctx, l) }()
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down; containers keep running")
+		<-errc
+		return nil
+	case err := <-errc:
+		return err
+	}
+}

@@ -1,0 +1,63 @@
+package container
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/tug-project/tug/internal/cli/command"
+)
+
+// NewCommand returns the `container` management command.
+func NewCommand(c *command.Cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "container",
+		Short: "Manage containers",
+		Args:  command.NoArgs,
+		RunE:  command.ShowHelp(c),
+	}
+	ls := newPsCommand(c)
+	ls.Use = "ls [OPTIONS]"
+	ls.Aliases = []string{"ps", "list"}
+	rm := newRmCommand(c)
+	rm.Aliases = []string{"remove"}
+	cmd.AddCommand(
+		newAttachCommand(c),
+		newCreateCommand(c),
+		newInspectCommand(c),
+		newKillCommand(c),
+		newLogsCommand(c),
+		ls,
+		newRenameCommand(c),
+		newRestartCommand(c),
+		rm,
+		newRunCommand(c),
+		newStartCommand(c),
+		newStopCommand(c),
+		newWaitCommand(c),
+	)
+	return cmd
+}
+
+// TopLevelCommands returns the container commands docker also offers at
+// the top level (tug run, tug ps, ...).
+func TopLevelCommands(c *command.Cli) []*cobra.Command {
+	run := newRunCommand(c)
+	run.Annotations = map[string]string{"category-top": "1", "aliases": "tug container run, tug run"}
+	ps := newPsCommand(c)
+	ps.Annotations = map[string]string{"category-top": "3", "aliases": "tug container ls, tug container list, tug container ps, tug ps"}
+	return []*cobra.Command{
+		newAttachCommand(c),
+		newCreateCommand(c),
+		newKillCommand(c),
+		newLogsCommand(c),
+		ps,
+		newRenameCommand(c),
+		newRestartCommand(c),
+		newRmCommand(c),
+		run,
+		newStartCommand(c),
+		newStopCommand(c),
+		newWaitCommand(c),
+	}
+}
+
+// Inspect is exported for the top-level `inspect` command.
+var _ = newInspectCommand

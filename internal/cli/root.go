@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/moby/term"
+	"github.com/spf13/cobra"
+	"github.com/tug-project/tug/internal/cli/command"
+	"github.com/tug-project/tug/internal/cli/container"
+	"github.com/tug-project/tug/internal/cli/image"
+	"github.com/tug-project/tug/internal/cli/system"
+)
+
+// NewRootCommand returns the `tug` command on the given streams, and the
+// shared CLI state its commands use.
+func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *command.Cli) {
+	c := command.New(in, out, errw)
+	var host string
+	cmd := &cobra.Command{
+		Use:              "tug [OPTIONS] COMMAND [ARG...]",
+		Short:            "A self-sufficient runtime for containers",
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		TraverseChildren: true,
+		Args:             cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return command.ShowHelp(c)(cmd, args)
+			}
+			return fmt.Errorf("tug: unknown command: tug %s\n\nRun 'tug --help' for more information", args[0])
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return c.Init(command.ResolveHost(host, os.Getenv))
+		},
+		Version:               fmt.Sprintf("%s, build %s", command.Version, command.GitCommit),
+		DisableFlagsInUseLine: true,
+		CompletionOptions: cobra.CompletionOptions{
+			HiddenDefaultCmd:    true,
+			DisableDescriptions: true,
+		},
+	}
+	cmd.SetIn(c.In())
+	cmd.SetOut(c.Out())
+	cmd.SetErr(c.Err())
+	cmd.SetVersionTemplate("tug version {{.Version}}\n")
+
+	flags := cmd.Flags()
+	flags.StringVarP(&host, "host", "H", "", "Daemon socket to connect to")
+	flags.BoolP("debug", "D", false, "Enable debug mode")
+	flags.StringP("log-level", "l", "info", `Set the logging level ("debug", "info", "warn", "error", "fatal")`)
+	flags.BoolP("version", "v", false, "Print version information and quit")
+
+	setupHelp(cmd)
+
+	var cmds []*cobra.Command
+	cmds = append(cmds, container.NewCommand(c), image.NewCommand(c), system.NewCommand(c))
+	cmds = append(cmds, container.TopLevelCommands(c)...)
+	cmds = append(cmds, image.TopLevelCommands(c)...)
+	cmds = append(cmds, system.TopLevelCommands(c)...)
+	cmd.AddCommand(cmds...)
+
+	visitAll(cmd, func(cc *cobra.Command) { cc.DisableFlagsInUseLine = true })
+	return cmd, c
+}
+
+// ExitStatus maps the error returned by Execute to the exit status and the
+// message for stderr, like docker's main: StatusError carries its own
+// code, a cancelled context exits 0, anything else exits 1.
+func ExitStatus(c *command.Cli, err error) (int, string) {
+	if err != nil && errors.Is(err, context.Canceled) {
+		var st command.StatusError
+		if !errors.As(err, &st) {
+			return 0, ""
+		}
+	}
+	return command.ExitCode(err, c.Host())
+}
+
+func visitAll(cmd *cobra.Command, fn func(*cobra.Command)) {
+	for _, sub := range cmd.Commands() {
+		visitAll(sub, fn)
+	}
+	fn(cmd)
+}
+
+func setupHelp(root *cobra.Command) {
+	cobra.AddTemplateFunc("add", func(a, b int) int { return a + b })
+	cobra.AddTemplateFunc("hasAliases", func(cmd *cobra.Command) bool {
+		return len(cmd.Aliases) > 0 || cmd.Annotations["aliases"] != ""
+	})
+	cobra.AddTemplateFunc("commandAliases", commandAliases)
+	cobra.AddTemplateFunc("hasSubCommands", func(cmd *cobra.Command) bool { return len(operationSubCommands(cmd)) > 0 })
+	cobra.AddTemplateFunc("operationSubCommands", operationSubCommands)
+	cobra.AddTemplateFunc("hasManagementSubCommands", func(cmd *cobra.Command) bool { return len(managementSubCommands(cmd)) > 0 })
+	cobra.AddTemplateFunc("managementSubCommands", managementSubCommands)
+	cobra.AddTemplateFunc("hasTopCommands", func(cmd *cobra.Command) bool { return len(topCommands(cmd)) > 0 })
+	cobra.AddTemplateFunc("topCommands", topCommands)
+	cobra.AddTemplateFunc("wrappedFlagUsages", wrappedFlagUsages)
+
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(helpTemplate)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return command.StatusError{
+			Status:     fmt.Sprintf("%s\n\nUsage:  %s\n\nRun '%s --help' for more information", err, cmd.UseLine(), cmd.CommandPath()),
+			StatusCode: 125,
+		}
+	})
+	root.PersistentFlags().BoolP("help", "h", false, "Print usage")
+	_ = root.PersistentFlags().MarkShorthandDeprecated("help", "use --help")
+	root.PersistentFlags().Lookup("help").Hidden = true
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about the command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if cmd == nil || err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic: %v", args)
+			}
+			return cmd.Help()
+		},
+		Hidden: true,
+	})
+}
+
+func commandAliases(cmd *cobra.Command) string {
+	if a := cmd.Annotations["aliases"]; a != "" {
+		return a
+	}
+	parent := ""
+	if cmd.HasParent() {
+		parent = cmd.Parent().CommandPath() + " "
+	}
+	s := cmd.CommandPath()
+	for _, a := range cmd.Aliases {
+		s += ", " + parent + a
+	}
+	return s
+}
+
+func topCommands(cmd *cobra.Command) []*cobra.Command {
+	var cmds []*cobra.Command
+	if cmd.HasParent() {
+		return cmds
+	}
+	for _, sub := range cmd.Commands() {
+		if _, ok := sub.Annotations["category-top"]; ok && sub.IsAvailableCommand() {
+			cmds = append(cmds, sub)
+		}
+	}
+	sort.SliceStable(cmds, func(i, j int) bool {
+		return atoi(cmds[i].Annotations["category-top"]) < atoi(cmds[j].Annotations["category-top"])
+	})
+	return cmds
+}
+
+func atoi(s string) int {
+	n := 0
+	fmt.Sscan(s, &n)
+	return n
+}
+
+func operationSubCommands(cmd *cobra.Command) []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, sub := range cmd.Commands() {
+		if _, ok := sub.Annotations["category-top"]; ok && !cmd.HasParent() {
+			continue
+		}
+		if sub.IsAvailableCommand() && !sub.HasSubCommands() {
+			cmds = append(cmds, sub)
+		}
+	}
+	return cmds
+}
+
+func managementSubCommands(cmd *cobra.Command) []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() && sub.HasSubCommands() {
+			cmds = append(cmds, sub)
+		}
+	}
+	return cmds
+}
+
+func wrappedFlagUsages(cmd *cobra.Command) string {
+	width := 80
+	if ws, err := term.GetWinsize(0); err == nil && ws.Width > 0 {
+		width = int(ws.Width)
+	}
+	return cmd.Flags().FlagUsagesWrapped(width - 1)
+}
+
+const usageTemplate = `Usage:
+
+{{- if not .HasSubCommands}}  {{.UseLine}}{{end}}
+{{- if .HasSubCommands}}  {{ .CommandPath}}{{- if .HasAvailableFlags}} [OPTIONS]{{end}} COMMAND{{end}}
+
+{{if ne .Long ""}}{{ .Long | trim }}{{ else }}{{ .Short | trim }}{{end}}
+{{- if hasAliases . }}
+
+Aliases:
+  {{ commandAliases . }}
+
+{{- end}}
+{{- if .HasExample}}
+
+Examples:
+{{ .Example }}
+
+{{- end}}
+{{- if .HasParent}}
+{{- if .HasAvailableFlags}}
+
+Options:
+{{ wrappedFlagUsages . | trimRightSpace}}
+
+{{- end}}
+{{- end}}
+{{- if hasTopCommands .}}
+
+Common Commands:
+{{- range topCommands .}}
+  {{rpad .Name (add .NamePadding 1)}}{{.Short}}
+{{- end}}
+{{- end}}
+{{- if hasManagementSubCommands . }}
+
+Management Commands:
+
+{{- range managementSubCommands . }}
+  {{rpad .Name (add .NamePadding 1)}}{{.Short}}
+{{- end}}
+
+{{- end}}
+{{- if hasSubCommands .}}
+
+Commands:
+
+{{- range operationSubCommands . }}
+  {{rpad .Name .NamePadding }} {{.Short}}
+{{- end}}
+{{- end}}
+{{- if not .HasParent}}
+{{- if .HasAvailableFlags}}
+
+Global Options:
+{{ wrappedFlagUsages . | trimRightSpace}}
+
+{{- end}}
+{{- end}}
+
+{{- if .HasSubCommands }}
+
+Run '{{.CommandPath}} COMMAND --help' for more information on a command.
+{{- end}}
+`
+
+const helpTemplate = `{{if or .Runnable .HasSubCommands}}{{.UsageString}}{{end}}`

@@ -1,0 +1,203 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tug-project/tug/internal/errdefs"
+)
+
+const configFile = "config.v2.json"
+
+// Store keeps containers in memory and on disk, one directory per
+// container under root, its config written atomically.
+type Store struct {
+	root string
+
+	mu     sync.RWMutex
+	byID   map[string]*Container
+	byName map[string]string // name -> ID
+}
+
+// NewStore loads every container found under root.
+func NewStore(root string) (*Store, error) {
+	if err := os.MkdirAll(root, 0o710); err != nil {
+		return nil, err
+	}
+	s := &Store{root: root, byID: map[string]*Container{}, byName: map[string]string{}}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, e.Name(), configFile))
+		if err != nil {
+			// A directory without a config is a create that never finished.
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+			continue
+		}
+		c := &Container{}
+		if err := json.Unmarshal(b, c); err != nil {
+			return nil, fmt.Errorf("container %s: %w", e.Name(), err)
+		}
+		c.init()
+		s.byID[c.ID] = c
+		s.byName[c.Name] = c.ID
+	}
+	return s, nil
+}
+
+// Dir is the directory holding a container's files.
+func (s *Store) Dir(id string) string { return filepath.Join(s.root, id) }
+
+// Add reserves c's name and persists c. A taken name is a conflict with
+// Docker's text.
+func (s *Store) Add(c *Container) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.byName[c.Name]; ok {
+		return errdefs.Conflict("Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.", c.Name, id)
+	}
+	if err := os.MkdirAll(s.Dir(c.ID), 0o710); err != nil {
+		return err
+	}
+	if err := s.save(c); err != nil {
+		_ = os.RemoveAll(s.Dir(c.ID))
+		return err
+	}
+	s.byID[c.ID] = c
+	s.byName[c.Name] = c.ID
+	return nil
+}
+
+// NameTaken reports whether a container already has name.
+func (s *Store) NameTaken(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.byName[name]
+	return ok
+}
+
+// Save persists c; call with c's lock held.
+func (s *Store) Save(c *Container) error {
+	return s.save(c)
+}
+
+func (s *Store) save(c *Container) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+}
+
+// Get finds a container by full ID, name, or unique ID prefix, in Docker's
+// order.
+func (s *Store) Get(ref string) (*Container, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if ref == "" {
+		return nil, errdefs.NotFound("No such container: %s", ref)
+	}
+	if c, ok := s.byID[ref]; ok {
+		return c, nil
+	}
+	if id, ok := s.byName[strings.TrimPrefix(ref, "/")]; ok {
+		return s.byID[id], nil
+	}
+	var found *Container
+	for id, c := range s.byID {
+		if strings.HasPrefix(id, ref) {
+			if found != nil {
+				return nil, errdefs.InvalidParameter("multiple IDs found with provided prefix: %s", ref)
+			}
+			found = c
+		}
+	}
+	if found == nil {
+		return nil, errdefs.NotFound("No such container: %s", ref)
+	}
+	return found, nil
+}
+
+// List returns all containers, newest first.
+func (s *Store) List() []*Container {
+	s.mu.RLock()
+	all := make([]*Container, 0, len(s.byID))
+	for _, c := range s.byID {
+		all = append(all, c)
+	}
+	s.mu.RUnlock()
+	sort.Slice(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
+	return all
+}
+
+// Rename gives c a new name; call with c's lock held.
+func (s *Store) Rename(c *Container, newName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.byName[newName]; ok {
+		return errdefs.Conflict("Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.", newName, id)
+	}
+	old := c.Name
+	c.Name = newName
+	if err := s.save(c); err != nil {
+		c.Name = old
+		return err
+	}
+	delete(s.byName, old)
+	s.byName[newName] = c.ID
+	return nil
+}
+
+// Remove deletes c from memory and disk.
+func (s *Store) Remove(c *Container) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Remove the config first so a crash mid-way leaves a directory the
+	// next start sweeps up, never a half-removed container.
+	if err := os.Remove(filepath.Join(s.Dir(c.ID), configFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	delete(s.byID, c.ID)
+	if s.byName[c.Name] == c.ID {
+		delete(s.byName, c.Name)
+	}
+	c.MarkRemoved()
+	return os.RemoveAll(s.Dir(c.ID))
+}
+
+// WriteFileAtomic writes data to path through a temp file, fsync and rename.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, perm)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package container
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tug-project/tug/internal/errdefs"
+)
+
+func TestValidName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"web", true}, {"a1", true}, {"my_app.v2-x", true}, {"/web", true},
+		{"a", false}, {"-web", false}, {"_x", false}, {"we b", false}, {"", false}, {"x/y", false},
+	}
+	for _, tt := range tests {
+		if got := ValidName(tt.name); got != tt.ok {
+			t.Errorf("ValidName(%q) = %v, want %v", tt.name, got, tt.ok)
+		}
+	}
+}
+
+func TestStoreLookupAndPersistence(t *testing.T) {
+	root := t.TempDir()
+	s, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New("aaaa1111"+zeros(56), "alpha", time.Now())
+	b := New("aaaa2222"+zeros(56), "beta", time.Now())
+	for _, c := range []*Container{a, b} {
+		if err := s.Add(c); err != nil {
+			t.Fatalf("Add(%s) = %v", c.Name, err)
+		}
+	}
+	dup := New("bbbb"+zeros(60), "alpha", time.Now())
+	if err := s.Add(dup); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("Add(duplicate name) = %v, want conflict", err)
+	}
+	tests := []struct {
+		ref   string
+		want  *Container
+		class error
+	}{
+		{a.ID, a, nil}, {"alpha", a, nil}, {"/beta", b, nil}, {"aaaa1", a, nil},
+		{"aaaa", nil, errdefs.ErrInvalidParameter}, {"nosuch", nil, errdefs.ErrNotFound}, {"", nil, errdefs.ErrNotFound},
+	}
+	for _, tt := range tests {
+		got, err := s.Get(tt.ref)
+		if tt.class != nil {
+			if !errors.Is(err, tt.class) {
+				t.Errorf("Get(%q) error = %v, want class %v", tt.ref, err, tt.class)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Get(%q) = %v, %v; want %s", tt.ref, got, err, tt.want.Name)
+		}
+	}
+	if _, err := s.Get("nosuch"); err == nil || err.Error() != "No such container: nosuch" {
+		t.Errorf("Get(nosuch) error text = %v", err)
+	}
+	if err := s.Rename(b, "gamma"); err != nil {
+		t.Fatal(err)
+	}
+	a.Lock()
+	a.SetRunning(42, time.Now())
+	_ = s.Save(a)
+	a.Unlock()
+
+	s2, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s2.Get("gamma")
+	if err != nil || got.ID != b.ID {
+		t.Fatalf("after reload Get(gamma) = %v, %v", got, err)
+	}
+	if _, err := s2.Get("beta"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("old name still resolves after rename: %v", err)
+	}
+	ga, _ := s2.Get("alpha")
+	if !ga.State.Running || ga.State.Pid != 42 {
+		t.Errorf("reloaded state = %+v, want running pid 42", ga.State)
+	}
+	if err := s2.Remove(ga); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ga.Removed():
+	default:
+		t.Errorf("Removed() not closed after Remove")
+	}
+	s3, _ := NewStore(root)
+	if len(s3.List()) != 1 {
+		t.Errorf("after Remove, reload has %d containers, want 1", len(s3.List()))
+	}
+}
+
+func zeros(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = '0'
+	}
+	return string(b)
+}

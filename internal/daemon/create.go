@@ -1,0 +1,286 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/image"
+	tugnet "github.com/tug-project/tug/internal/network"
+)
+
+// ContainerCreate creates a container from an image: it resolves the image,
+// merges its config with the request, reserves the name, prepares the
+// rootfs snapshot and the container's files. On error nothing is left.
+func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apicontainer.CreateRequest) (apicontainer.CreateResponse, error) {
+	if req == nil || req.Config == nil {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Config cannot be empty in order to create a container")
+	}
+	cfg := req.Config
+	hc := req.HostConfig
+	if hc == nil {
+		hc = &apicontainer.HostConfig{}
+	}
+	name = strings.TrimPrefix(name, "/")
+	if name != "" && !container.ValidName(name) {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	if cfg.Image == "" {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("no image specified")
+	}
+	if err := validateHostConfig(hc); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+	img, err := d.images.Get(ctx, cfg.Image)
+	if err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+	merged, err := mergeConfig(cfg, img)
+	if err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+
+	id := newID()
+	if name == "" {
+		for i := 0; ; i++ {
+			name = container.RandomName(i)
+			if !d.containers.NameTaken(name) {
+				break
+			}
+		}
+	}
+	if merged.Hostname == "" {
+		if hc.NetworkMode.IsHost() {
+			merged.Hostname, _ = os.Hostname()
+		} else {
+			merged.Hostname = id[:12]
+		}
+	}
+	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
+		hc.NetworkMode = "bridge"
+	}
+	c := container.New(id, name, time.Now().UTC())
+	c.Config = merged
+	c.HostConfig = hc
+	c.ImageID = img.ID
+	c.Path, c.Args = entrypointAndArgs(merged.Entrypoint, merged.Cmd)
+	c.Driver = "overlay2"
+	c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
+
+	if err := d.containers.Add(c); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+	undo := func() {
+		_ = d.snapshots.Remove(context.WithoutCancel(ctx), id)
+		_ = d.containers.Remove(c)
+	}
+	if _, err := d.snapshots.Prepare(ctx, id, img.ChainID); err != nil {
+		undo()
+		return apicontainer.CreateResponse{}, fmt.Errorf("preparing rootfs: %w", err)
+	}
+	if err := d.writeEtcFiles(c); err != nil {
+		undo()
+		return apicontainer.CreateResponse{}, err
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionCreate, id, d.containerAttrs(c))
+	return apicontainer.CreateResponse{ID: id, Warnings: []string{}}, nil
+}
+
+// writeEtcFiles writes the hostname, hosts and resolv.conf files that are
+// bind-mounted into the container.
+func (d *Daemon) writeEtcFiles(c *container.Container) error {
+	dir := d.containers.Dir(c.ID)
+	hostname := c.Config.Hostname
+	if c.Config.Domainname != "" {
+		hostname += "." + c.Config.Domainname
+	}
+	hosts := tugnet.Hosts(extraHosts(c.HostConfig.ExtraHosts))
+	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
+	resolv := tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{
+		Nameservers: addrStrings(c.HostConfig.DNS),
+		Search:      c.HostConfig.DNSSearch,
+		Options:     c.HostConfig.DNSOptions,
+	})
+	if c.HostConfig.NetworkMode.IsHost() {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = b
+		}
+		if len(c.HostConfig.DNS) == 0 && len(hostResolv) > 0 {
+			resolv = hostResolv
+		}
+	}
+	for name, body := range map[string][]byte{
+		"hostname":    []byte(c.Config.Hostname + "\n"),
+		"hosts":       hosts,
+		"resolv.conf": resolv,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extraHosts(in []string) []tugnet.HostsEntry {
+	var out []tugnet.HostsEntry
+	for _, h := range in {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok {
+			name, ip, _ = strings.Cut(h, "=")
+		}
+		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
+	}
+	return out
+}
+
+func addrStrings[T fmt.Stringer](in []T) []string {
+	var out []string
+	for _, a := range in {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func validateHostConfig(hc *apicontainer.HostConfig) error {
+	switch mode := hc.NetworkMode; {
+	case mode == "", mode == "default", mode == "bridge", mode.IsNone(), mode.IsHost():
+	default:
+		return errdefs.NotFound("network %s not found", mode)
+	}
+	rp := hc.RestartPolicy
+	switch rp.Name {
+	case "", apicontainer.RestartPolicyDisabled, apicontainer.RestartPolicyAlways, apicontainer.RestartPolicyUnlessStopped:
+		if rp.MaximumRetryCount != 0 {
+			return errdefs.InvalidParameter("invalid restart policy: maximum retry count can only be used with 'on-failure'")
+		}
+	case apicontainer.RestartPolicyOnFailure:
+		if rp.MaximumRetryCount < 0 {
+			return errdefs.InvalidParameter("invalid restart policy: maximum retry count cannot be negative")
+		}
+	default:
+		return errdefs.InvalidParameter("invalid restart policy: unknown policy '%s'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'", rp.Name)
+	}
+	if hc.AutoRemove && rp.Name != "" && rp.Name != apicontainer.RestartPolicyDisabled {
+		return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
+	}
+	return nil
+}
+
+// mergeConfig fills the request's config with the image's defaults, the way
+// Docker does.
+func mergeConfig(req *apicontainer.Config, img *image.Image) (*apicontainer.Config, error) {
+	c := *req
+	ic := img.Config.Config
+	c.Env = mergeEnv(ic.Env, req.Env)
+	entrypointCleared := len(c.Entrypoint) == 1 && c.Entrypoint[0] == ""
+	if entrypointCleared {
+		c.Entrypoint = nil
+	}
+	if len(c.Entrypoint) == 0 {
+		if len(c.Cmd) == 0 {
+			c.Cmd = slices.Clone(ic.Cmd)
+		}
+		if !entrypointCleared && c.Entrypoint == nil {
+			c.Entrypoint = slices.Clone(ic.Entrypoint)
+		}
+	}
+	if len(c.Entrypoint) == 0 && len(c.Cmd) == 0 {
+		return nil, errdefs.InvalidParameter("no command specified")
+	}
+	if c.WorkingDir == "" {
+		c.WorkingDir = ic.WorkingDir
+	}
+	if c.User == "" {
+		c.User = ic.User
+	}
+	if c.StopSignal == "" {
+		c.StopSignal = ic.StopSignal
+	}
+	if len(ic.Labels) > 0 || len(req.Labels) > 0 {
+		labels := maps.Clone(ic.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, req.Labels)
+		c.Labels = labels
+	}
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	if len(ic.ExposedPorts) > 0 {
+		if c.ExposedPorts == nil {
+			c.ExposedPorts = network.PortSet{}
+		}
+		for p := range ic.ExposedPorts {
+			if port, err := network.ParsePort(p); err == nil {
+				c.ExposedPorts[port] = struct{}{}
+			}
+		}
+	}
+	if len(ic.Volumes) > 0 {
+		if c.Volumes == nil {
+			c.Volumes = map[string]struct{}{}
+		}
+		for v := range ic.Volumes {
+			c.Volumes[v] = struct{}{}
+		}
+	}
+	if c.Healthcheck == nil && ic.Healthcheck != nil {
+		hc := *ic.Healthcheck
+		c.Healthcheck = &hc
+	}
+	if len(c.Shell) == 0 {
+		c.Shell = slices.Clone(ic.Shell)
+	}
+	return &c, nil
+}
+
+// mergeEnv returns the image's environment overridden key by key by the
+// container's.
+func mergeEnv(base, over []string) []string {
+	out := slices.Clone(base)
+	index := map[string]int{}
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
+	for _, kv := range over {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			out[i] = kv
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
+
+func entrypointAndArgs(entrypoint, cmd []string) (string, []string) {
+	all := append(slices.Clone(entrypoint), cmd...)
+	if len(all) == 0 {
+		return "", nil
+	}
+	return all[0], all[1:]
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,175 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/content"
+	"github.com/tug-project/tug/internal/events"
+	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/runtime"
+	"github.com/tug-project/tug/internal/snapshot/overlay"
+)
+
+// Config is how tugd was started.
+type Config struct {
+	Root        string // --data-root
+	ExecRoot    string // --exec-root
+	ShimBinary  string // the tugd binary, re-executed as the shim
+	HelloBinary string // the built-in hello-world program, imported at start if present
+	Version     string
+}
+
+// Daemon owns images and containers.
+type Daemon struct {
+	cfg        Config
+	containers *container.Store
+	content    *content.Store
+	snapshots  *overlay.Snapshotter
+	images     *image.Store
+	events     *events.Bus
+	started    time.Time
+
+	mu        sync.Mutex
+	tasks     map[string]*task            // running containers by ID
+	attachers map[string][]*pendingAttach // attached before start, by ID
+
+	bg     context.Context // lives as long as the daemon; parent of monitors
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// task is the daemon's handle on a running container's shim.
+type task struct {
+	client *runtime.Client
+	// stopping is set when a user asked for the stop, so the restart
+	// policy does not bring the container back.
+	stopping bool
+}
+
+// New opens the stores under cfg.Root, reconnects to the shims of running
+// containers and cleans up after those that ended while tugd was away.
+func New(ctx context.Context, cfg Config) (*Daemon, error) {
+	for _, dir := range []string{cfg.Root, cfg.ExecRoot} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return nil, err
+		}
+	}
+	cs, err := content.NewStore(filepath.Join(cfg.Root, "content"))
+	if err != nil {
+		return nil, fmt.Errorf("content store: %w", err)
+	}
+	sn, err := overlay.New(filepath.Join(cfg.Root, "overlay"))
+	if err != nil {
+		return nil, fmt.Errorf("snapshotter: %w", err)
+	}
+	is, err := image.NewStore(filepath.Join(cfg.Root, "image"), cs, sn)
+	if err != nil {
+		return nil, fmt.Errorf("image store: %w", err)
+	}
+	ctrs, err := container.NewStore(filepath.Join(cfg.Root, "containers"))
+	if err != nil {
+		return nil, fmt.Errorf("container store: %w", err)
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d := &Daemon{
+		cfg:        cfg,
+		containers: ctrs,
+		content:    cs,
+		snapshots:  sn,
+		images:     is,
+		events:     events.New(),
+		started:    time.Now(),
+		tasks:      map[string]*task{},
+		attachers:  map[string][]*pendingAttach{},
+		bg:         bg,
+		cancel:     cancel,
+	}
+	if cfg.HelloBinary != "" {
+		if err := is.EnsureHelloWorld(ctx, cfg.HelloBinary); err != nil {
+			slog.WarnContext(ctx, "built-in hello-world image not imported", "err", err)
+		}
+	}
+	d.restore(ctx)
+	return d, nil
+}
+
+// restore brings the in-memory state in line with the shims that are still
+// there: running containers are reattached, ended ones are recorded.
+func (d *Daemon) restore(ctx context.Context) {
+	for _, c := range d.containers.List() {
+		c.Lock()
+		if c.State.Status == "removing" || c.State.Status == "dead" {
+			c.Unlock()
+			if err := d.removeContainer(ctx, c); err != nil {
+				slog.WarnContext(ctx, "removing leftover container", "id", c.ID, "err", err)
+			}
+			continue
+		}
+		if !c.State.ShimStarted {
+			c.Unlock()
+			continue
+		}
+		client, err := runtime.Connect(ctx, d.stateDir(c.ID))
+		if err != nil {
+			// The shim is gone: the container ended while we were away.
+			exit, rerr := runtime.ReadExit(d.stateDir(c.ID))
+			if rerr != nil {
+				exit = runtime.Exit{Code: 255, ExitedAt: time.Now()}
+			}
+			c.Unlock()
+			d.handleExit(ctx, c, nil, exit)
+			continue
+		}
+		t := &task{client: client}
+		d.mu.Lock()
+		d.tasks[c.ID] = t
+		d.mu.Unlock()
+		c.Unlock()
+		d.monitor(c, t)
+		slog.InfoContext(ctx, "reconnected to running container", "id", c.ID, "name", c.Name)
+	}
+}
+
+// Close stops watching containers. Running containers keep running under
+// their shims; the next daemon reconnects to them.
+func (d *Daemon) Close() error {
+	d.cancel()
+	d.mu.Lock()
+	for _, t := range d.tasks {
+		_ = t.client.Close()
+	}
+	d.mu.Unlock()
+	d.wg.Wait()
+	return nil
+}
+
+func (d *Daemon) stateDir(id string) string {
+	// Short, because the shim's socket lives there (unix socket paths are
+	// limited to 108 bytes).
+	return filepath.Join(d.cfg.ExecRoot, "c", id)
+}
+
+func (d *Daemon) rootfsDir(id string) string {
+	return filepath.Join(d.containers.Dir(id), "rootfs")
+}
+
+func (d *Daemon) task(id string) *task {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tasks[id]
+}
+
+// lookup finds a container by reference.
+func (d *Daemon) lookup(ref string) (*container.Container, error) {
+	return d.containers.Get(ref)
+}
+
+func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

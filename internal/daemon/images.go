@@ -1,0 +1,255 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"path"
+	"strings"
+
+	apievents "github.com/moby/moby/api/types/events"
+	apiimage "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/storage"
+	"github.com/opencontainers/go-digest"
+
+	imagerouter "github.com/tug-project/tug/internal/api/router/image"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/image"
+)
+
+// ImageList returns the images `tug images` shows.
+func (d *Daemon) ImageList(ctx context.Context, opts imagerouter.ListOptions) ([]apiimage.Summary, error) {
+	imgs, err := d.images.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k := range opts.Filters {
+		switch k {
+		case "reference", "label", "dangling", "before", "since":
+		default:
+			return nil, errdefs.InvalidParameter("invalid filter '%s'", k)
+		}
+	}
+	counts := d.containerCountByImage()
+	out := []apiimage.Summary{}
+	for _, img := range imgs {
+		if !imageMatches(img, opts.Filters) {
+			continue
+		}
+		out = append(out, apiimage.Summary{
+			ID:          img.ID.String(),
+			RepoTags:    nonNil(img.RepoTags),
+			RepoDigests: nonNil(img.RepoDigests),
+			Created:     img.Created.Unix(),
+			Size:        img.Size,
+			Labels:      img.Config.Config.Labels,
+			Containers:  int64(counts[img.ID]),
+		})
+	}
+	return out, nil
+}
+
+func imageMatches(img *image.Image, f imagerouter.Filters) bool {
+	if vals := f["dangling"]; len(vals) > 0 {
+		dangling := len(img.RepoTags) == 0
+		if (vals[0] == "true") != dangling {
+			return false
+		}
+	}
+	if vals := f["reference"]; len(vals) > 0 {
+		ok := false
+		for _, v := range vals {
+			for _, t := range img.RepoTags {
+				if t == v || strings.TrimSuffix(t, ":latest") == v || globMatch(v, t) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, v := range f["label"] {
+		k, want, hasValue := strings.Cut(v, "=")
+		got, ok := img.Config.Config.Labels[k]
+		if !ok || hasValue && got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// globMatch matches a reference filter like "busy*" or "busybox:1.*"
+// against a tag, ignoring the tag when the pattern has none.
+func globMatch(pattern, tag string) bool {
+	name, _, _ := strings.Cut(tag, ":")
+	if m, _ := pathMatch(pattern, tag); m {
+		return true
+	}
+	m, _ := pathMatch(pattern, name)
+	return m
+}
+
+func (d *Daemon) containerCountByImage() map[digest.Digest]int {
+	counts := map[digest.Digest]int{}
+	for _, c := range d.containers.List() {
+		counts[c.ImageID]++
+	}
+	return counts
+}
+
+// ImageInspect returns Docker's inspect document of an image.
+func (d *Daemon) ImageInspect(ctx context.Context, name string) (*apiimage.InspectResponse, error) {
+	img, err := d.images.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := img.Config.Config
+	layers := make([]string, 0, len(img.Layers))
+	for _, l := range img.Layers {
+		layers = append(layers, l.DiffID.String())
+	}
+	resp := &apiimage.InspectResponse{
+		ID:           img.ID.String(),
+		RepoTags:     nonNil(img.RepoTags),
+		RepoDigests:  nonNil(img.RepoDigests),
+		Created:      timeString(img.Created),
+		Author:       img.Config.Author,
+		Config:       &cfg,
+		Architecture: img.Config.Architecture,
+		Variant:      img.Config.Variant,
+		Os:           img.Config.OS,
+		Size:         img.Size,
+		GraphDriver:  &storage.DriverData{Name: "overlay2", Data: map[string]string{}},
+		RootFS:       apiimage.RootFS{Type: "layers", Layers: layers},
+	}
+	if len(img.Config.History) > 0 {
+		resp.Comment = img.Config.History[len(img.Config.History)-1].Comment
+	}
+	return resp, nil
+}
+
+// ImageHistory returns an image's build history, newest first.
+func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]apiimage.HistoryResponseItem, error) {
+	img, err := d.images.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []apiimage.HistoryResponseItem
+	layer := 0
+	for _, h := range img.Config.History {
+		item := apiimage.HistoryResponseItem{ID: "<missing>", CreatedBy: h.CreatedBy, Comment: h.Comment, Tags: []string{}}
+		if h.Created != nil {
+			item.Created = h.Created.Unix()
+		}
+		if !h.EmptyLayer && layer < len(img.Layers) {
+			item.Size = img.Layers[layer].Size
+			layer++
+		}
+		out = append([]apiimage.HistoryResponseItem{item}, out...)
+	}
+	if len(out) == 0 {
+		out = []apiimage.HistoryResponseItem{{Created: img.Created.Unix(), Size: img.Size, Tags: []string{}}}
+	}
+	out[0].ID = img.ID.String()
+	out[0].Tags = nonNil(img.RepoTags)
+	return out, nil
+}
+
+// ImageTag tags an image.
+func (d *Daemon) ImageTag(ctx context.Context, source, repo, tag string) error {
+	ref := repo
+	if tag != "" {
+		ref += ":" + tag
+	}
+	if err := d.images.Tag(ctx, source, ref); err != nil {
+		return err
+	}
+	img, err := d.images.Get(ctx, ref)
+	if err == nil {
+		d.events.Publish(apievents.ImageEventType, apievents.ActionTag, img.ID.String(), map[string]string{"name": ref})
+	}
+	return nil
+}
+
+// ImageDelete untags or deletes an image, refusing when a container uses it
+// unless forced.
+func (d *Daemon) ImageDelete(ctx context.Context, name string, force, noPrune bool) ([]apiimage.DeleteResponse, error) {
+	resp, err := d.images.Delete(ctx, name, force, d.imageUser)
+	for _, r := range resp {
+		switch {
+		case r.Untagged != "":
+			d.events.Publish(apievents.ImageEventType, apievents.ActionUnTag, r.Untagged, map[string]string{"name": r.Untagged})
+		case r.Deleted != "":
+			d.events.Publish(apievents.ImageEventType, apievents.ActionDelete, r.Deleted, map[string]string{"name": r.Deleted})
+		}
+	}
+	return resp, err
+}
+
+// imageUser tells the image store whether a container uses image id.
+func (d *Daemon) imageUser(id digest.Digest) (string, bool, bool) {
+	var stopped string
+	for _, c := range d.containers.List() {
+		if c.ImageID != id {
+			continue
+		}
+		c.Lock()
+		running := c.State.Running
+		c.Unlock()
+		if running {
+			return c.ID, true, true
+		}
+		if stopped == "" {
+			stopped = c.ID
+		}
+	}
+	return stopped, false, stopped != ""
+}
+
+// ImageExport writes the named images as a `docker save` archive.
+func (d *Daemon) ImageExport(ctx context.Context, names []string, out io.Writer) error {
+	return d.images.Save(ctx, names, out)
+}
+
+// ImageLoad reads a `docker save` or OCI layout archive.
+func (d *Daemon) ImageLoad(ctx context.Context, in io.Reader, quiet bool, out io.Writer) error {
+	loaded, err := d.images.Load(ctx, in)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	for _, l := range loaded {
+		msg := "Loaded image ID: " + l.ID.String()
+		if l.Ref != "" {
+			msg = "Loaded image: " + l.Ref
+		}
+		d.events.Publish(apievents.ImageEventType, apievents.ActionLoad, l.ID.String(), map[string]string{"name": l.Ref})
+		if err := enc.Encode(jsonstream.Message{Stream: msg + "\n"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ImageImport creates an image from a root filesystem tarball.
+func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts imagerouter.ImportOptions, out io.Writer) error {
+	ref := opts.Repo
+	if ref != "" && opts.Tag != "" {
+		ref += ":" + opts.Tag
+	}
+	img, err := d.images.Import(ctx, in, ref, opts.Changes, opts.Message)
+	if err != nil {
+		return err
+	}
+	d.events.Publish(apievents.ImageEventType, apievents.ActionImport, img.ID.String(), map[string]string{"name": ref})
+	return json.NewEncoder(out).Encode(jsonstream.Message{Status: img.ID.String()})
+}
+
+// ImagePull fetches an image from a registry.
+func (d *Daemon) ImagePull(ctx context.Context, opts imagerouter.PullOptions, out io.Writer) error {
+	return errdefs.NotImplemented("pulling %s: registry support is not implemented yet; use `tug load` or `tug import`", opts.Image)
+}
+
+func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }

@@ -1,0 +1,65 @@
+package daemon
+
+import (
+	"context"
+	"io"
+	"time"
+
+	containerrouter "github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/logger"
+)
+
+// ContainerLogs streams a container's json-file log.
+func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts containerrouter.LogsOptions, out func(tty bool) (stdout, stderr io.Writer)) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	tty := c.Config.Tty
+	var stopped <-chan struct{}
+	if c.State.Running || c.State.Status == "restarting" {
+		stopped = waitNotRunning(c, c.Changed())
+	} else {
+		closed := make(chan struct{})
+		close(closed)
+		stopped = closed
+	}
+	c.Unlock()
+	stdout, stderr := out(tty)
+	ro := logsReadOptions(opts)
+	ro.Stopped = stopped
+	return logger.Read(ctx, c.LogPath, ro, func(r logger.Record) error {
+		return writeRecord(r, opts.Timestamps, tty, stdout, stderr)
+	})
+}
+
+// copyLogs replays a log for attach's logs=1.
+func (d *Daemon) copyLogs(ctx context.Context, path string, tty bool, opts containerrouter.LogsOptions, stdout, stderr io.Writer) error {
+	return logger.Read(ctx, path, logsReadOptions(opts), func(r logger.Record) error {
+		return writeRecord(r, false, tty, stdout, stderr)
+	})
+}
+
+func logsReadOptions(opts containerrouter.LogsOptions) logger.ReadOptions {
+	return logger.ReadOptions{
+		Stdout: opts.Stdout, Stderr: opts.Stderr,
+		Tail: opts.Tail, Since: opts.Since, Until: opts.Until, Follow: opts.Follow,
+	}
+}
+
+func writeRecord(r logger.Record, timestamps, tty bool, stdout, stderr io.Writer) error {
+	w := stdout
+	if r.Stream == "stderr" && !tty {
+		w = stderr
+	}
+	if w == nil {
+		return nil
+	}
+	line := r.Line
+	if timestamps {
+		line = append([]byte(r.Time.UTC().Format(time.RFC3339Nano)+" "), line...)
+	}
+	_, err := w.Write(line)
+	return err
+}

@@ -1,0 +1,178 @@
+package daemon
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/storage"
+
+	containerrouter "github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+)
+
+// ContainerInspect returns Docker's inspect document of a container.
+func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontainer.InspectResponse, error) {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	c.Lock()
+	defer c.Unlock()
+	dir := d.containers.Dir(c.ID)
+	st := c.State
+	cfg := *c.Config
+	hc := *c.HostConfig
+	resp := &apicontainer.InspectResponse{
+		ID:      c.ID,
+		Created: c.Created.Format(time.RFC3339Nano),
+		Path:    c.Path,
+		Args:    nonNil(c.Args),
+		State: &apicontainer.State{
+			Status:     st.Status,
+			Running:    st.Running,
+			Paused:     st.Paused,
+			Restarting: st.Restarting,
+			OOMKilled:  st.OOMKilled,
+			Dead:       st.Dead,
+			Pid:        st.Pid,
+			ExitCode:   st.ExitCode,
+			Error:      st.Error,
+			StartedAt:  timeString(st.StartedAt),
+			FinishedAt: timeString(st.FinishedAt),
+		},
+		Image:          c.ImageID.String(),
+		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
+		HostnamePath:   filepath.Join(dir, "hostname"),
+		HostsPath:      filepath.Join(dir, "hosts"),
+		LogPath:        c.LogPath,
+		Name:           "/" + c.Name,
+		RestartCount:   c.RestartCount,
+		Driver:         c.Driver,
+		Platform:       "linux",
+		HostConfig:     &hc,
+		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
+			"MergedDir": d.rootfsDir(c.ID),
+		}},
+		Mounts:          []apicontainer.MountPoint{},
+		Config:          &cfg,
+		NetworkSettings: d.networkSettings(c),
+	}
+	return resp, nil
+}
+
+func (d *Daemon) networkSettings(c *container.Container) *apicontainer.NetworkSettings {
+	mode := string(c.HostConfig.NetworkMode)
+	ns := &apicontainer.NetworkSettings{
+		Ports:    network.PortMap{},
+		Networks: map[string]*network.EndpointSettings{mode: {}},
+	}
+	if c.State.Running && !c.HostConfig.NetworkMode.IsHost() {
+		ns.SandboxKey = "/proc/" + itoa(c.State.Pid) + "/ns/net"
+	}
+	return ns
+}
+
+// ContainerList returns the containers `ps` shows.
+func (d *Daemon) ContainerList(ctx context.Context, opts containerrouter.ListOptions) ([]apicontainer.Summary, error) {
+	f, err := container.NewFilter(opts.Filters)
+	if err != nil {
+		return nil, err
+	}
+	f.Ancestor = d.isAncestor
+	all := d.containers.List() // newest first
+	var before, since time.Time
+	for _, key := range []string{"before", "since"} {
+		for _, ref := range f.Values(key) {
+			c, err := d.lookup(ref)
+			if err != nil {
+				return nil, errdefs.InvalidParameter("no such container %s", ref)
+			}
+			if key == "before" {
+				before = c.Created
+			} else {
+				since = c.Created
+			}
+		}
+	}
+	now := time.Now()
+	out := []apicontainer.Summary{}
+	for _, c := range all {
+		c.Lock()
+		include := opts.All || c.State.Running || c.State.Status == apicontainer.StateRestarting ||
+			f.Has("status") || f.Has("exited") || opts.Limit > 0
+		if include && (!before.IsZero() && !c.Created.Before(before) || !since.IsZero() && !c.Created.After(since)) {
+			include = false
+		}
+		if include && f.Match(c) {
+			out = append(out, d.summary(c, now, opts.Size))
+		}
+		c.Unlock()
+		if opts.Limit > 0 && len(out) >= opts.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apicontainer.Summary {
+	s := apicontainer.Summary{
+		ID:      c.ID,
+		Names:   []string{"/" + c.Name},
+		Image:   c.Config.Image,
+		ImageID: c.ImageID.String(),
+		Command: strings.Join(append([]string{c.Path}, c.Args...), " "),
+		Created: c.Created.Unix(),
+		Ports:   []apicontainer.PortSummary{},
+		Labels:  c.Config.Labels,
+		State:   c.State.Status,
+		Status:  c.State.Describe(now),
+		Mounts:  []apicontainer.MountPoint{},
+		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
+			string(c.HostConfig.NetworkMode): {},
+		}},
+	}
+	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	if size {
+		s.SizeRw = d.snapshots.Usage(c.ID)
+	}
+	return s
+}
+
+// isAncestor reports whether c runs the image ref names.
+func (d *Daemon) isAncestor(c *container.Container, ref string) bool {
+	img, err := d.images.Get(context.Background(), ref)
+	if err != nil {
+		return false
+	}
+	return img.ID == c.ImageID
+}
+
+// containerAttrs are the event attributes Docker sends for a container.
+func (d *Daemon) containerAttrs(c *container.Container) map[string]string {
+	attrs := map[string]string{"name": c.Name, "image": c.Config.Image}
+	for k, v := range c.Config.Labels {
+		attrs[k] = v
+	}
+	return attrs
+}
+
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func itoa(i int) string { return fmtInt(i) }

@@ -1,0 +1,114 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
+
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/mount"
+)
+
+// ContainerRemove removes a container, killing it first when forced.
+func (d *Daemon) ContainerRemove(ctx context.Context, ref string, force, removeVolumes bool) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	return d.remove(ctx, c, force)
+}
+
+func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool) error {
+	ctx = context.WithoutCancel(ctx)
+	c.Lock()
+	if c.State.Status == apicontainer.StateRemoving {
+		c.Unlock()
+		return errdefs.Conflict("removal of container %s is already in progress", c.ID)
+	}
+	if c.State.Running || c.State.Status == apicontainer.StateRestarting {
+		if !force {
+			c.Unlock()
+			return errdefs.Conflict("cannot remove container \"/%s\": container is running: stop the container before removing or force remove", c.Name)
+		}
+		t := d.task(c.ID)
+		if t != nil {
+			t.stopping = true
+			changed := c.Changed()
+			c.Unlock()
+			_ = t.client.Kill(ctx, syscall.SIGKILL)
+			<-waitNotRunning(c, changed)
+			c.Lock()
+		} else {
+			// Restarting: cancel the pending restart.
+			c.SetExited(c.State.ExitCode, c.State.FinishedAt, false)
+		}
+	}
+	c.SetRemoving()
+	_ = d.containers.Save(c)
+	c.Unlock()
+	if err := d.removeContainer(ctx, c); err != nil {
+		c.Lock()
+		c.SetDead()
+		_ = d.containers.Save(c)
+		c.Unlock()
+		return fmt.Errorf("unable to remove container %s: %w", c.ID, err)
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionDestroy, c.ID, d.containerAttrs(c))
+	return nil
+}
+
+// removeContainer deletes everything a container owns: rootfs mount,
+// snapshot, state and files.
+func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) error {
+	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+		return err
+	}
+	_ = os.RemoveAll(d.stateDir(c.ID))
+	if err := d.snapshots.Remove(ctx, c.ID); err != nil && !isNotExist(err) {
+		return err
+	}
+	return d.containers.Remove(c)
+}
+
+// ContainerRename gives a container a new name.
+func (d *Daemon) ContainerRename(ctx context.Context, ref, newName string) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	if newName == "" {
+		return errdefs.InvalidParameter("Neither old nor new names may be empty")
+	}
+	if !container.ValidName(newName) {
+		return errdefs.InvalidParameter("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", newName)
+	}
+	c.Lock()
+	defer c.Unlock()
+	old := c.Name
+	newName = trimSlash(newName)
+	if old == newName {
+		return errdefs.InvalidParameter("Renaming a container with the same name as its current name")
+	}
+	if err := d.containers.Rename(c, newName); err != nil {
+		return err
+	}
+	attrs := d.containerAttrs(c)
+	attrs["oldName"] = "/" + old
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionRename, c.ID, attrs)
+	return nil
+}
+
+func trimSlash(s string) string {
+	if len(s) > 0 && s[0] == '/' {
+		return s[1:]
+	}
+	return s
+}
+
+func fmtInt(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,488 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
+	"github.com/moby/sys/signal"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/mount"
+	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/runtime"
+)
+
+// ContainerStart starts a created or stopped container.
+func (d *Daemon) ContainerStart(ctx context.Context, ref string) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	switch {
+	case c.State.Running:
+		c.Unlock()
+		return errdefs.NotModified("container already started")
+	case c.State.Status == apicontainer.StateRemoving, c.State.Dead:
+		c.Unlock()
+		return errdefs.Conflict("container is marked for removal and cannot be started")
+	}
+	err = d.start(ctx, c)
+	c.Unlock()
+	if err != nil {
+		// Attachers waiting for this start give up, and a --rm container
+		// that never ran is removed, as Docker does.
+		d.releaseAttachers(c.ID, nil)
+		if c.HostConfig.AutoRemove {
+			if rerr := d.remove(ctx, c, true); rerr != nil {
+				slog.WarnContext(ctx, "auto-removing container after failed start", "id", c.ID, "err", rerr)
+			}
+		}
+	}
+	return err
+}
+
+// start runs c under a new shim. Call with c's lock held.
+func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr error) {
+	ctx = context.WithoutCancel(ctx) // a start, once begun, is finished or undone
+	rootfs := d.rootfsDir(c.ID)
+	stateDir := d.stateDir(c.ID)
+	defer func() {
+		if retErr == nil {
+			return
+		}
+		_ = mount.UnmountAll(rootfs)
+		_ = os.RemoveAll(stateDir)
+		code := 128
+		switch {
+		case errors.Is(retErr, errdefs.ErrCommandNotFound):
+			code = 127
+		case errors.Is(retErr, errdefs.ErrCannotInvoke):
+			code = 126
+		}
+		c.SetStartFailed(code, retErr)
+		_ = d.containers.Save(c)
+	}()
+
+	mounts, err := d.snapshots.Mounts(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
+	}
+	if err := os.MkdirAll(rootfs, 0o755); err != nil {
+		return err
+	}
+	if err := mount.All(mounts, rootfs); err != nil {
+		return fmt.Errorf("mounting rootfs: %w", err)
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	spec, err := d.spec(c, rootfs)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	bundle := d.containers.Dir(c.ID)
+	if err := container.WriteFileAtomic(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+		return err
+	}
+	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
+		ID:        c.ID,
+		Bundle:    bundle,
+		StateDir:  stateDir,
+		LogPath:   c.LogPath,
+		Terminal:  c.Config.Tty,
+		OpenStdin: c.Config.OpenStdin,
+		StdinOnce: c.Config.StdinOnce,
+	})
+	if err != nil {
+		return fmt.Errorf("failed to create task for container: %w", err)
+	}
+	t := &task{client: client}
+	d.mu.Lock()
+	d.tasks[c.ID] = t
+	d.mu.Unlock()
+
+	// Attachers that came before the start are connected before the
+	// process runs, so they see its first byte.
+	d.releaseAttachers(c.ID, client)
+
+	pid, err := client.Start(ctx)
+	if err != nil {
+		_ = client.Kill(ctx, syscall.SIGKILL)
+		_ = client.Shutdown(ctx)
+		_ = client.Close()
+		d.mu.Lock()
+		delete(d.tasks, c.ID)
+		d.mu.Unlock()
+		return fmt.Errorf("failed to start container: %w", err)
+	}
+	c.SetRunning(pid, time.Now().UTC())
+	if err := d.containers.Save(c); err != nil {
+		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionStart, c.ID, d.containerAttrs(c))
+	d.monitor(c, t)
+	return nil
+}
+
+// spec builds the OCI runtime spec of c.
+func (d *Daemon) spec(c *container.Container, rootfs string) (*specs.Spec, error) {
+	dir := d.containers.Dir(c.ID)
+	args := append([]string{c.Path}, c.Args...)
+	opts := []oci.SpecOpt{
+		oci.WithRootfs(rootfs),
+		oci.WithArgs(args),
+		oci.WithEnv(c.Config.Env),
+		oci.WithCwd(workdir(c.Config.WorkingDir)),
+		oci.WithTerminal(c.Config.Tty),
+		oci.WithHostname(c.Config.Hostname),
+		oci.WithUser(rootfs, c.Config.User),
+		oci.WithCgroupsPath("/tug/" + c.ID),
+		oci.WithBindMount(filepath.Join(dir, "hostname"), "/etc/hostname", false),
+		oci.WithBindMount(filepath.Join(dir, "hosts"), "/etc/hosts", false),
+		oci.WithBindMount(filepath.Join(dir, "resolv.conf"), "/etc/resolv.conf", false),
+	}
+	if cs := c.HostConfig.ConsoleSize; c.Config.Tty && cs[0] > 0 && cs[1] > 0 {
+		opts = append(opts, oci.WithConsoleSize(cs[0], cs[1]))
+	}
+	if c.Config.Domainname != "" {
+		opts = append(opts, oci.WithDomainname(c.Config.Domainname))
+	}
+	switch mode := c.HostConfig.NetworkMode; {
+	case mode.IsHost():
+		opts = append(opts, oci.WithHostNetwork())
+	default:
+		// none, and until the networking issue lands also bridge: a private
+		// network namespace with loopback only.
+		opts = append(opts, oci.WithNetworkNone())
+	}
+	return oci.New(opts...)
+}
+
+func workdir(dir string) string {
+	if dir == "" {
+		return "/"
+	}
+	return dir
+}
+
+// monitor waits for the container's exit in the background.
+func (d *Daemon) monitor(c *container.Container, t *task) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		exit, err := t.client.Wait(d.bg)
+		if err != nil {
+			if d.bg.Err() != nil {
+				return // the daemon is shutting down; the shim carries on
+			}
+			slog.Warn("lost the shim of a container", "id", c.ID, "err", err)
+			if e, rerr := runtime.ReadExit(d.stateDir(c.ID)); rerr == nil {
+				exit = e
+			} else {
+				exit = runtime.Exit{Code: 255, ExitedAt: time.Now()}
+			}
+		}
+		d.handleExit(d.bg, c, t, exit)
+	}()
+}
+
+// handleExit records an exit, releases the rootfs and the shim, and applies
+// --rm and the restart policy.
+func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task, exit runtime.Exit) {
+	ctx = context.WithoutCancel(ctx)
+	c.Lock()
+	if t != nil {
+		_ = t.client.Shutdown(ctx)
+		_ = t.client.Close()
+	} else if client, err := runtime.Connect(ctx, d.stateDir(c.ID)); err == nil {
+		_ = client.Shutdown(ctx)
+		_ = client.Close()
+	}
+	d.mu.Lock()
+	if d.tasks[c.ID] == t {
+		delete(d.tasks, c.ID)
+	}
+	d.mu.Unlock()
+	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
+	}
+	_ = os.RemoveAll(d.stateDir(c.ID))
+	stopping := t != nil && t.stopping
+	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
+	if err := d.containers.Save(c); err != nil {
+		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
+	}
+	attrs := d.containerAttrs(c)
+	attrs["exitCode"] = strconv.Itoa(exit.Code)
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionDie, c.ID, attrs)
+
+	if c.HostConfig.AutoRemove {
+		c.Unlock()
+		if err := d.remove(ctx, c, true); err != nil {
+			slog.WarnContext(ctx, "auto-removing container", "id", c.ID, "err", err)
+		}
+		return
+	}
+	restart := d.shouldRestart(c, exit.Code, stopping)
+	if restart {
+		c.RestartCount++
+		c.SetRestarting()
+		_ = d.containers.Save(c)
+	}
+	c.Unlock()
+	if restart {
+		go d.restartLater(c)
+	}
+}
+
+func (d *Daemon) shouldRestart(c *container.Container, code int, stopping bool) bool {
+	if stopping || d.bg.Err() != nil {
+		return false
+	}
+	rp := c.HostConfig.RestartPolicy
+	switch rp.Name {
+	case apicontainer.RestartPolicyAlways, apicontainer.RestartPolicyUnlessStopped:
+		return true
+	case apicontainer.RestartPolicyOnFailure:
+		return code != 0 && (rp.MaximumRetryCount == 0 || c.RestartCount < rp.MaximumRetryCount)
+	}
+	return false
+}
+
+// restartLater restarts c after Docker's back-off (100 ms doubling).
+func (d *Daemon) restartLater(c *container.Container) {
+	delay := 100 * time.Millisecond << min(c.RestartCount-1, 10)
+	select {
+	case <-time.After(delay):
+	case <-d.bg.Done():
+		return
+	case <-c.Removed():
+		return
+	}
+	c.Lock()
+	defer c.Unlock()
+	if c.State.Status != apicontainer.StateRestarting {
+		return
+	}
+	if err := d.start(d.bg, c); err != nil {
+		slog.Warn("restarting container", "id", c.ID, "err", err)
+	}
+}
+
+// ContainerStop sends the stop signal, then SIGKILL after the timeout.
+func (d *Daemon) ContainerStop(ctx context.Context, ref string, sig string, timeout *int) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	if err := d.stop(ctx, c, sig, timeout); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, timeout *int) error {
+	c.Lock()
+	if c.State.Status == apicontainer.StateRestarting {
+		// Cancel the pending restart.
+		c.SetExited(c.State.ExitCode, time.Now().UTC(), false)
+		_ = d.containers.Save(c)
+		c.Unlock()
+		return nil
+	}
+	t := d.task(c.ID)
+	if !c.State.Running || t == nil {
+		c.Unlock()
+		return errdefs.NotModified("container already stopped")
+	}
+	t.stopping = true
+	if sig == "" {
+		sig = c.Config.StopSignal
+	}
+	s, err := parseSignal(sig, syscall.SIGTERM)
+	if err != nil {
+		c.Unlock()
+		return err
+	}
+	wait := 10
+	if c.Config.StopTimeout != nil {
+		wait = *c.Config.StopTimeout
+	}
+	if timeout != nil {
+		wait = *timeout
+	}
+	exited := c.Changed()
+	c.Unlock()
+
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), s))
+	if err := t.client.Kill(ctx, s); err != nil {
+		slog.DebugContext(ctx, "stop signal", "id", c.ID, "err", err)
+	}
+	if wait < 0 {
+		<-waitNotRunning(c, exited)
+	} else {
+		select {
+		case <-waitNotRunning(c, exited):
+		case <-time.After(time.Duration(wait) * time.Second):
+			d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), syscall.SIGKILL))
+			_ = t.client.Kill(ctx, syscall.SIGKILL)
+			<-waitNotRunning(c, exited)
+		}
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionStop, c.ID, d.containerAttrs(c))
+	return nil
+}
+
+// waitNotRunning returns a channel closed once c is not running.
+func waitNotRunning(c *container.Container, changed <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			<-changed
+			c.Lock()
+			running := c.State.Running
+			changed = c.Changed()
+			c.Unlock()
+			if !running {
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// ContainerKill sends a signal to the container's init.
+func (d *Daemon) ContainerKill(ctx context.Context, ref string, sig string) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	s, err := parseSignal(sig, syscall.SIGKILL)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	t := d.task(c.ID)
+	if !c.State.Running || t == nil {
+		c.Unlock()
+		return errdefs.Conflict("cannot kill container: %s: container %s is not running", ref, c.ID)
+	}
+	if s == syscall.SIGKILL {
+		t.stopping = true
+	}
+	c.Unlock()
+	if err := t.client.Kill(ctx, s); err != nil {
+		return fmt.Errorf("cannot kill container: %s: %w", ref, err)
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), s))
+	return nil
+}
+
+// ContainerRestart stops (if running) and starts the container.
+func (d *Daemon) ContainerRestart(ctx context.Context, ref string, sig string, timeout *int) error {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return err
+	}
+	if err := d.stop(ctx, c, sig, timeout); err != nil && !errors.Is(err, errdefs.ErrNotModified) {
+		return err
+	}
+	c.Lock()
+	defer c.Unlock()
+	if c.State.Running {
+		return nil
+	}
+	if err := d.start(ctx, c); err != nil {
+		return err
+	}
+	d.events.Publish(apievents.ContainerEventType, apievents.ActionRestart, c.ID, d.containerAttrs(c))
+	return nil
+}
+
+// ContainerWait returns a channel that yields the exit status once the
+// condition holds.
+func (d *Daemon) ContainerWait(ctx context.Context, ref string, cond apicontainer.WaitCondition) (<-chan apicontainer.WaitResponse, error) {
+	c, err := d.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan apicontainer.WaitResponse, 1)
+	c.Lock()
+	changed := c.Changed()
+	running := c.State.Running || c.State.Status == apicontainer.StateRestarting
+	code := c.State.ExitCode
+	c.Unlock()
+	if cond == "" {
+		cond = apicontainer.WaitConditionNotRunning
+	}
+	if cond == apicontainer.WaitConditionNotRunning && !running {
+		out <- apicontainer.WaitResponse{StatusCode: int64(code)}
+		return out, nil
+	}
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.Removed():
+				c.Lock()
+				code := c.State.ExitCode
+				c.Unlock()
+				out <- apicontainer.WaitResponse{StatusCode: int64(code)}
+				return
+			case <-changed:
+			}
+			c.Lock()
+			changed = c.Changed()
+			st := c.State
+			c.Unlock()
+			if cond == apicontainer.WaitConditionRemoved {
+				continue
+			}
+			if !st.Running && st.Status != apicontainer.StateRestarting && (st.Status == apicontainer.StateExited || st.Error != "") {
+				resp := apicontainer.WaitResponse{StatusCode: int64(st.ExitCode)}
+				if st.Error != "" && st.Status != apicontainer.StateExited {
+					resp.Error = &apicontainer.WaitExitError{Message: st.Error}
+				}
+				out <- resp
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func parseSignal(s string, def syscall.Signal) (syscall.Signal, error) {
+	if s == "" {
+		return def, nil
+	}
+	sig, err := signal.ParseSignal(s)
+	if err != nil {
+		return 0, errdefs.InvalidParameter("%s", err.Error())
+	}
+	return sig, nil
+}
+
+func withSignal(attrs map[string]string, s syscall.Signal) map[string]string {
+	attrs["signal"] = strconv.Itoa(int(s))
+	return attrs
+}

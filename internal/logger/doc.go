@@ -1,0 +1,5 @@
+// Package logger is the json-file log driver in Docker's exact format: one
+// JSON object per line, {"log":"hi\n","stream":"stdout","time":"..."}.
+// The shim writes logs with File and LineWriter; the daemon reads them back
+// with Read (stream filter, tail, since/until, follow).
+package logger

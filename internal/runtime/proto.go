@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/tug-project/tug/internal/errdefs"
+)
+
+// The shim protocol, on the shim's unix socket: each connection carries one
+// request, a JSON line, answered by one JSON line. An attach then turns the
+// connection into a stream of frames: a kind byte, a big-endian uint32
+// length, the payload.
+const (
+	opState    = "state"
+	opStart    = "start"
+	opAttach   = "attach"
+	opResize   = "resize"
+	opKill     = "kill"
+	opWait     = "wait"
+	opShutdown = "shutdown"
+)
+
+type request struct {
+	Op     string `json:"op"`
+	Stdin  bool   `json:"stdin,omitempty"`  // attach
+	Height uint   `json:"height,omitempty"` // resize
+	Width  uint   `json:"width,omitempty"`  // resize
+	Signal int    `json:"signal,omitempty"` // kill
+}
+
+type response struct {
+	Err    string `json:"err,omitempty"`
+	Class  string `json:"class,omitempty"`
+	Pid    int    `json:"pid,omitempty"`
+	Exited bool   `json:"exited,omitempty"`
+	Exit   *Exit  `json:"exit,omitempty"`
+}
+
+// Frame kinds.
+const (
+	frameStdin    byte = 0 // client -> shim
+	frameStdout   byte = 1 // shim -> client
+	frameStderr   byte = 2 // shim -> client
+	frameEnd      byte = 3 // shim -> client: the container's output ended
+	frameStdinEOF byte = 4 // client -> shim: the client's stdin ended
+)
+
+const frameHeader = 5
+
+// maxFrame bounds a frame's payload; larger ones are a protocol error.
+const maxFrame = 1 << 20
+
+func makeFrame(kind byte, p []byte) []byte {
+	b := make([]byte, frameHeader+len(p))
+	b[0] = kind
+	binary.BigEndian.PutUint32(b[1:], uint32(len(p)))
+	copy(b[frameHeader:], p)
+	return b
+}
+
+// readFrame reads one frame; the payload aliases buf when it fits.
+func readFrame(r *bufio.Reader, buf []byte) (byte, []byte, error) {
+	var h [frameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(h[1:])
+	if n > maxFrame {
+		return 0, nil, errors.New("shim protocol: frame too large")
+	}
+	if int(n) > cap(buf) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return 0, nil, err
+	}
+	return h[0], buf, nil
+}
+
+// Error classes that cross the socket.
+var classes = map[string]error{
+	"notfound":        errdefs.ErrNotFound,
+	"conflict":        errdefs.ErrConflict,
+	"invalid":         errdefs.ErrInvalidParameter,
+	"unavailable":     errdefs.ErrUnavailable,
+	"cannotinvoke":    errdefs.ErrCannotInvoke,
+	"commandnotfound": errdefs.ErrCommandNotFound,
+	"notimplemented":  errdefs.ErrNotImplemented,
+}
+
+func errResponse(err error) response {
+	r := response{Err: err.Error()}
+	for name, class := range classes {
+		if errors.Is(err, class) {
+			r.Class = name
+			break
+		}
+	}
+	return r
+}
+
+// classedError rebuilds an error sent by the shim, keeping its text and class.
+type classedError struct {
+	msg   string
+	class error
+}
+
+func (e *classedError) Error() string        { return e.msg }
+func (e *classedError) Is(target error) bool { return e.class != nil && target == e.class }
+
+func (r response) err() error {
+	if r.Err == "" {
+		return nil
+	}
+	return &classedError{msg: r.Err, class: classes[r.Class]}
+}

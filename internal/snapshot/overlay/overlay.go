@@ -1,0 +1,480 @@
+package overlay
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
+
+	"github.com/tug-project/tug/internal/archive"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/mount"
+)
+
+// ChainID returns the chain ID of a layer with the given diffID on top of
+// the chain parent ("" for the first layer), per the OCI image spec.
+func ChainID(parent, diffID digest.Digest) digest.Digest {
+	if parent == "" {
+		return diffID
+	}
+	return digest.FromString(parent.String() + " " + diffID.String())
+}
+
+// ChainIDs returns the chain ID of every prefix of diffIDs.
+func ChainIDs(diffIDs []digest.Digest) []digest.Digest {
+	out := make([]digest.Digest, len(diffIDs))
+	var parent digest.Digest
+	for i, d := range diffIDs {
+		parent = ChainID(parent, d)
+		out[i] = parent
+	}
+	return out
+}
+
+// Layer describes an unpacked layer snapshot.
+type Layer struct {
+	ChainID digest.Digest `json:"chainID"`
+	DiffID  digest.Digest `json:"diffID"`
+	Parent  digest.Digest `json:"parent,omitempty"` // chain ID of the layer below
+	Size    int64         `json:"size"`             // bytes of file content
+}
+
+// Snapshotter manages layer and container snapshots under one root:
+//
+//	<root>/snapshots/<chainID hex>/{fs,layer.json}
+//	<root>/containers/<key>/{upper,work,parent}
+//	<root>/empty        the lower dir of images with no layers
+//	<root>/tmp          work in progress, cleared at start
+type Snapshotter struct {
+	root     string
+	indexOff bool
+
+	mu       sync.Mutex // orders publishing and removal decisions
+	inflight map[digest.Digest]*flight
+}
+
+type flight struct {
+	done  chan struct{}
+	layer Layer
+	err   error
+}
+
+// New opens (creating if needed) the snapshotter rooted at root.
+func New(root string) (*Snapshotter, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"snapshots", "containers", "empty", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "empty"), 0o755); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(filepath.Join(root, "tmp"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(root, "tmp", e.Name())); err != nil {
+			slog.Warn("snapshot: removing leftover", "path", e.Name(), "err", err)
+		}
+	}
+	s := &Snapshotter{root: root, inflight: map[digest.Digest]*flight{}}
+	// Layers are shared by many overlays: the overlay index would tie a
+	// lower dir to the first upper it was used with.
+	if _, err := os.Stat("/sys/module/overlay/parameters/index"); err == nil {
+		s.indexOff = true
+	}
+	return s, nil
+}
+
+// Root returns the snapshotter's directory.
+func (s *Snapshotter) Root() string { return s.root }
+
+func (s *Snapshotter) layerDir(chainID digest.Digest) string {
+	return filepath.Join(s.root, "snapshots", chainID.Encoded())
+}
+
+// LayerFS returns the directory holding the layer's files (its overlay
+// form: whiteouts are 0/0 char devices).
+func (s *Snapshotter) LayerFS(chainID digest.Digest) string {
+	return filepath.Join(s.layerDir(chainID), "fs")
+}
+
+func (s *Snapshotter) tempDir() (string, error) {
+	var rnd [12]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", err
+	}
+	p := filepath.Join(s.root, "tmp", hex.EncodeToString(rnd[:]))
+	return p, os.Mkdir(p, 0o700)
+}
+
+// Layer returns the layer snapshot with the given chain ID.
+func (s *Snapshotter) Layer(chainID digest.Digest) (Layer, error) {
+	if chainID.Validate() != nil {
+		return Layer{}, fmt.Errorf("layer %q: %w", chainID, errdefs.ErrInvalidParameter)
+	}
+	b, err := os.ReadFile(filepath.Join(s.layerDir(chainID), "layer.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Layer{}, fmt.Errorf("layer %s: %w", chainID, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return Layer{}, err
+	}
+	var l Layer
+	if err := json.Unmarshal(b, &l); err != nil {
+		return Layer{}, fmt.Errorf("layer %s: %w", chainID, err)
+	}
+	return l, nil
+}
+
+// Exists reports whether the layer snapshot exists.
+func (s *Snapshotter) Exists(chainID digest.Digest) bool {
+	_, err := s.Layer(chainID)
+	return err == nil
+}
+
+// Layers lists all layer snapshots.
+func (s *Snapshotter) Layers(ctx context.Context) ([]Layer, error) {
+	entries, err := os.ReadDir(filepath.Join(s.root, "snapshots"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Layer
+	for _, e := range entries {
+		l, err := s.Layer(digest.NewDigestFromEncoded(digest.SHA256, e.Name()))
+		if err != nil {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// Apply unpacks the layer stream r (compressed or not) on top of the chain
+// parent ("" for a base layer) and returns the layer. If diffID is known
+// and the resulting chain already exists, r is not read; a known diffID is
+// verified. Concurrent Applies of the same chain do the work once.
+func (s *Snapshotter) Apply(ctx context.Context, parent, diffID digest.Digest, r io.Reader) (Layer, error) {
+	if parent != "" && !s.Exists(parent) {
+		return Layer{}, fmt.Errorf("parent layer %s: %w", parent, errdefs.ErrNotFound)
+	}
+	if diffID == "" {
+		return s.apply(ctx, parent, "", r)
+	}
+	chainID := ChainID(parent, diffID)
+	for {
+		if l, err := s.Layer(chainID); err == nil {
+			return l, nil
+		}
+		s.mu.Lock()
+		if f, ok := s.inflight[chainID]; ok {
+			s.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return Layer{}, ctx.Err()
+			}
+			if f.err == nil {
+				return f.layer, nil
+			}
+			continue // the other attempt failed; try ourselves
+		}
+		f := &flight{done: make(chan struct{})}
+		s.inflight[chainID] = f
+		s.mu.Unlock()
+
+		f.layer, f.err = s.apply(ctx, parent, diffID, r)
+		s.mu.Lock()
+		delete(s.inflight, chainID)
+		s.mu.Unlock()
+		close(f.done)
+		return f.layer, f.err
+	}
+}
+
+func (s *Snapshotter) apply(ctx context.Context, parent, diffID digest.Digest, r io.Reader) (Layer, error) {
+	tmp, err := s.tempDir()
+	if err != nil {
+		return Layer{}, err
+	}
+	defer os.RemoveAll(tmp)
+	fsDir := filepath.Join(tmp, "fs")
+	if err := os.Mkdir(fsDir, 0o755); err != nil {
+		return Layer{}, err
+	}
+	res, err := archive.Apply(ctx, r, fsDir, archive.Options{})
+	if err != nil {
+		return Layer{}, err
+	}
+	if diffID != "" && res.DiffID != diffID {
+		return Layer{}, fmt.Errorf("layer diffID mismatch: got %s, want %s: %w", res.DiffID, diffID, errdefs.ErrInvalidParameter)
+	}
+	l := Layer{ChainID: ChainID(parent, res.DiffID), DiffID: res.DiffID, Parent: parent, Size: res.Size}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return Layer{}, err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "layer.json"), b, 0o600); err != nil {
+		return Layer{}, err
+	}
+	if err := syncFS(tmp); err != nil {
+		return Layer{}, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if parent != "" && !s.Exists(parent) {
+		return Layer{}, fmt.Errorf("parent layer %s was removed: %w", parent, errdefs.ErrNotFound)
+	}
+	if existing, err := s.Layer(l.ChainID); err == nil {
+		return existing, nil // someone else published it meanwhile
+	}
+	dst := s.layerDir(l.ChainID)
+	if err := os.RemoveAll(dst); err != nil { // a torn dir without layer.json
+		return Layer{}, err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return Layer{}, err
+	}
+	return l, syncDir(filepath.Dir(dst))
+}
+
+func syncFS(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// inUse reports whether any layer or container snapshot sits directly
+// on chainID; callers hold s.mu.
+func (s *Snapshotter) inUse(chainID digest.Digest) (string, bool) {
+	layers, _ := s.Layers(context.Background())
+	for _, l := range layers {
+		if l.Parent == chainID {
+			return "layer " + l.ChainID.String(), true
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(s.root, "containers"))
+	for _, e := range entries {
+		if p, err := s.containerParent(e.Name()); err == nil && p == chainID {
+			return "container " + e.Name(), true
+		}
+	}
+	return "", false
+}
+
+// RemoveLayer removes a layer snapshot unless a layer or container
+// snapshot still sits on it (errdefs.ErrConflict). Missing is not an error.
+func (s *Snapshotter) RemoveLayer(ctx context.Context, chainID digest.Digest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.Exists(chainID) {
+		if _, err := os.Stat(s.layerDir(chainID)); err != nil {
+			return nil
+		}
+	}
+	if user, ok := s.inUse(chainID); ok {
+		return fmt.Errorf("layer %s is used by %s: %w", chainID, user, errdefs.ErrConflict)
+	}
+	return s.removeDir(s.layerDir(chainID))
+}
+
+// removeDir moves dir into tmp (atomically making it disappear) and
+// deletes it there.
+func (s *Snapshotter) removeDir(dir string) error {
+	tmp, err := s.tempDir()
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(tmp, "x")
+	if err := os.Rename(dir, dst); err != nil {
+		os.Remove(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return os.RemoveAll(tmp)
+}
+
+func (s *Snapshotter) containerDir(key string) (string, error) {
+	if key == "" || strings.ContainsAny(key, "/\\") || key == "." || key == ".." {
+		return "", fmt.Errorf("invalid snapshot key %q: %w", key, errdefs.ErrInvalidParameter)
+	}
+	return filepath.Join(s.root, "containers", key), nil
+}
+
+func (s *Snapshotter) containerParent(key string) (digest.Digest, error) {
+	dir, err := s.containerDir(key)
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "parent"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("snapshot %s: %w", key, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return "", err
+	}
+	return digest.Digest(strings.TrimSpace(string(b))), nil
+}
+
+// Prepare creates the container snapshot key (an empty upper dir) on top
+// of the layer chain parent ("" for an image without layers) and returns
+// the mounts for its root filesystem.
+func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Digest) ([]mount.Mount, error) {
+	dir, err := s.containerDir(key)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := s.tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	for _, d := range []string{"upper", "work"} {
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parent.String()), 0o600); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if parent != "" && !s.Exists(parent) {
+		return nil, fmt.Errorf("layer %s: %w", parent, errdefs.ErrNotFound)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return nil, fmt.Errorf("snapshot %s already exists: %w", key, errdefs.ErrConflict)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
+	if err := syncDir(filepath.Dir(dir)); err != nil {
+		return nil, err
+	}
+	return s.mounts(dir, parent)
+}
+
+// Mounts returns the mounts of an existing container snapshot.
+func (s *Snapshotter) Mounts(ctx context.Context, key string) ([]mount.Mount, error) {
+	parent, err := s.containerParent(key)
+	if err != nil {
+		return nil, err
+	}
+	dir, _ := s.containerDir(key)
+	return s.mounts(dir, parent)
+}
+
+func (s *Snapshotter) mounts(dir string, parent digest.Digest) ([]mount.Mount, error) {
+	var lowers []string
+	for id := parent; id != ""; {
+		l, err := s.Layer(id)
+		if err != nil {
+			return nil, err
+		}
+		lowers = append(lowers, s.LayerFS(id))
+		id = l.Parent
+	}
+	if len(lowers) == 0 {
+		lowers = []string{filepath.Join(s.root, "empty")}
+	}
+	var opts []string
+	if s.indexOff {
+		opts = append(opts, "index=off")
+	}
+	opts = append(opts,
+		"lowerdir="+strings.Join(lowers, ":"),
+		"upperdir="+filepath.Join(dir, "upper"),
+		"workdir="+filepath.Join(dir, "work"),
+	)
+	return []mount.Mount{{Type: "overlay", Source: "overlay", Options: opts}}, nil
+}
+
+// Remove deletes the container snapshot key. Missing is not an error.
+func (s *Snapshotter) Remove(ctx context.Context, key string) error {
+	dir, err := s.containerDir(key)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.removeDir(dir)
+}
+
+// Usage returns the bytes of file content in the container snapshot's
+// upper dir (Docker's SizeRw); hard links count once. A missing snapshot
+// uses 0 bytes.
+func (s *Snapshotter) Usage(key string) int64 {
+	dir, err := s.containerDir(key)
+	if err != nil {
+		return 0
+	}
+	upper := filepath.Join(dir, "upper")
+	seen := map[uint64]bool{}
+	var total int64
+	_ = filepath.WalkDir(upper, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // racing with the container's writes
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			if seen[st.Ino] {
+				return nil
+			}
+			seen[st.Ino] = true
+		}
+		if !d.IsDir() {
+			total += info.Size()
+		}
+		return nil
+	})
+	return total
+}
+
+// Containers lists the keys of all container snapshots.
+func (s *Snapshotter) Containers(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(s.root, "containers"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out, nil
+}

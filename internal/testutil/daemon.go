@@ -1,0 +1,300 @@
+package testutil
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// Binaries builds tugd, tug and tug-hello once per test process and
+// returns the directory holding them.
+func Binaries(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := moduleRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir, buildErr = os.MkdirTemp("", "tug-bin")
+		if buildErr != nil {
+			return
+		}
+		for _, b := range []struct{ name, pkg, cgo string }{
+			{"tugd", "./cmd/tugd", "1"}, {"tug", "./cmd/tug", "0"}, {"tug-hello", "./cmd/tug-hello", "0"},
+		} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, b.name), b.pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building binaries: %v", buildErr)
+	}
+	return binDir
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// Daemon is a tugd started by a test on a temporary data root and socket.
+type Daemon struct {
+	t        testing.TB
+	Bin      string // directory of tugd, tug, tug-hello
+	Root     string
+	ExecRoot string
+	Socket   string
+	Host     string // unix://Socket
+	Client   *client.Client
+
+	cmd *exec.Cmd
+	log *bytes.Buffer
+	mu  sync.Mutex
+}
+
+// StartDaemon starts tugd for the test. Cleanup removes every container,
+// stops the daemon and checks that no mount or shim process is left.
+func StartDaemon(t testing.TB) *Daemon {
+	t.Helper()
+	RequiresRoot(t)
+	RequiresBusybox(t)
+	bin := Binaries(t)
+	root := t.TempDir()
+	// Unix socket paths are short: keep the exec root out of t.TempDir().
+	execRoot, err := os.MkdirTemp("", "tug-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Daemon{t: t, Bin: bin, Root: root, ExecRoot: execRoot, Socket: filepath.Join(execRoot, "tug.sock")}
+	d.Host = "unix://" + d.Socket
+	d.Start()
+	cl, err := client.New(client.WithHost(d.Host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Client = cl
+	t.Cleanup(func() {
+		d.cleanup()
+		_ = cl.Close()
+		d.Stop()
+		d.checkLeaks()
+		_ = os.RemoveAll(execRoot)
+	})
+	return d
+}
+
+// Start starts (or restarts) tugd and waits until it answers.
+func (d *Daemon) Start() {
+	d.t.Helper()
+	d.log = &bytes.Buffer{}
+	cmd := exec.Command(filepath.Join(d.Bin, "tugd"), "--debug", "-H", d.Host, "--data-root", d.Root, "--exec-root", d.ExecRoot)
+	cmd.Stdout = d.log
+	cmd.Stderr = d.log
+	if err := cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	d.cmd = cmd
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := (&netDialer{}).dial(d.Socket); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d.t.Fatalf("tugd did not start:\n%s", d.log.String())
+}
+
+// Kill stops tugd with SIGKILL, leaving shims and containers running.
+func (d *Daemon) Kill() {
+	if d.cmd == nil {
+		return
+	}
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+	d.cmd = nil
+}
+
+// Stop stops tugd with SIGTERM.
+func (d *Daemon) Stop() {
+	if d.cmd == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
+	d.cmd = nil
+}
+
+// Log returns what tugd logged so far.
+func (d *Daemon) Log() string { return d.log.String() }
+
+// CommandTimeout bounds every CLI run of a test.
+var CommandTimeout = 20 * time.Second
+
+// Result is the outcome of a CLI run.
+type Result struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.ExitCode, r.Stdout, r.Stderr)
+}
+
+// Tug runs the tug CLI against this daemon.
+func (d *Daemon) Tug(args ...string) Result {
+	d.t.Helper()
+	return d.run(exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...), nil)
+}
+
+// TugIn runs the tug CLI with stdin.
+func (d *Daemon) TugIn(stdin string, args ...string) Result {
+	d.t.Helper()
+	return d.run(exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...), strings.NewReader(stdin))
+}
+
+// Docker runs the stock docker CLI against this daemon; the test is skipped
+// when no docker CLI is installed.
+func (d *Daemon) Docker(args ...string) Result {
+	d.t.Helper()
+	path, err := exec.LookPath("docker")
+	if err != nil {
+		d.t.Skip("docker CLI not installed")
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host, "DOCKER_CONFIG="+d.t.TempDir(), "DOCKER_BUILDKIT=0")
+	return d.run(cmd, nil)
+}
+
+func (d *Daemon) run(cmd *exec.Cmd, stdin *strings.Reader) Result {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	if err := cmd.Start(); err != nil {
+		d.t.Fatalf("running %v: %v", cmd.Args, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(CommandTimeout):
+		_ = cmd.Process.Kill()
+		<-done
+		d.t.Fatalf("%v hung for %v\nstdout: %s\nstderr: %s\ntugd log:\n%s", cmd.Args, CommandTimeout, stdout.String(), stderr.String(), d.Log())
+	}
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		res.ExitCode = ee.ExitCode()
+	case err != nil:
+		d.t.Fatalf("running %v: %v", cmd.Args, err)
+	}
+	return res
+}
+
+// ImportBusybox imports the busybox test image as name.
+func (d *Daemon) ImportBusybox(name string) {
+	d.t.Helper()
+	f := filepath.Join(d.t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(f, BusyboxTar(d.t), 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+	if r := d.Tug("import", f, name); r.ExitCode != 0 {
+		d.t.Fatalf("tug import: %s", r)
+	}
+}
+
+// cleanup force-removes every container the test left.
+func (d *Daemon) cleanup() {
+	if d.cmd == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	list, err := d.Client.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		d.t.Errorf("cleanup: listing containers: %v", err)
+		return
+	}
+	for _, c := range list.Items {
+		if _, err := d.Client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			d.t.Errorf("cleanup: removing %s: %v", c.ID, err)
+		}
+	}
+}
+
+// checkLeaks fails the test if a mount under the data or exec root, or a
+// shim of this daemon, is still there.
+func (d *Daemon) checkLeaks() {
+	if d.t.Failed() {
+		d.t.Logf("tugd log:\n%s", d.log.String())
+	}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) > 4 && (strings.HasPrefix(fields[4], d.Root) || strings.HasPrefix(fields[4], d.ExecRoot)) {
+				d.t.Errorf("leaked mount: %s", fields[4])
+			}
+		}
+		f.Close()
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(b, []byte(d.ExecRoot)) && bytes.Contains(b, []byte("shim")) {
+			d.t.Errorf("leaked shim process %s: %q", filepath.Dir(p), bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
+		}
+	}
+}
