@@ -3,6 +3,7 @@ package container
 import (
 	"bytes"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,24 @@ func runPTY(t *testing.T, d *testutil.Daemon, input string, args ...string) (str
 // runPTYSteps is runPTY with input typed in steps, half a second apart.
 func runPTYSteps(t *testing.T, d *testutil.Daemon, steps []string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...)
+	return runOnPTY(t, exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...), steps)
+}
+
+// dockerPTY runs the stock docker CLI against d on a pseudo-terminal.
+func dockerPTY(t *testing.T, d *testutil.Daemon, steps []string, args ...string) (string, int) {
+	t.Helper()
+	path, err := exec.LookPath("docker")
+	if err != nil {
+		t.Skip("docker CLI not installed")
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host, "DOCKER_CONFIG="+t.TempDir())
+	return runOnPTY(t, cmd, steps)
+}
+
+func runOnPTY(t *testing.T, cmd *exec.Cmd, steps []string) (string, int) {
+	t.Helper()
+	args := cmd.Args
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -88,5 +106,28 @@ func TestAttachDetach(t *testing.T) {
 	}
 	if r := d.Tug("inspect", "--format", "{{.State.Running}}", "shell"); strings.TrimSpace(r.Stdout) != "true" {
 		t.Errorf("after detach running = %q, want true", r.Stdout)
+	}
+}
+
+func TestDockerCLITTY(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	out, code := dockerPTY(t, d, nil, "run", "--rm", "-it", "busybox", "tty")
+	if code != 0 || !strings.Contains(out, "/dev/pts/0") {
+		t.Errorf("docker run -it tty: exit %d, terminal %q", code, out)
+	}
+	out, code = dockerPTY(t, d, []string{"echo via-docker-$((2*3))\r", "exit 4\r"}, "run", "--rm", "-it", "busybox", "sh")
+	if code != 4 || !strings.Contains(out, "via-docker-6") {
+		t.Errorf("docker run -it sh: exit %d, terminal %q", code, out)
+	}
+	if r := d.Docker("run", "-itd", "--name", "dshell", "busybox", "sh"); r.ExitCode != 0 {
+		t.Fatalf("docker run -itd: %s", r)
+	}
+	out, _ = dockerPTY(t, d, []string{"echo docker-attached\r", "\x10\x11"}, "attach", "dshell")
+	if !strings.Contains(out, "docker-attached") || !strings.Contains(out, "read escape sequence") {
+		t.Errorf("docker attach + detach: terminal %q", out)
+	}
+	if r := d.Docker("inspect", "-f", "{{.State.Running}}", "dshell"); strings.TrimSpace(r.Stdout) != "true" {
+		t.Errorf("after docker detach running = %q", r.Stdout)
 	}
 }

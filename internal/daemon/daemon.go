@@ -98,6 +98,9 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		}
 	}
 	d.restore(ctx)
+	if err := is.GC(ctx); err != nil {
+		slog.WarnContext(ctx, "removing unused layers", "err", err)
+	}
 	return d, nil
 }
 

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"syscall"
@@ -73,7 +74,17 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) er
 	if err := d.snapshots.Remove(ctx, c.ID); err != nil && !isNotExist(err) {
 		return err
 	}
-	return d.containers.Remove(c)
+	if err := d.containers.Remove(c); err != nil {
+		return err
+	}
+	// A force-removed image keeps its layers while containers use them;
+	// the last such container takes them along.
+	if _, err := d.images.Get(ctx, c.ImageID.String()); err != nil {
+		if err := d.images.GC(ctx); err != nil {
+			slog.WarnContext(ctx, "removing unused layers", "err", err)
+		}
+	}
+	return nil
 }
 
 // ContainerRename gives a container a new name.

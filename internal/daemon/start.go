@@ -101,6 +101,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err := container.WriteFileAtomic(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return err
 	}
+	spawnStart := time.Now()
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
 		ID:        c.ID,
 		Bundle:    bundle,
@@ -122,7 +123,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	// process runs, so they see its first byte.
 	d.releaseAttachers(c.ID, client)
 
+	spawned := time.Now()
 	pid, err := client.Start(ctx)
+	slog.DebugContext(ctx, "container started", "id", c.ID, "spawn", spawned.Sub(spawnStart), "start", time.Since(spawned))
 	if err != nil {
 		_ = client.Kill(ctx, syscall.SIGKILL)
 		_ = client.Shutdown(ctx)

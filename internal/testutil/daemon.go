@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -72,6 +73,8 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 }
+
+var startedRE = regexp.MustCompile(`msg="container started" id=([0-9a-f]{64})`)
 
 // Daemon is a tugd started by a test on a temporary data root and socket.
 type Daemon struct {
@@ -286,6 +289,14 @@ func (d *Daemon) checkLeaks() {
 			}
 		}
 		f.Close()
+	}
+	// Cgroups of the containers this daemon started (their IDs are in its
+	// debug log) are gone.
+	for _, m := range startedRE.FindAllStringSubmatch(d.log.String(), -1) {
+		dirs, _ := filepath.Glob("/sys/fs/cgroup/*/tug/" + m[1])
+		for _, dir := range dirs {
+			d.t.Errorf("leaked cgroup: %s", dir)
+		}
 	}
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
