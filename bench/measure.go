@@ -73,6 +73,7 @@ type memory struct {
 	daemonKB  int64 // RSS of the daemon process(es)
 	daemonErr error
 	shimKB    float64 // mean RSS of one container's shim
+	shimUSS   float64 // mean USS (private memory) of one container's shim
 	shims     int     // shims found
 	shimErr   error
 }
@@ -116,13 +117,18 @@ func measureMemory(ctx context.Context, e *engine, prefix string, count int) (m 
 	}
 
 	shims := e.shimPIDs(ids)
-	var total int64
+	var total, private int64
 	for _, pid := range shims {
 		kb, err := rssKB(pid)
 		if err != nil {
 			continue // exited between listing and reading
 		}
+		uss, err := ussKB(pid)
+		if err != nil {
+			continue
+		}
 		total += kb
+		private += uss
 		m.shims++
 	}
 	switch {
@@ -130,6 +136,7 @@ func measureMemory(ctx context.Context, e *engine, prefix string, count int) (m 
 		m.shimErr = fmt.Errorf("%s: no shim process found for the %d containers", e.name, count)
 	default:
 		m.shimKB = float64(total) / float64(m.shims)
+		m.shimUSS = float64(private) / float64(m.shims)
 		if m.shims != count {
 			fmt.Fprintf(os.Stderr, "note: %s: found %d shim processes for %d containers\n", e.name, m.shims, count)
 		}

@@ -30,6 +30,38 @@ func rssKB(pid int) (int64, error) {
 	return 0, fmt.Errorf("pid %d: no VmRSS (exited or kernel thread)", pid)
 }
 
+// ussKB returns a process's unique set size in KiB: the pages only it maps
+// (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup), which is what
+// one more such process costs; pages of a binary shared by all shims are
+// not in it.
+func ussKB(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var total int64
+	found := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, key := range []string{"Private_Clean:", "Private_Dirty:"} {
+			if v, ok := strings.CutPrefix(line, key); ok {
+				n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				if err != nil {
+					return 0, err
+				}
+				total += n
+				found = true
+			}
+		}
+	}
+	if !found {
+		return 0, fmt.Errorf("pid %d: no smaps_rollup", pid)
+	}
+	return total, nil
+}
+
 // cmdline returns a process's argv.
 func cmdline(pid int) []string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
