@@ -126,7 +126,8 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 		return fail(err)
 	}
 	defer r.Close()
-	cmd := exec.Command(shimBinary, args...)
+	cmd := exec.Command(shimPath(shimBinary), args...)
+	cmd.Args[0] = shimBinary // what ps shows
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{w} // fd 3: the creation result
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
