@@ -1,12 +1,13 @@
 // Command bench measures tug against Docker on this machine, side by side,
 // for the goals in DESIGN.md ("Numbers to reach"): run latency with and
-// without networking, daemon and shim memory, and concurrent starts.
+// without networking, daemon and shim memory, concurrent starts, and a
+// cold pull from a registry the bench serves on 127.0.0.1 (bench/pull.go).
 //
 // Run it as `make bench` (which builds bin/ first) or `go run ./bench`
 // from the repository root, as root. It starts its own tugd on temporary
 // roots, uses a running Docker daemon or starts Debian's dockerd and
 // containerd itself, imports the busybox test image into both (no network
-// is used), measures, prints a table, and removes everything it made.
+// beyond loopback is used), measures, prints a table, and removes everything it made.
 package main
 
 import (
@@ -282,6 +283,8 @@ func (b *bench) measure(ctx context.Context) []row {
 		r.verdict = verdict(tug, false)
 	}
 	rows = append(rows, r)
+	rows = append(rows, b.pullRow(ctx))
+	rows = append(rows, b.execRow(ctx))
 	return rows
 }
 

@@ -17,11 +17,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	archiverouter "github.com/tug-project/tug/internal/api/router/archive"
+	buildrouter "github.com/tug-project/tug/internal/api/router/build"
 	"github.com/tug-project/tug/internal/api/router/container"
+	execrouter "github.com/tug-project/tug/internal/api/router/exec"
 	"github.com/tug-project/tug/internal/api/router/image"
+	networkrouter "github.com/tug-project/tug/internal/api/router/network"
+	registryrouter "github.com/tug-project/tug/internal/api/router/registry"
 	"github.com/tug-project/tug/internal/api/router/system"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/daemon"
+	"github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/runtime"
 )
 
@@ -34,14 +40,22 @@ type options struct {
 	execRoot   string
 	configFile string
 	debug      bool
+	network    daemon.NetworkConfig
+	mirrors    []string // registry-mirrors
+	insecure   []string // insecure-registries
 }
 
 // fileConfig is the part of daemon.json tugd reads (Docker's keys).
 type fileConfig struct {
-	Hosts    []string `json:"hosts"`
-	DataRoot string   `json:"data-root"`
-	ExecRoot string   `json:"exec-root"`
-	Debug    bool     `json:"debug"`
+	Hosts    []string       `json:"hosts"`
+	DataRoot string         `json:"data-root"`
+	ExecRoot string         `json:"exec-root"`
+	Debug    bool           `json:"debug"`
+	Bip      string         `json:"bip"`
+	Pools    []network.Pool `json:"default-address-pools"`
+
+	RegistryMirrors    []string `json:"registry-mirrors"`
+	InsecureRegistries []string `json:"insecure-registries"`
 }
 
 func main() {
@@ -104,6 +118,8 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	if fc.Debug {
 		opts.debug = true
 	}
+	opts.network = daemon.NetworkConfig{Bip: fc.Bip, Pools: fc.Pools}
+	opts.mirrors, opts.insecure = fc.RegistryMirrors, fc.InsecureRegistries
 	return nil
 }
 
@@ -125,6 +141,10 @@ func run(ctx context.Context, opts options) error {
 		ShimBinary:  self,
 		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
 		Version:     version,
+		Network:     opts.network,
+
+		RegistryMirrors:    opts.mirrors,
+		InsecureRegistries: opts.insecure,
 	})
 	if err != nil {
 		return err
@@ -132,7 +152,7 @@ func run(ctx context.Context, opts options) error {
 	defer d.Close()
 
 	srv := server.New(server.Config{Logger: log, Version: version},
-		system.New(d), container.New(d), image.New(d))
+		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d))
 	errc := make(chan error, len(opts.hosts))
 	for _, h := range opts.hosts {
 		path, ok := strings.CutPrefix(h, "unix://")

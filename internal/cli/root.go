@@ -10,9 +10,12 @@ import (
 
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
+	"github.com/tug-project/tug/internal/cli/build"
 	"github.com/tug-project/tug/internal/cli/command"
 	"github.com/tug-project/tug/internal/cli/container"
 	"github.com/tug-project/tug/internal/cli/image"
+	"github.com/tug-project/tug/internal/cli/network"
+	"github.com/tug-project/tug/internal/cli/registry"
 	"github.com/tug-project/tug/internal/cli/system"
 )
 
@@ -20,7 +23,7 @@ import (
 // shared CLI state its commands use.
 func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *command.Cli) {
 	c := command.New(in, out, errw)
-	var host string
+	var host, configDir string
 	cmd := &cobra.Command{
 		Use:              "tug [OPTIONS] COMMAND [ARG...]",
 		Short:            "A self-sufficient runtime for containers",
@@ -35,6 +38,9 @@ func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *com
 			return fmt.Errorf("tug: unknown command: tug %s\n\nRun 'tug --help' for more information", args[0])
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if configDir != "" {
+				command.SetConfigDir(configDir)
+			}
 			return c.Init(command.ResolveHost(host, os.Getenv))
 		},
 		Version:               fmt.Sprintf("%s, build %s", command.Version, command.GitCommit),
@@ -51,6 +57,7 @@ func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *com
 
 	flags := cmd.Flags()
 	flags.StringVarP(&host, "host", "H", "", "Daemon socket to connect to")
+	flags.StringVar(&configDir, "config", "", "Location of client config files (default ~/.docker)")
 	flags.BoolP("debug", "D", false, "Enable debug mode")
 	flags.StringP("log-level", "l", "info", `Set the logging level ("debug", "info", "warn", "error", "fatal")`)
 	flags.BoolP("version", "v", false, "Print version information and quit")
@@ -58,10 +65,12 @@ func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *com
 	setupHelp(cmd)
 
 	var cmds []*cobra.Command
-	cmds = append(cmds, container.NewCommand(c), image.NewCommand(c), system.NewCommand(c))
+	cmds = append(cmds, container.NewCommand(c), image.NewCommand(c), network.NewCommand(c), system.NewCommand(c))
 	cmds = append(cmds, container.TopLevelCommands(c)...)
 	cmds = append(cmds, image.TopLevelCommands(c)...)
 	cmds = append(cmds, system.TopLevelCommands(c)...)
+	cmds = append(cmds, registry.Commands(c)...)
+	cmds = append(cmds, build.NewBuildCommand(c), build.NewBuilderCommand(c))
 	cmd.AddCommand(cmds...)
 
 	visitAll(cmd, func(cc *cobra.Command) { cc.DisableFlagsInUseLine = true })

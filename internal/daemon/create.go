@@ -44,6 +44,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if err := validateHostConfig(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
+	if err := d.validateNetworkMode(hc); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
 	img, err := d.images.Get(ctx, cfg.Image)
 	if err != nil {
 		return apicontainer.CreateResponse{}, err
@@ -92,6 +95,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		return apicontainer.CreateResponse{}, fmt.Errorf("preparing rootfs: %w", err)
 	}
 	if err := d.writeEtcFiles(c); err != nil {
+		undo()
+		return apicontainer.CreateResponse{}, err
+	}
+	if err := d.createSandbox(c, req.NetworkingConfig); err != nil {
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
@@ -155,11 +162,6 @@ func addrStrings[T fmt.Stringer](in []T) []string {
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig) error {
-	switch mode := hc.NetworkMode; {
-	case mode == "", mode == "default", mode == "bridge", mode.IsNone(), mode.IsHost():
-	default:
-		return errdefs.NotFound("network %s not found", mode)
-	}
 	rp := hc.RestartPolicy
 	switch rp.Name {
 	case "", apicontainer.RestartPolicyDisabled, apicontainer.RestartPolicyAlways, apicontainer.RestartPolicyUnlessStopped:

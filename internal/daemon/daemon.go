@@ -12,6 +12,7 @@ import (
 
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/content"
+	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/runtime"
@@ -25,6 +26,10 @@ type Config struct {
 	ShimBinary  string // the tugd binary, re-executed as the shim
 	HelloBinary string // the built-in hello-world program, imported at start if present
 	Version     string
+
+	RegistryMirrors    []string      // daemon.json registry-mirrors
+	InsecureRegistries []string      // daemon.json insecure-registries
+	Network            NetworkConfig // network.go
 }
 
 // Daemon owns images and containers.
@@ -34,12 +39,16 @@ type Daemon struct {
 	content    *content.Store
 	snapshots  *overlay.Snapshotter
 	images     *image.Store
+	dist       *distribution.Service
 	events     *events.Bus
+	net        *networking // network.go
+	build      buildState  // build.go
 	started    time.Time
 
 	mu        sync.Mutex
 	tasks     map[string]*task            // running containers by ID
 	attachers map[string][]*pendingAttach // attached before start, by ID
+	execs     map[string]*execRecord      // exec instances by exec ID (exec.go)
 
 	bg     context.Context // lives as long as the daemon; parent of monitors
 	cancel context.CancelFunc
@@ -92,12 +101,17 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		bg:         bg,
 		cancel:     cancel,
 	}
+	d.dist = distribution.New(distribution.Config{Mirrors: cfg.RegistryMirrors, Insecure: cfg.InsecureRegistries, UserAgent: "tug/" + cfg.Version}, cs, sn, is)
 	if cfg.HelloBinary != "" {
 		if err := is.EnsureHelloWorld(ctx, cfg.HelloBinary); err != nil {
 			slog.WarnContext(ctx, "built-in hello-world image not imported", "err", err)
 		}
 	}
+	if err := d.initNetwork(ctx); err != nil {
+		return nil, fmt.Errorf("networking: %w", err)
+	}
 	d.restore(ctx)
+	d.reconcileNetwork(ctx)
 	if err := is.GC(ctx); err != nil {
 		slog.WarnContext(ctx, "removing unused layers", "err", err)
 	}
@@ -151,6 +165,7 @@ func (d *Daemon) Close() error {
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
+	d.closeNetwork(context.Background())
 	return nil
 }
 

@@ -83,7 +83,10 @@ func imageMatches(img *image.Image, f imagerouter.Filters) bool {
 // globMatch matches a reference filter like "busy*" or "busybox:1.*"
 // against a tag, ignoring the tag when the pattern has none.
 func globMatch(pattern, tag string) bool {
-	name, _, _ := strings.Cut(tag, ":")
+	name := tag // the repository: the tag follows the last ':' after the last '/'
+	if i := strings.LastIndex(tag, ":"); i > strings.LastIndex(tag, "/") {
+		name = tag[:i]
+	}
 	if m, _ := pathMatch(pattern, tag); m {
 		return true
 	}
@@ -245,11 +248,6 @@ func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts imagerouter
 	}
 	d.events.Publish(apievents.ImageEventType, apievents.ActionImport, img.ID.String(), map[string]string{"name": ref})
 	return json.NewEncoder(out).Encode(jsonstream.Message{Status: img.ID.String()})
-}
-
-// ImagePull fetches an image from a registry.
-func (d *Daemon) ImagePull(ctx context.Context, opts imagerouter.PullOptions, out io.Writer) error {
-	return errdefs.NotImplemented("pulling %s: registry support is not implemented yet; use `tug load` or `tug import`", opts.Image)
 }
 
 func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }

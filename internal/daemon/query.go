@@ -7,7 +7,6 @@ import (
 	"time"
 
 	apicontainer "github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/storage"
 
 	containerrouter "github.com/tug-project/tug/internal/api/router/container"
@@ -61,20 +60,9 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 		Mounts:          []apicontainer.MountPoint{},
 		Config:          &cfg,
 		NetworkSettings: d.networkSettings(c),
+		ExecIDs:         d.execIDs(c.ID),
 	}
 	return resp, nil
-}
-
-func (d *Daemon) networkSettings(c *container.Container) *apicontainer.NetworkSettings {
-	mode := string(c.HostConfig.NetworkMode)
-	ns := &apicontainer.NetworkSettings{
-		Ports:    network.PortMap{},
-		Networks: map[string]*network.EndpointSettings{mode: {}},
-	}
-	if c.State.Running && !c.HostConfig.NetworkMode.IsHost() {
-		ns.SandboxKey = "/proc/" + itoa(c.State.Pid) + "/ns/net"
-	}
-	return ns
 }
 
 // ContainerList returns the containers `ps` shows.
@@ -121,20 +109,18 @@ func (d *Daemon) ContainerList(ctx context.Context, opts containerrouter.ListOpt
 
 func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apicontainer.Summary {
 	s := apicontainer.Summary{
-		ID:      c.ID,
-		Names:   []string{"/" + c.Name},
-		Image:   c.Config.Image,
-		ImageID: c.ImageID.String(),
-		Command: strings.Join(append([]string{c.Path}, c.Args...), " "),
-		Created: c.Created.Unix(),
-		Ports:   []apicontainer.PortSummary{},
-		Labels:  c.Config.Labels,
-		State:   c.State.Status,
-		Status:  c.State.Describe(now),
-		Mounts:  []apicontainer.MountPoint{},
-		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
-			string(c.HostConfig.NetworkMode): {},
-		}},
+		ID:              c.ID,
+		Names:           []string{"/" + c.Name},
+		Image:           c.Config.Image,
+		ImageID:         c.ImageID.String(),
+		Command:         strings.Join(append([]string{c.Path}, c.Args...), " "),
+		Created:         c.Created.Unix(),
+		Ports:           d.portSummaries(c),
+		Labels:          c.Config.Labels,
+		State:           c.State.Status,
+		Status:          c.State.Describe(now),
+		Mounts:          []apicontainer.MountPoint{},
+		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: d.summaryNetworks(c)},
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
 	if size {

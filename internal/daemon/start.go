@@ -65,6 +65,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		}
 		_ = mount.UnmountAll(rootfs)
 		_ = os.RemoveAll(stateDir)
+		d.teardownNetwork(ctx, c.ID)
 		code := 128
 		switch {
 		case errors.Is(retErr, errdefs.ErrCommandNotFound):
@@ -87,6 +88,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return fmt.Errorf("mounting rootfs: %w", err)
 	}
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	if err := d.setupNetwork(ctx, c); err != nil {
 		return err
 	}
 	spec, err := d.spec(c, rootfs)
@@ -167,14 +171,11 @@ func (d *Daemon) spec(c *container.Container, rootfs string) (*specs.Spec, error
 	if c.Config.Domainname != "" {
 		opts = append(opts, oci.WithDomainname(c.Config.Domainname))
 	}
-	switch mode := c.HostConfig.NetworkMode; {
-	case mode.IsHost():
-		opts = append(opts, oci.WithHostNetwork())
-	default:
-		// none, and until the networking issue lands also bridge: a private
-		// network namespace with loopback only.
-		opts = append(opts, oci.WithNetworkNone())
+	netOpt, err := d.networkOpt(c)
+	if err != nil {
+		return nil, err
 	}
+	opts = append(opts, netOpt)
 	return oci.New(opts...)
 }
 
@@ -227,6 +228,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
+	d.teardownNetwork(ctx, c.ID)
 	stopping := t != nil && t.stopping
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
 	if err := d.containers.Save(c); err != nil {

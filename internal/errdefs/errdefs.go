@@ -15,6 +15,7 @@ var (
 	ErrInvalidParameter = errors.New("invalid parameter")
 	ErrUnavailable      = errors.New("unavailable")
 	ErrForbidden        = errors.New("forbidden")
+	ErrUnauthorized     = errors.New("unauthorized") // 401: wrong or missing registry credentials
 	ErrNotImplemented   = errors.New("not implemented")
 	ErrNotModified      = errors.New("not modified")
 	ErrCannotInvoke     = errors.New("cannot invoke")     // 126: the command exists but cannot be run
@@ -55,6 +56,9 @@ func Unavailable(format string, args ...any) error { return newf(ErrUnavailable,
 
 // Forbidden returns an error of class ErrForbidden.
 func Forbidden(format string, args ...any) error { return newf(ErrForbidden, format, args...) }
+
+// Unauthorized returns an error of class ErrUnauthorized.
+func Unauthorized(format string, args ...any) error { return newf(ErrUnauthorized, format, args...) }
 
 // NotImplemented returns an error of class ErrNotImplemented.
 func NotImplemented(format string, args ...any) error {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
@@ -21,6 +23,8 @@ const (
 	opKill     = "kill"
 	opWait     = "wait"
 	opShutdown = "shutdown"
+	opExec     = "exec" // start an additional process; with Attach the connection becomes its attach stream
+	opPids     = "pids" // the host pids of the container's processes
 )
 
 type request struct {
@@ -29,6 +33,13 @@ type request struct {
 	Height uint   `json:"height,omitempty"` // resize
 	Width  uint   `json:"width,omitempty"`  // resize
 	Signal int    `json:"signal,omitempty"` // kill
+
+	// Exec names an exec process: resize, kill and wait act on it instead
+	// of the container's init; exec starts it.
+	Exec      string         `json:"exec,omitempty"`
+	Process   *specs.Process `json:"process,omitempty"`    // exec
+	OpenStdin bool           `json:"open_stdin,omitempty"` // exec: give it a stdin
+	Attach    bool           `json:"attach,omitempty"`     // exec: stream its stdio on this connection
 }
 
 type response struct {
@@ -37,6 +48,7 @@ type response struct {
 	Pid    int    `json:"pid,omitempty"`
 	Exited bool   `json:"exited,omitempty"`
 	Exit   *Exit  `json:"exit,omitempty"`
+	Pids   []int  `json:"pids,omitempty"`
 }
 
 // Frame kinds.

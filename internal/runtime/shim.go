@@ -96,6 +96,8 @@ type shim struct {
 	pumps  sync.WaitGroup
 	exited chan struct{} // closed once exit is recorded
 	exit   Exit
+
+	execs map[string]*execProc // additional processes by exec ID (exec.go); under mu
 }
 
 // newShim creates the container. On error it leaves nothing behind but
@@ -461,6 +463,10 @@ func (s *shim) handle(c *net.UnixConn) {
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
 		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: %v", err)))
+		return
+	}
+	if req.Exec != "" || req.Op == opExec || req.Op == opPids {
+		s.handleExec(c, br, req)
 		return
 	}
 	switch req.Op {

@@ -129,6 +129,13 @@ func (d *Daemon) Start() {
 	cmd := exec.Command(filepath.Join(d.Bin, "tugd"), "--debug", "-H", d.Host, "--data-root", d.Root, "--exec-root", d.ExecRoot)
 	cmd.Stdout = d.log
 	cmd.Stderr = d.log
+	// Tests never reach a registry outside this machine: anything but a
+	// loopback registry goes to a proxy on a closed loopback port, so not
+	// even a DNS query leaves (a short name means Docker Hub).
+	cmd.Env = append(os.Environ(),
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9",
+		"https_proxy=http://127.0.0.1:9", "http_proxy=http://127.0.0.1:9",
+		"NO_PROXY=localhost,127.0.0.0/8,::1", "no_proxy=localhost,127.0.0.0/8,::1")
 	if err := cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}

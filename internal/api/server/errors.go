@@ -25,6 +25,8 @@ func StatusFromError(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, errdefs.ErrForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, errdefs.ErrUnauthorized):
+		return http.StatusUnauthorized
 	case errors.Is(err, errdefs.ErrNotImplemented):
 		return http.StatusNotImplemented
 	case errors.Is(err, errdefs.ErrNotModified):

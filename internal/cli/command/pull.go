@@ -12,7 +12,7 @@ import (
 // PullImage pulls ref (POST /images/create) and renders the progress
 // stream on out like docker (a live display when out is a terminal).
 func PullImage(ctx context.Context, c *Cli, ref string, platform *ocispec.Platform, all bool, out io.Writer) error {
-	opts := client.ImagePullOptions{All: all}
+	opts := client.ImagePullOptions{All: all, RegistryAuth: RegistryAuth(c, ref)}
 	if platform != nil {
 		opts.Platforms = []ocispec.Platform{*platform}
 	}

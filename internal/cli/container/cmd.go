@@ -20,17 +20,22 @@ func NewCommand(c *command.Cli) *cobra.Command {
 	rm.Aliases = []string{"remove"}
 	cmd.AddCommand(
 		newAttachCommand(c),
+		newCpCommand(c),
 		newCreateCommand(c),
+		newDiffCommand(c),
+		newExecCommand(c),
 		newInspectCommand(c),
 		newKillCommand(c),
 		newLogsCommand(c),
 		ls,
+		newPortCommand(c),
 		newRenameCommand(c),
 		newRestartCommand(c),
 		rm,
 		newRunCommand(c),
 		newStartCommand(c),
 		newStopCommand(c),
+		newTopCommand(c),
 		newWaitCommand(c),
 	)
 	return cmd
@@ -45,16 +50,21 @@ func TopLevelCommands(c *command.Cli) []*cobra.Command {
 	ps.Annotations = map[string]string{"category-top": "3", "aliases": "tug container ls, tug container list, tug container ps, tug ps"}
 	return []*cobra.Command{
 		newAttachCommand(c),
+		newCpCommand(c),
 		newCreateCommand(c),
+		newDiffCommand(c),
+		newExecCommand(c),
 		newKillCommand(c),
 		newLogsCommand(c),
 		ps,
+		newPortCommand(c),
 		newRenameCommand(c),
 		newRestartCommand(c),
 		newRmCommand(c),
 		run,
 		newStartCommand(c),
 		newStopCommand(c),
+		newTopCommand(c),
 		newWaitCommand(c),
 	}
 }

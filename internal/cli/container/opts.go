@@ -40,6 +40,7 @@ type containerOptions struct {
 	autoRemove  bool
 	init        bool
 	privileged  bool
+	net         networkOptions // netopts.go
 
 	name     string
 	pull     string
@@ -73,6 +74,7 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.BoolVar(&o.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
 	flags.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to this container")
 
+	addNetworkFlags(flags, &o.net)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
 	flags.StringVar(&o.pull, "pull", PullMissing, `Pull image before running ("always", "missing", "never")`)
 	flags.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the pull output")
@@ -190,10 +192,14 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		v := o.init
 		hc.Init = &v
 	}
+	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
+	if err := applyNetworkOptions(&o.net, cfg, hc, nc); err != nil {
+		return nil, err
+	}
 	return &containerConfig{
 		Config:           cfg,
 		HostConfig:       hc,
-		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}},
+		NetworkingConfig: nc,
 		Platform:         platform,
 	}, nil
 }

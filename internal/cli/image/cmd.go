@@ -25,6 +25,7 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		newLoadCommand(c),
 		ls,
 		newPullCommand(c),
+		newPushCommand(c),
 		rm,
 		newSaveCommand(c),
 		newTagCommand(c),
@@ -39,11 +40,14 @@ func TopLevelCommands(c *command.Cli) []*cobra.Command {
 	images.Annotations["category-top"] = "4"
 	pull := newPullCommand(c)
 	pull.Annotations["category-top"] = "2"
+	push := newPushCommand(c)
+	push.Annotations["category-top"] = "3"
 	return []*cobra.Command{
 		images,
 		newImportCommand(c),
 		newLoadCommand(c),
 		pull,
+		push,
 		newRmiCommand(c),
 		newSaveCommand(c),
 		newTagCommand(c),

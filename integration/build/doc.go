@@ -1,0 +1,3 @@
+// Package build holds the integration tests of `tug build` and POST /build
+// against a real tugd.
+package build

@@ -1,0 +1,101 @@
+package build
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tug-project/tug/internal/testutil"
+)
+
+func TestErrors(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	before := d.Tug("images", "-q").Stdout
+	for _, tc := range []struct {
+		name, dockerfile string
+		code             int
+		want             []string
+	}{
+		{"unknown instruction", "FROM busybox\nFOOBAR x\n", 1, []string{"Dockerfile:2", "unknown instruction: FOOBAR"}},
+		{"syntax", "FROM busybox\nCOPY onlyone\n", 1, []string{"Dockerfile:2", "COPY"}},
+		{"missing source", "FROM busybox\nCOPY nothere.txt /\n", 1, []string{"Dockerfile:2", "COPY failed: file not found in build context", "nothere.txt"}},
+		{"failing run", "FROM busybox\nRUN echo partial > /p\nRUN exit 3\n", 3, []string{"The command '/bin/sh -c exit 3' returned a non-zero code: 3"}},
+		{"missing command", "FROM busybox\nRUN [\"/nonexistent\"]\n", 127, []string{"returned a non-zero code: 127"}},
+		{"no such image", "FROM 127.0.0.1:1/nosuchimage:v9\n", 1, []string{"nosuchimage"}},
+		{"empty", "# only a comment\n", 1, []string{"file with no instructions"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeContext(t, map[string]string{"Dockerfile": tc.dockerfile})
+			r := d.Tug("build", dir)
+			if r.ExitCode != tc.code {
+				t.Errorf("exit = %d, want %d: %s", r.ExitCode, tc.code, r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr lacks %q: %s", w, r)
+				}
+			}
+		})
+	}
+	// No container, snapshot, mount or tagged image was left.
+	checkNoContainers(t, d)
+	if after := d.Tug("images", "-q").Stdout; after != before {
+		t.Errorf("images changed by failed builds:\nbefore %q\nafter %q", before, after)
+	}
+	if _, err := os.Stat(filepath.Join(d.Root, "builder", "tmp")); err != nil {
+		t.Errorf("builder scratch dir: %v", err)
+	}
+}
+
+// A client that hangs up mid-RUN leaves nothing behind, and the completed
+// steps stay cached.
+func TestInterruptedBuild(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	dir := writeContext(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo done > /done\nRUN touch /started; sleep 60\n",
+	})
+	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "Step 3/3") || !strings.Contains(out.String(), "Running in") || strings.Count(out.String(), "Running in") < 2 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("build did not reach the long RUN: %s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	// The daemon notices the hang-up and cleans up.
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		entries, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run"))
+		if len(entries) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("build run dirs still there after the client hung up")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	checkNoContainers(t, d)
+	// The first RUN stayed cached.
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN echo done > /done\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := build(t, d, dir); runSteps(r.Stdout) != 0 {
+		t.Errorf("completed step not cached after an interrupted build:\n%s", r.Stdout)
+	}
+}

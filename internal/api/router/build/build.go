@@ -1,0 +1,143 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/tug-project/tug/internal/api/server"
+	"github.com/tug-project/tug/internal/errdefs"
+)
+
+// Router serves the build routes.
+type Router struct {
+	backend Backend
+}
+
+// New returns the build router over b.
+func New(b Backend) *Router { return &Router{backend: b} }
+
+// Routes is the build route table.
+func (rt *Router) Routes() []server.Route {
+	return []server.Route{
+		{Method: http.MethodPost, Path: "/build", Handler: rt.postBuild, Stream: true},
+		{Method: http.MethodPost, Path: "/build/prune", Handler: rt.postBuildPrune},
+	}
+}
+
+// ParseOptions decodes POST /build's query.
+func ParseOptions(r *http.Request) (Options, error) {
+	o := Options{
+		Tags:        r.Form["t"],
+		Dockerfile:  r.FormValue("dockerfile"),
+		Target:      r.FormValue("target"),
+		NoCache:     server.BoolValue(r, "nocache"),
+		Pull:        server.BoolValue(r, "pull"),
+		Quiet:       server.BoolValue(r, "q"),
+		NetworkMode: r.FormValue("networkmode"),
+		Remove:      server.BoolValueOrDefault(r, "rm", true),
+		ForceRemove: server.BoolValue(r, "forcerm"),
+		ContextDir:  r.FormValue("tug-context-dir"),
+	}
+	if v := r.FormValue("buildargs"); v != "" {
+		if err := json.Unmarshal([]byte(v), &o.BuildArgs); err != nil {
+			return o, errdefs.InvalidParameter("invalid buildargs: %v", err)
+		}
+	}
+	if v := r.FormValue("labels"); v != "" {
+		if err := json.Unmarshal([]byte(v), &o.Labels); err != nil {
+			return o, errdefs.InvalidParameter("invalid labels: %v", err)
+		}
+	}
+	switch o.NetworkMode {
+	case "", "default", "bridge", "none", "host":
+	default:
+		return o, errdefs.NotFound("network %s not found", o.NetworkMode)
+	}
+	if v := r.FormValue("version"); v == "2" {
+		return o, errdefs.NotImplemented("BuildKit is not supported by tugd: use DOCKER_BUILDKIT=0")
+	}
+	return o, nil
+}
+
+// message is one line of Docker's build stream.
+type message struct {
+	Stream      string           `json:"stream,omitempty"`
+	Aux         any              `json:"aux,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	ErrorDetail *jsonErrorDetail `json:"errorDetail,omitempty"`
+}
+
+type jsonErrorDetail struct {
+	Code    int    `json:"code,omitempty"`
+	Message string `json:"message"`
+}
+
+// streamOutput writes the build's progress as JSON messages.
+type streamOutput struct {
+	mu    sync.Mutex
+	enc   *json.Encoder
+	quiet bool
+	err   error
+}
+
+func (s *streamOutput) write(m message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = s.enc.Encode(m)
+	}
+}
+
+func (s *streamOutput) Stream(str string) {
+	if !s.quiet {
+		s.write(message{Stream: str})
+	}
+}
+
+func (s *streamOutput) Aux(id string) {
+	s.write(message{Aux: map[string]string{"ID": id}})
+}
+
+func (rt *Router) postBuild(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	opts, err := ParseOptions(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	wf := server.NewWriteFlusher(w, true)
+	out := &streamOutput{enc: json.NewEncoder(wf), quiet: opts.Quiet}
+	id, err := rt.backend.Build(ctx, r.Body, opts, out)
+	if err == nil && opts.Quiet {
+		// Docker's -q prints the stream, which is then just the ID.
+		out.write(message{Stream: id + "\n"})
+	}
+	// Drain what is left of the context so the client sees the response.
+	_, _ = io.Copy(io.Discard, r.Body)
+	if err != nil {
+		detail := &jsonErrorDetail{Message: err.Error()}
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			detail.Code = coded.ExitCode()
+		}
+		out.write(message{Error: err.Error(), ErrorDetail: detail})
+	}
+	return nil
+}
+
+// pruneReport is Docker's build.CachePruneReport.
+type pruneReport struct {
+	CachesDeleted  []string
+	SpaceReclaimed uint64
+}
+
+func (rt *Router) postBuildPrune(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	n, err := rt.backend.BuildCachePrune(ctx)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, pruneReport{CachesDeleted: []string{}, SpaceReclaimed: uint64(n)})
+}

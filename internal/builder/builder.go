@@ -1,0 +1,221 @@
+package builder
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"sync"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/tug-project/tug/internal/builder/cache"
+	"github.com/tug-project/tug/internal/content"
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/snapshot/overlay"
+)
+
+// RunRequest asks for one command to run in a throw-away container on the
+// layer chain ChainID ("" for an empty root filesystem).
+type RunRequest struct {
+	ID         string // container ID (64 hex), shown in the build output
+	ChainID    digest.Digest
+	Args       []string // the process: argv[0] and its arguments
+	Env        []string
+	WorkingDir string
+	User       string
+	Network    string // "", "default", "none" or "host"
+	Stdout     io.Writer
+	Stderr     io.Writer
+	// Diff is called with the container's upper directory after the
+	// process exited 0 and before the container is removed.
+	Diff func(ctx context.Context, upperDir string) error
+}
+
+// Runner runs build containers. A non-zero exit is reported as an
+// *ExitError; the runner leaves no container, mount or state behind,
+// also when ctx is cancelled.
+type Runner interface {
+	RunBuildStep(ctx context.Context, req RunRequest) error
+}
+
+// ExitError is a RUN command that exited non-zero.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
+
+// Options are the parameters of one build (POST /build's query).
+type Options struct {
+	Dockerfile string             // path of the Dockerfile in the context ("Dockerfile")
+	Tags       []string           // references to tag the result with
+	BuildArgs  map[string]*string // --build-arg; nil value: take it from the environment (unset here)
+	Target     string
+	NoCache    bool
+	Pull       bool
+	Quiet      bool
+	Labels     map[string]string
+	Network    string
+}
+
+// Result is a finished build.
+type Result struct {
+	ID digest.Digest
+}
+
+// Builder builds images from Dockerfiles.
+type Builder struct {
+	root      string
+	images    *image.Store
+	content   *content.Store
+	snapshots *overlay.Snapshotter
+	runner    Runner
+	cache     *cache.Store
+
+	mu sync.RWMutex // builds hold it shared, prune exclusively
+}
+
+// New returns a builder keeping its cache and scratch space under root.
+func New(root string, images *image.Store, cs *content.Store, sn *overlay.Snapshotter, runner Runner) (*Builder, error) {
+	cs2, err := cache.NewStore(filepath.Join(root, "cache"))
+	if err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(root, "tmp")
+	_ = os.RemoveAll(tmp) // contexts of builds interrupted by a crash
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	return &Builder{root: root, images: images, content: cs, snapshots: sn, runner: runner, cache: cs2}, nil
+}
+
+// Output receives a build's progress: Stream gets text lines (Docker's
+// {"stream": ...} messages), Aux the result ID.
+type Output interface {
+	Stream(s string)
+	Aux(id string)
+}
+
+// BuildTar builds from a context tar stream (plain or compressed), which is
+// unpacked to a scratch directory for the build.
+func (b *Builder) BuildTar(ctx context.Context, r io.Reader, opts Options, out Output) (Result, error) {
+	dir, err := os.MkdirTemp(filepath.Join(b.root, "tmp"), "ctx-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	br := bufio.NewReader(r)
+	if err := unpackContext(ctx, br, dir); err != nil {
+		return Result{}, err
+	}
+	return b.Build(ctx, dir, opts, out)
+}
+
+// Build builds from the context directory dir.
+func (b *Builder) Build(ctx context.Context, dir string, opts Options, out Output) (Result, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	bctx, err := openContext(dir, opts.Dockerfile)
+	if err != nil {
+		return Result{}, err
+	}
+	df, err := bctx.readDockerfile()
+	if err != nil {
+		return Result{}, err
+	}
+	j, err := newJob(ctx, b, bctx, df, opts, out)
+	if err != nil {
+		return Result{}, err
+	}
+	id, err := j.run(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ID: id}, nil
+}
+
+// PruneReport says what a prune removed.
+type PruneReport struct {
+	Records        int
+	SpaceReclaimed int64
+}
+
+// Prune drops the step cache, and the layer snapshots and blobs only the
+// cache kept (those no image uses).
+func (b *Builder) Prune(ctx context.Context) (PruneReport, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var rep PruneReport
+	usedBlobs := map[digest.Digest]bool{}
+	usedChains := map[digest.Digest]bool{}
+	imgs, err := b.images.List(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, img := range imgs {
+		usedBlobs[img.ID] = true
+		for _, l := range img.Layers {
+			usedBlobs[l.Digest] = true
+		}
+		for _, c := range overlay.ChainIDs(img.Config.RootFS.DiffIDs) {
+			usedChains[c] = true
+		}
+	}
+	var chains [][]digest.Digest
+	blobs := map[digest.Digest]bool{}
+	err = b.cache.Walk(ctx, func(key digest.Digest, r cache.Record) error {
+		rep.Records++
+		blobs[r.ID] = true
+		var diffIDs []digest.Digest
+		for _, l := range r.Layers {
+			blobs[l.Digest] = true
+			diffIDs = append(diffIDs, l.DiffID)
+		}
+		chains = append(chains, overlay.ChainIDs(diffIDs))
+		return b.cache.Delete(ctx, key)
+	})
+	if err != nil {
+		return rep, err
+	}
+	// Top layers first: a layer can only go once nothing sits on it.
+	for progress := true; progress; {
+		progress = false
+		for _, cs := range chains {
+			for i := len(cs) - 1; i >= 0; i-- {
+				c := cs[i]
+				if usedChains[c] || !b.snapshots.Exists(c) {
+					continue
+				}
+				l, _ := b.snapshots.Layer(c)
+				if err := b.snapshots.RemoveLayer(ctx, c); err == nil {
+					rep.SpaceReclaimed += l.Size
+					progress = true
+				}
+			}
+		}
+	}
+	for d := range blobs {
+		if usedBlobs[d] {
+			continue
+		}
+		if n, err := b.content.Size(ctx, d); err == nil {
+			if err := b.content.Delete(ctx, d); err == nil {
+				rep.SpaceReclaimed += n
+			}
+		}
+	}
+	return rep, nil
+}
+
+// buildError is a build failure shown to the user as is.
+func buildError(format string, args ...any) error {
+	return errdefs.InvalidParameter(format, args...)
+}
+
+var errNoSource = errors.New("no source files were specified")
+
+func goarch() string { return goruntime.GOARCH }

@@ -1,0 +1,107 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/tug-project/tug/internal/archive"
+)
+
+// buildContext is the build's context directory with its .dockerignore.
+type buildContext struct {
+	dir        string
+	dockerfile string // path of the Dockerfile relative to dir
+	excludes   *patternmatcher.PatternMatcher
+}
+
+func unpackContext(ctx context.Context, r io.Reader, dir string) error {
+	dr, _, err := archive.DecompressStream(r)
+	if err != nil {
+		return err
+	}
+	defer dr.Close()
+	if err := archive.Unpack(ctx, dr, dir, archive.Options{NoWhiteouts: true}); err != nil {
+		return buildError("error reading build context: %v", err)
+	}
+	return nil
+}
+
+// ReadIgnore returns the .dockerignore patterns for the Dockerfile at
+// dockerfile (relative to dir): <Dockerfile>.dockerignore next to it wins
+// over the context's .dockerignore. The CLI uses it too.
+func ReadIgnore(dir, dockerfile string) ([]string, error) {
+	candidates := []string{".dockerignore"}
+	if dockerfile != "" {
+		candidates = append([]string{dockerfile + ".dockerignore"}, candidates...)
+	}
+	for _, c := range candidates {
+		p := c
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, c)
+		}
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return ignorefile.ReadAll(f)
+	}
+	return nil, nil
+}
+
+func openContext(dir, dockerfile string) (*buildContext, error) {
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	dockerfile = path.Clean(strings.TrimPrefix(filepath.ToSlash(dockerfile), "/"))
+	patterns, err := ReadIgnore(dir, dockerfile)
+	if err != nil {
+		return nil, err
+	}
+	bc := &buildContext{dir: dir, dockerfile: dockerfile}
+	if len(patterns) > 0 {
+		pm, err := patternmatcher.New(patterns)
+		if err != nil {
+			return nil, buildError("invalid .dockerignore: %v", err)
+		}
+		bc.excludes = pm
+	}
+	return bc, nil
+}
+
+// readDockerfile returns the Dockerfile's content.
+func (c *buildContext) readDockerfile() ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(c.dir, filepath.FromSlash(c.dockerfile)))
+	if errors.Is(err, fs.ErrNotExist) && c.dockerfile == "Dockerfile" {
+		// Docker falls back to the lower-case name.
+		if lb, lerr := os.ReadFile(filepath.Join(c.dir, "dockerfile")); lerr == nil {
+			return lb, nil
+		}
+	}
+	if err != nil {
+		return nil, buildError("Cannot locate specified Dockerfile: %s", c.dockerfile)
+	}
+	return b, nil
+}
+
+// excluded reports whether rel (slash-separated, relative to the context)
+// is excluded by .dockerignore.
+func (c *buildContext) excluded(rel string) bool {
+	if c.excludes == nil || rel == "." || rel == "" {
+		return false
+	}
+	m, err := c.excludes.MatchesOrParentMatches(rel)
+	return err == nil && m
+}

@@ -1,0 +1,6 @@
+// Package builder builds images from Dockerfiles: parse (buildkit's
+// parser and instructions), dispatch each instruction on the stage's
+// image state, run RUN steps through a Runner, write COPY/ADD layers
+// directly, and reuse steps through the content-addressed step cache
+// (builder/cache). Stages the target needs build in parallel.
+package builder

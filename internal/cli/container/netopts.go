@@ -1,0 +1,95 @@
+package container
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/spf13/pflag"
+
+	"github.com/tug-project/tug/internal/cli/opts"
+)
+
+// networkOptions are the networking flags of run and create.
+type networkOptions struct {
+	publish    []string
+	publishAll bool
+	expose     []string
+	dns        []string
+	dnsSearch  []string
+	dnsOption  []string
+	addHost    []string
+	aliases    []string
+	ip         string
+}
+
+func addNetworkFlags(flags *pflag.FlagSet, o *networkOptions) {
+	flags.VarP(opts.NewList(&o.publish, "list"), "publish", "p", "Publish a container's port(s) to the host")
+	flags.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
+	flags.Var(opts.NewList(&o.expose, "list"), "expose", "Expose a port or a range of ports")
+	flags.Var(opts.NewList(&o.dns, "list"), "dns", "Set custom DNS servers")
+	flags.Var(opts.NewList(&o.dnsSearch, "list"), "dns-search", "Set custom DNS search domains")
+	flags.Var(opts.NewList(&o.dnsOption, "list"), "dns-option", "Set DNS options")
+	flags.Var(opts.NewList(&o.addHost, "list"), "add-host", "Add a custom host-to-IP mapping (host:ip)")
+	flags.Var(opts.NewList(&o.aliases, "list"), "network-alias", "Add network-scoped alias for the container")
+	flags.StringVar(&o.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
+}
+
+// applyNetworkOptions fills the create request from the networking flags.
+func applyNetworkOptions(o *networkOptions, cfg *container.Config, hc *container.HostConfig, nc *network.NetworkingConfig) error {
+	exposed, bindings, err := opts.ParsePublish(o.publish)
+	if err != nil {
+		return err
+	}
+	if err := opts.ParseExpose(o.expose, exposed); err != nil {
+		return err
+	}
+	if len(exposed) > 0 {
+		cfg.ExposedPorts = exposed
+	}
+	if len(bindings) > 0 {
+		hc.PortBindings = bindings
+	}
+	hc.PublishAllPorts = o.publishAll
+	for _, s := range o.dns {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return fmt.Errorf("invalid argument %q for \"--dns\" flag: %s is not an ip address", s, s)
+		}
+		hc.DNS = append(hc.DNS, a)
+	}
+	hc.DNSSearch = append(hc.DNSSearch, o.dnsSearch...)
+	hc.DNSOptions = append(hc.DNSOptions, o.dnsOption...)
+	for _, h := range o.addHost {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok || name == "" {
+			if name, ip, ok = strings.Cut(h, "="); !ok {
+				return fmt.Errorf("invalid argument %q for \"--add-host\" flag: bad format for add-host: %q", h, h)
+			}
+		}
+		if ip != "host-gateway" {
+			if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); err != nil {
+				return fmt.Errorf("invalid argument %q for \"--add-host\" flag: invalid IP address in add-host: %q", h, ip)
+			}
+		}
+		hc.ExtraHosts = append(hc.ExtraHosts, name+":"+ip)
+	}
+	if len(o.aliases) > 0 || o.ip != "" {
+		mode := string(hc.NetworkMode)
+		if mode == "default" || mode == "" {
+			mode = "bridge"
+		}
+		es := &network.EndpointSettings{Aliases: o.aliases}
+		if o.ip != "" {
+			a, err := netip.ParseAddr(o.ip)
+			if err != nil || !a.Is4() {
+				return fmt.Errorf("invalid argument %q for \"--ip\" flag: invalid IPv4 address", o.ip)
+			}
+			es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a}
+		}
+		nc.EndpointsConfig[mode] = es
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReplaceOrAppendEnv(t *testing.T) {
+	tests := []struct {
+		env, over, want []string
+	}{
+		{[]string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3"}, []string{"PATH=/bin", "A=2", "B=3"}},
+		{[]string{"A=1", "B=2"}, []string{"A"}, []string{"B=2"}},
+		{nil, []string{"A"}, nil},
+	}
+	for _, tc := range tests {
+		if got := replaceOrAppendEnv(tc.env, tc.over); !cmp.Equal(got, tc.want) {
+			t.Errorf("replaceOrAppendEnv(%v, %v) = %v, want %v", tc.env, tc.over, got, tc.want)
+		}
+	}
+}
+
+func TestParsePS(t *testing.T) {
+	out := []byte(`UID   PID  PPID  C STIME TTY  TIME     CMD
+root    1     0  0 10:00 ?    00:00:01 /sbin/init splash
+root   42     1  0 10:01 ?    00:00:00 sleep 1000
+-       -     -  0 10:01 -    00:00:00 -
+root   43     1  0 10:01 ?    00:00:00 other
+`)
+	got, err := parsePS(out, []int{42})
+	if err != nil {
+		t.Fatalf("parsePS() = %v", err)
+	}
+	want := [][]string{
+		{"root", "42", "1", "0", "10:01", "?", "00:00:00", "sleep 1000"},
+		{"-", "-", "-", "0", "10:01", "-", "00:00:00", "-"},
+	}
+	if d := cmp.Diff(want, got.Processes); d != "" {
+		t.Errorf("parsePS() processes diff (-want +got):\n%s", d)
+	}
+	if len(got.Titles) != 8 || got.Titles[1] != "PID" {
+		t.Errorf("parsePS() titles = %v", got.Titles)
+	}
+	if _, err := parsePS([]byte("USER COMMAND\nroot x\n"), nil); err == nil {
+		t.Errorf("parsePS() without a PID column = nil, want an error")
+	}
+}
+
+func TestResolvePath(t *testing.T) {
+	tests := []struct{ path, resolved, abs string }{
+		{"/etc/passwd", "/r/etc/passwd", "/etc/passwd"},
+		{"etc/", "/r/etc/", "/etc/"},
+		{"/etc/.", "/r/etc/.", "/etc/."},
+		{"/../../etc/x", "/r/etc/x", "/etc/x"},
+		{"/", "/r/", "/"},
+	}
+	for _, tc := range tests {
+		resolved, abs, err := resolvePath("/r", tc.path)
+		if err != nil || resolved != tc.resolved || abs != tc.abs {
+			t.Errorf("resolvePath(/r, %q) = %q, %q, %v; want %q, %q", tc.path, resolved, abs, err, tc.resolved, tc.abs)
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// VethPrefix starts the name of every host-side veth tug creates.
+const VethPrefix = "tugv"
+
+// EnsureBridge creates the bridge name (if missing) with address gw (the
+// gateway in its subnet), brings it up, and enables what published ports
+// from 127.0.0.1 and outbound traffic need: route_localnet on the bridge
+// and IPv4 forwarding.
+func EnsureBridge(name string, gw netip.Prefix) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if !errors.As(err, &nf) {
+			return fmt.Errorf("bridge %s: %w", name, err)
+		}
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, TxQLen: -1}}
+		if err := netlink.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("creating bridge %s: %w", name, err)
+		}
+		if link, err = netlink.LinkByName(name); err != nil {
+			return fmt.Errorf("bridge %s: %w", name, err)
+		}
+	}
+	if _, ok := link.(*netlink.Bridge); !ok {
+		return fmt.Errorf("%s exists and is not a bridge", name)
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return err
+	}
+	have := false
+	for _, a := range addrs {
+		if p, ok := prefixOf(a.IPNet); ok && p == gw {
+			have = true
+			continue
+		}
+		_ = netlink.AddrDel(link, &a) // a stale address from an earlier subnet
+	}
+	if !have {
+		if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipNet(gw)}); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("address %s on %s: %w", gw, name, err)
+		}
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return err
+	}
+	if err := sysctl("net/ipv4/conf/"+name+"/route_localnet", "1"); err != nil {
+		return err
+	}
+	return sysctl("net/ipv4/ip_forward", "1")
+}
+
+// DeleteBridge removes the bridge name; a missing bridge is not an error.
+func DeleteBridge(name string) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return nil
+	}
+	return netlink.LinkDel(link)
+}
+
+// Exists reports whether a link called name exists.
+func Exists(name string) bool {
+	_, err := netlink.LinkByName(name)
+	return err == nil
+}
+
+// Routes returns the destinations of the host's IPv4 routes, other than
+// the default route, in the main table: the subnets a new network must
+// not collide with. Routes through the links named in exclude are left out.
+func Routes(exclude ...string) ([]netip.Prefix, error) {
+	skip := map[int]bool{}
+	for _, name := range exclude {
+		if l, err := netlink.LinkByName(name); err == nil {
+			skip[l.Attrs().Index] = true
+		}
+	}
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, r := range routes {
+		if r.Dst == nil || skip[r.LinkIndex] {
+			continue
+		}
+		if p, ok := prefixOf(r.Dst); ok && p.Bits() > 0 {
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
+}
+
+// Endpoint is one veth pair to set up: HostVeth is enslaved to Bridge,
+// the peer is moved into the namespace NetNS and configured there.
+type Endpoint struct {
+	Bridge   string
+	HostVeth string
+	NetNS    string // path of the namespace file
+	IfName   string // name inside the namespace, eth0
+	Addr     netip.Prefix
+	Gateway  netip.Addr // default route via, when valid
+	MAC      net.HardwareAddr
+}
+
+// AddEndpoint creates the veth pair of ep. On error nothing is left.
+func AddEndpoint(ep Endpoint) (retErr error) {
+	br, err := netlink.LinkByName(ep.Bridge)
+	if err != nil {
+		return fmt.Errorf("bridge %s: %w", ep.Bridge, err)
+	}
+	ns, err := netns.GetFromPath(ep.NetNS)
+	if err != nil {
+		return fmt.Errorf("network namespace %s: %w", ep.NetNS, err)
+	}
+	defer ns.Close()
+	peer := "tugc" + strings.TrimPrefix(ep.HostVeth, VethPrefix)
+	veth := &netlink.Veth{
+		LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, TxQLen: -1, MTU: br.Attrs().MTU},
+		PeerName:  peer,
+		// Created directly in the container's namespace: no move needed.
+		PeerNamespace:    netlink.NsFd(ns),
+		PeerHardwareAddr: ep.MAC,
+	}
+	if err := netlink.LinkAdd(veth); err != nil {
+		return fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
+	}
+	defer func() {
+		if retErr != nil {
+			_ = DeleteLink(ep.HostVeth)
+		}
+	}()
+	host, err := netlink.LinkByName(ep.HostVeth)
+	if err != nil {
+		return err
+	}
+	if err := netlink.LinkSetUp(host); err != nil {
+		return err
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	link, err := h.LinkByName(peer)
+	if err != nil {
+		return fmt.Errorf("veth peer in namespace: %w", err)
+	}
+	if err := h.LinkSetName(link, ep.IfName); err != nil {
+		return fmt.Errorf("renaming %s to %s: %w", peer, ep.IfName, err)
+	}
+	if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
+		return fmt.Errorf("address %s: %w", ep.Addr, err)
+	}
+	if err := h.LinkSetUp(link); err != nil {
+		return err
+	}
+	if lo, err := h.LinkByName("lo"); err == nil {
+		_ = h.LinkSetUp(lo)
+	}
+	if ep.Gateway.IsValid() {
+		gw := net.IP(ep.Gateway.AsSlice())
+		if err := h.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("default route via %s: %w", ep.Gateway, err)
+		}
+	}
+	return nil
+}
+
+// DeleteLink removes the link name; a missing link is not an error.
+func DeleteLink(name string) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return nil
+	}
+	if err := netlink.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("deleting %s: %w", name, err)
+	}
+	return nil
+}
+
+// Veths returns the names of the host-side veths enslaved to bridge.
+func Veths(bridge string) ([]string, error) {
+	br, err := netlink.LinkByName(bridge)
+	if err != nil {
+		return nil, nil
+	}
+	links, err := netlink.LinkList()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range links {
+		if l.Attrs().MasterIndex == br.Attrs().Index && l.Type() == "veth" {
+			out = append(out, l.Attrs().Name)
+		}
+	}
+	return out, nil
+}
+
+// NewNetNS creates a network namespace and bind-mounts it at path, with
+// loopback up. The calling thread's namespace is left as it was.
+func NewNetNS(path string) (retErr error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	defer func() {
+		if retErr != nil {
+			_ = os.Remove(path)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		// A thread of its own, never returned to the scheduler pool: it
+		// ends with the goroutine, whatever namespace it is left in.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("unshare: %w", err)
+			return
+		}
+		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
+		if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
+			errc <- fmt.Errorf("bind-mounting network namespace: %w", err)
+			return
+		}
+		if lo, err := netlink.LinkByName("lo"); err == nil {
+			_ = netlink.LinkSetUp(lo)
+		}
+		errc <- nil
+	}()
+	return <-errc
+}
+
+// DeleteNetNS unmounts and removes the namespace file at path; a missing
+// file is not an error.
+func DeleteNetNS(path string) error {
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmounting %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// InNetNS runs fn on a thread inside the namespace at path. The thread is
+// discarded afterwards.
+func InNetNS(path string, fn func() error) error {
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		if err := netns.Set(ns); err != nil {
+			errc <- err
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+func sysctl(key, val string) error {
+	p := "/proc/sys/" + key
+	if b, err := os.ReadFile(p); err == nil && strings.TrimSpace(string(b)) == val {
+		return nil
+	}
+	return os.WriteFile(p, []byte(val), 0o644)
+}
+
+func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
+	if n == nil {
+		return netip.Prefix{}, false
+	}
+	a, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), ones), true
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}

@@ -1,0 +1,71 @@
+package network
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+)
+
+// Ruleset is the firewall tug wants: what network/portmap renders into
+// its own nftables table. It is a pure function of the State (Plan), so the
+// table can be rebuilt from scratch at any time, after a crash included.
+type Ruleset struct {
+	Bridges []BridgeRules
+	Ports   []PortRule
+}
+
+// BridgeRules are the rules of one network: masquerade of its subnet
+// going elsewhere (unless Internal), masquerade of loopback-sourced
+// traffic DNATed onto it, and isolation from the other networks.
+type BridgeRules struct {
+	Bridge   string
+	Subnet   netip.Prefix
+	Internal bool
+}
+
+// PortRule DNATs a published port to a container address.
+type PortRule struct {
+	PortMapping
+	ContainerIP netip.Addr
+}
+
+// Plan computes the rule set of st: one BridgeRules per network and one
+// PortRule per published port of a running sandbox, DNATed to the
+// sandbox's first active endpoint. Output is sorted, so equal states give
+// equal rule sets.
+func Plan(st *State) Ruleset {
+	var rs Ruleset
+	for _, n := range st.Networks {
+		if n.Bridge == "" {
+			continue // host and none
+		}
+		rs.Bridges = append(rs.Bridges, BridgeRules{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal})
+	}
+	slices.SortFunc(rs.Bridges, func(a, b BridgeRules) int { return cmp.Compare(a.Bridge, b.Bridge) })
+	for _, s := range st.Sandboxes {
+		ip := PrimaryIP(st, s)
+		if !ip.IsValid() {
+			continue
+		}
+		for _, m := range s.Ports {
+			rs.Ports = append(rs.Ports, PortRule{PortMapping: m, ContainerIP: ip})
+		}
+	}
+	slices.SortFunc(rs.Ports, func(a, b PortRule) int {
+		return cmp.Or(cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.HostPort, b.HostPort), a.HostIP.Compare(b.HostIP))
+	})
+	return rs
+}
+
+// PrimaryIP is the address published ports of s lead to: its first active
+// endpoint on a non-internal network (internal networks have no published
+// ports, as in Docker).
+func PrimaryIP(st *State, s *Sandbox) netip.Addr {
+	for _, e := range s.Endpoints {
+		n := st.Networks[e.NetworkID]
+		if e.Active() && n != nil && !n.Internal {
+			return e.IP
+		}
+	}
+	return netip.Addr{}
+}
