@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types"
@@ -170,51 +169,7 @@ func (rt *Router) postContainerWait(ctx context.Context, w http.ResponseWriter, 
 }
 
 func (rt *Router) postContainerAttach(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	// Once hijacked, the stream lives until the client hangs up or the
-	// backend is done: net/http may cancel the request context of a
-	// hijacked connection (seen when the client half-closes right away,
-	// as `echo x | docker run -i` does), which must not cut the output.
-	reqCtx := ctx
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	var hijacked atomic.Bool
-	stopBeforeHijack := context.AfterFunc(reqCtx, func() {
-		if !hijacked.Load() {
-			cancel()
-		}
-	})
-	defer stopBeforeHijack()
-
-	var conn *server.Conn
-	getStreams := func(multiplex bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-		if conn != nil {
-			return nil, nil, nil, errors.New("attach streams already taken")
-		}
-		contentType := types.MediaTypeRawStream
-		if multiplex && r.Header.Get("Upgrade") != "" && !server.VersionBefore(ctx, "1.42") {
-			contentType = types.MediaTypeMultiplexedStream
-		}
-		hijacked.Store(true)
-		c, err := server.Hijack(ctx, w, r, contentType)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		conn = c
-		go func() {
-			select {
-			case <-c.HungUp():
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		var stdout, stderr io.Writer = c, c
-		if multiplex {
-			stdout = server.NewStdWriter(c, stdcopy.Stdout)
-			stderr = server.NewStdWriter(c, stdcopy.Stderr)
-		}
-		return stdinReader{c}, stdout, stderr, nil
-	}
-
+	sess, ctx := server.NewStreamSession(ctx, w, r)
 	err := rt.backend.ContainerAttach(ctx, vars["name"], AttachOptions{
 		Stdin:      server.BoolValue(r, "stdin"),
 		Stdout:     server.BoolValue(r, "stdout"),
@@ -222,24 +177,10 @@ func (rt *Router) postContainerAttach(ctx context.Context, w http.ResponseWriter
 		Stream:     server.BoolValue(r, "stream"),
 		Logs:       server.BoolValue(r, "logs"),
 		DetachKeys: r.Form.Get("detachKeys"),
-		GetStreams: getStreams,
+		GetStreams: sess.GetStreams,
 	})
-	if conn == nil {
-		return err // not hijacked yet: a normal error response
-	}
-	if err != nil {
-		server.Logger(ctx).DebugContext(ctx, "attach ended", "container", vars["name"], "err", err)
-	}
-	return conn.Close()
+	return sess.Close(err, "attach of "+vars["name"])
 }
-
-// stdinReader is the stdin handed to the backend: closing it stops reading
-// from the client but keeps the connection open for output; the handler
-// closes the connection when ContainerAttach returns.
-type stdinReader struct{ c *server.Conn }
-
-func (s stdinReader) Read(p []byte) (int, error) { return s.c.Read(p) }
-func (s stdinReader) Close() error               { return s.c.CloseRead() }
 
 func (rt *Router) postContainerResize(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	h, err := uintValue(r, "h")

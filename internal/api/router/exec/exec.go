@@ -7,10 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
-	"github.com/moby/moby/api/pkg/stdcopy"
-	"github.com/moby/moby/api/types"
 	"github.com/moby/moby/api/types/common"
 	"github.com/moby/moby/api/types/container"
 
@@ -69,73 +66,17 @@ func (rt *Router) postExecStart(ctx context.Context, w http.ResponseWriter, r *h
 	if err := server.ReadJSON(r, &req); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	// As with attach: once hijacked, the stream lives until the client
-	// hangs up or the exec's output ends, whatever net/http does with the
-	// request context.
-	reqCtx := ctx
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	var hijacked atomic.Bool
-	stopBeforeHijack := context.AfterFunc(reqCtx, func() {
-		if !hijacked.Load() {
-			cancel()
-		}
-	})
-	defer stopBeforeHijack()
-
-	var conn *server.Conn
-	getStreams := func(multiplex bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-		if conn != nil {
-			return nil, nil, nil, errors.New("exec streams already taken")
-		}
-		contentType := types.MediaTypeRawStream
-		if multiplex && r.Header.Get("Upgrade") != "" && !server.VersionBefore(ctx, "1.42") {
-			contentType = types.MediaTypeMultiplexedStream
-		}
-		hijacked.Store(true)
-		c, err := server.Hijack(ctx, w, r, contentType)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		conn = c
-		go func() {
-			select {
-			case <-c.HungUp():
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		var stdout, stderr io.Writer = c, c
-		if multiplex {
-			stdout = server.NewStdWriter(c, stdcopy.Stdout)
-			stderr = server.NewStdWriter(c, stdcopy.Stderr)
-		}
-		return stdinReader{c}, stdout, stderr, nil
-	}
+	sess, ctx := server.NewStreamSession(ctx, w, r)
 	opts := StartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize}
 	if !req.Detach {
-		opts.GetStreams = getStreams
+		opts.GetStreams = sess.GetStreams
 	}
 	err := rt.backend.ContainerExecStart(ctx, vars["name"], opts)
-	if conn == nil {
-		if err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK)
-		return nil
+	if !sess.Hijacked() && err == nil {
+		w.WriteHeader(http.StatusOK) // a detached start
 	}
-	if err != nil {
-		server.Logger(ctx).DebugContext(ctx, "exec ended", "exec", vars["name"], "err", err)
-	}
-	return conn.Close()
+	return sess.Close(err, "exec "+vars["name"])
 }
-
-// stdinReader is the stdin handed to the backend: closing it stops reading
-// from the client but keeps the connection open for output.
-type stdinReader struct{ c *server.Conn }
-
-func (s stdinReader) Read(p []byte) (int, error) { return s.c.Read(p) }
-func (s stdinReader) Close() error               { return s.c.CloseRead() }
 
 func (rt *Router) postExecResize(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	h, err := uintValue(r, "h")
