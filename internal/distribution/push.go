@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -86,20 +87,19 @@ func (s *Service) pushTag(ctx context.Context, named reference.NamedTagged, a *r
 	if err != nil {
 		return err
 	}
-	// Repositories of the same registry the image came from: mount sources.
-	var sources []name.Repository
+	sources, err := s.mountSources(ctx, named)
+	if err != nil {
+		return err
+	}
 	scopes := []string{repo.Scope(transport.PushScope)}
-	for _, rd := range img.RepoDigests {
-		r, err := reference.ParseNormalizedNamed(rd)
-		if err != nil || reference.Domain(r) != reference.Domain(named) || r.Name() == named.Name() {
-			continue
+	seen := map[string]bool{}
+	for _, l := range img.Layers {
+		for _, src := range sources[l.Digest] {
+			if !seen[src.Name()] {
+				seen[src.Name()] = true
+				scopes = append(scopes, src.Scope(transport.PullScope))
+			}
 		}
-		src, err := s.repository(reference.Domain(r), reference.Path(r))
-		if err != nil {
-			continue
-		}
-		sources = append(sources, src)
-		scopes = append(scopes, src.Scope(transport.PullScope))
 	}
 	tr, err := s.client(ctx, repo, Authenticator(a), scopes...)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Service) pushTag(ctx context.Context, named reference.NamedTagged, a *r
 	g.SetLimit(s.cfg.Concurrency)
 	for i := len(img.Layers) - 1; i >= 0; i-- {
 		l := img.Layers[i]
-		g.Go(func() error { return s.pushLayer(gctx, client, repo, sources, l, oci, ropts, p) })
+		g.Go(func() error { return s.pushLayer(gctx, client, repo, sources[l.Digest], l, oci, ropts, p) })
 	}
 	if err := g.Wait(); err != nil {
 		return authError(err)
@@ -171,7 +171,8 @@ func (s *Service) pushLayer(ctx context.Context, client *http.Client, repo name.
 	}
 	for _, src := range sources {
 		if ok, _ := mountBlob(ctx, client, repo, src, l.Digest); ok {
-			p.status(id, "Mounted from "+reference.FamiliarName(mustNamed(src.Name())))
+			// Docker names the source by its path: "Mounted from library/busybox".
+			p.status(id, "Mounted from "+src.RepositoryStr())
 			return nil
 		}
 	}
@@ -183,12 +184,39 @@ func (s *Service) pushLayer(ctx context.Context, client *http.Client, repo name.
 	return nil
 }
 
-func mustNamed(s string) reference.Named {
-	n, err := reference.ParseNormalizedNamed(s)
+// maxMountCandidates bounds the mounts tried per layer, as Docker does.
+const maxMountCandidates = 3
+
+// mountSources lists, per layer blob, other repositories of named's
+// registry known to hold it: those of the local images that have the
+// layer and were pulled from or pushed to that registry (their repo
+// digests), so a push of an image built on a pushed one mounts the base.
+func (s *Service) mountSources(ctx context.Context, named reference.Named) (map[digest.Digest][]name.Repository, error) {
+	imgs, err := s.images.List(ctx)
 	if err != nil {
-		n, _ = reference.ParseNormalizedNamed("invalid")
+		return nil, err
 	}
-	return n
+	out := map[digest.Digest][]name.Repository{}
+	for _, img := range imgs {
+		var repos []name.Repository
+		for _, rd := range img.RepoDigests {
+			r, err := reference.ParseNormalizedNamed(rd)
+			if err != nil || reference.Domain(r) != reference.Domain(named) || r.Name() == named.Name() {
+				continue
+			}
+			if src, err := s.repository(reference.Domain(r), reference.Path(r)); err == nil {
+				repos = append(repos, src)
+			}
+		}
+		for _, l := range img.Layers {
+			for _, src := range repos {
+				if len(out[l.Digest]) < maxMountCandidates && !slices.ContainsFunc(out[l.Digest], func(r name.Repository) bool { return r.Name() == src.Name() }) {
+					out[l.Digest] = append(out[l.Digest], src)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func hash(d digest.Digest) v1.Hash {
@@ -253,6 +281,17 @@ func mountBlob(ctx context.Context, client *http.Client, repo, src name.Reposito
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode == http.StatusAccepted {
+		// The mount failed and the registry opened an upload session
+		// instead: cancel it, the layer is uploaded on its own.
+		if loc, err := resp.Location(); err == nil {
+			if del, err := http.NewRequestWithContext(ctx, http.MethodDelete, loc.String(), nil); err == nil {
+				if r, err := client.Do(del); err == nil {
+					r.Body.Close()
+				}
+			}
+		}
+	}
 	return resp.StatusCode == http.StatusCreated, nil
 }
 
