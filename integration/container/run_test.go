@@ -166,7 +166,9 @@ func TestDetachedLifecycle(t *testing.T) {
 func TestLogs(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	d.ImportBusybox("busybox")
-	r := d.Tug("run", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; echo three")
+	// The shim reads stdout and stderr in parallel, so their relative
+	// order in the log is only certain with a pause between them.
+	r := d.Tug("run", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three")
 	if r.ExitCode != 0 || r.Stdout != "one\nthree\n" || r.Stderr != "two\n" {
 		t.Fatalf("run keeps streams apart: %s", r)
 	}

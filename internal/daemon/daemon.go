@@ -131,7 +131,12 @@ func (d *Daemon) restore(ctx context.Context) {
 			continue
 		}
 		if !c.State.ShimStarted {
+			restarting := c.State.Status == "restarting"
 			c.Unlock()
+			if restarting {
+				// Its restart was pending when the last daemon went away.
+				go d.restartLater(c)
+			}
 			continue
 		}
 		client, err := runtime.Connect(ctx, d.stateDir(c.ID))
