@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
@@ -97,7 +98,7 @@ func (s *Store) save(c *Container) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+	return atomicfile.Write(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
 }
 
 // Get finds a container by full ID, name, or unique ID prefix, in Docker's
@@ -176,28 +177,9 @@ func (s *Store) Remove(c *Container) error {
 	return os.RemoveAll(s.Dir(c.ID))
 }
 
-// WriteFileAtomic writes data to path through a temp file, fsync and rename.
+// WriteFileAtomic writes data to path crash-safely.
+//
+// Deprecated: use atomicfile.Write.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.Write(path, data, perm)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/sys/signal"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/mount"
@@ -102,7 +103,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return err
 	}
 	bundle := d.containers.Dir(c.ID)
-	if err := container.WriteFileAtomic(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return err
 	}
 	spawnStart := time.Now()

@@ -18,6 +18,7 @@ import (
 	apiimage "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/content"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
@@ -161,45 +162,13 @@ func (s *Store) load(ctx context.Context, rec record) (*entry, error) {
 	return e, nil
 }
 
-func writeFileAtomic(p string, data []byte) error {
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(filepath.Dir(p))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // saveRefs persists the reference map; callers hold s.mu.
 func (s *Store) saveRefs() error {
 	b, err := json.Marshal(s.refs)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.root, "repositories.json"), b)
+	return atomicfile.Write(filepath.Join(s.root, "repositories.json"), b, 0o600)
 }
 
 func (s *Store) recordPath(id digest.Digest) string {
@@ -419,7 +388,7 @@ func (s *Store) create(ctx context.Context, raw []byte, layers []Layer, ref refe
 		if err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(s.recordPath(id), b); err != nil {
+		if err := atomicfile.Write(s.recordPath(id), b, 0o600); err != nil {
 			return nil, err
 		}
 		s.images[id] = e

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
@@ -223,7 +224,7 @@ func (s *Store) Update(fn func(*State) error) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.path, nb, 0o600); err != nil {
+	if err := atomicfile.Write(s.path, nb, 0o600); err != nil {
 		return err
 	}
 	s.st = cp
@@ -239,28 +240,4 @@ func (s *Store) Snapshot() *State {
 	_ = json.Unmarshal(b, cp)
 	normalize(cp)
 	return cp
-}
-
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }

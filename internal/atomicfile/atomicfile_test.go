@@ -1,0 +1,32 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state.json")
+	for _, body := range []string{"first", "second, longer"} {
+		if err := Write(p, []byte(body), 0o640); err != nil {
+			t.Fatalf("Write() = %v", err)
+		}
+		got, err := os.ReadFile(p)
+		if err != nil || string(got) != body {
+			t.Fatalf("ReadFile() = %q, %v; want %q", got, err, body)
+		}
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o640 {
+		t.Errorf("mode = %v, want 0640", st.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("dir holds %d entries, want only the file (no temp files left)", len(entries))
+	}
+	if err := Write(filepath.Join(dir, "nodir", "x"), []byte("x"), 0o600); err == nil {
+		t.Errorf("Write() into a missing dir succeeded")
+	}
+}
