@@ -48,6 +48,13 @@ func (rt *Router) getContainerJSON(ctx context.Context, w http.ResponseWriter, _
 	if err != nil {
 		return err
 	}
+	if server.VersionBefore(ctx, "1.52") {
+		doc, err := inspectForVersion(resp)
+		if err != nil {
+			return err
+		}
+		return server.WriteJSON(w, http.StatusOK, doc)
+	}
 	return server.WriteJSON(w, http.StatusOK, resp)
 }
 
