@@ -185,6 +185,9 @@ func (b *bench) each(ctx context.Context, f func(e *engine) cell) (tug, docker c
 }
 
 func (b *bench) measure(ctx context.Context) []row {
+	if *buildOnly {
+		return b.buildRows(ctx) // build.go
+	}
 	var rows []row
 	latencyRow := func(metric string, goalMS float64, args ...string) {
 		tug, dock := b.each(ctx, func(e *engine) cell {
@@ -285,6 +288,8 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, r)
 	rows = append(rows, b.pullRow(ctx))
 	rows = append(rows, b.execRow(ctx))
+	rows = append(rows, b.networkRows(ctx)...) // network.go
+	rows = append(rows, b.buildRows(ctx)...)   // build.go
 	return rows
 }
 

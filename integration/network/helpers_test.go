@@ -103,7 +103,12 @@ func (d *netDaemon) checkNoLeaks() {
 		if n.Bridge == "" {
 			continue
 		}
-		if veths := bridgeVeths(n.Bridge); len(veths) > 0 {
+		// Veths go asynchronously once their namespace is gone.
+		veths := bridgeVeths(n.Bridge)
+		for deadline := time.Now().Add(5 * time.Second); len(veths) > 0 && time.Now().Before(deadline); veths = bridgeVeths(n.Bridge) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(veths) > 0 {
 			d.t.Errorf("veths left on %s: %v", n.Bridge, veths)
 		}
 	}

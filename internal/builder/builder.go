@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -14,6 +15,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/tug-project/tug/internal/builder/cache"
+	"github.com/tug-project/tug/internal/builder/hashcache"
 	"github.com/tug-project/tug/internal/content"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
@@ -75,6 +77,7 @@ type Builder struct {
 	snapshots *overlay.Snapshotter
 	runner    Runner
 	cache     *cache.Store
+	hashes    *hashcache.Store // digests of files in host context directories
 
 	mu sync.RWMutex // builds hold it shared, prune exclusively
 }
@@ -90,7 +93,11 @@ func New(root string, images *image.Store, cs *content.Store, sn *overlay.Snapsh
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, err
 	}
-	return &Builder{root: root, images: images, content: cs, snapshots: sn, runner: runner, cache: cs2}, nil
+	hashes, err := hashcache.NewStore(filepath.Join(root, "hashes"))
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{root: root, images: images, content: cs, snapshots: sn, runner: runner, cache: cs2, hashes: hashes}, nil
 }
 
 // Output receives a build's progress: Stream gets text lines (Docker's
@@ -112,17 +119,36 @@ func (b *Builder) BuildTar(ctx context.Context, r io.Reader, opts Options, out O
 	if err := unpackContext(ctx, br, dir); err != nil {
 		return Result{}, err
 	}
-	return b.Build(ctx, dir, opts, out)
+	return b.build(ctx, dir, nil, opts, out)
 }
 
-// Build builds from the context directory dir.
+// Build builds from dir, a context directory on this host that outlives
+// the build (the tug CLI's direct context): .dockerignore applies as it does
+// to a tar context, and the digests of its files are remembered between
+// builds (builder/hashcache), so an unchanged rebuild reads no file.
+// dir must be absolute and clean.
 func (b *Builder) Build(ctx context.Context, dir string, opts Options, out Output) (Result, error) {
+	hc := b.hashes.Open(dir)
+	defer func() {
+		if err := hc.Close(); err != nil {
+			slog.WarnContext(ctx, "build: context hash cache", "dir", dir, "err", err)
+		}
+		hits, misses := hc.Stats()
+		slog.DebugContext(ctx, "build: context hash cache", "dir", dir, "hits", hits, "misses", misses)
+	}()
+	return b.build(ctx, dir, hc, opts, out)
+}
+
+// build builds from the context directory dir; hc, if not nil, is its
+// hash cache.
+func (b *Builder) build(ctx context.Context, dir string, hc *hashcache.Cache, opts Options, out Output) (Result, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	bctx, err := openContext(dir, opts.Dockerfile)
 	if err != nil {
 		return Result{}, err
 	}
+	bctx.hashes = hc
 	df, err := bctx.readDockerfile()
 	if err != nil {
 		return Result{}, err
@@ -150,6 +176,9 @@ func (b *Builder) Prune(ctx context.Context) (PruneReport, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var rep PruneReport
+	if err := b.hashes.Purge(); err != nil {
+		return rep, err
+	}
 	usedBlobs := map[digest.Digest]bool{}
 	usedChains := map[digest.Digest]bool{}
 	imgs, err := b.images.List(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 
 	"github.com/tug-project/tug/internal/archive"
+	"github.com/tug-project/tug/internal/builder/hashcache"
 )
 
 // buildContext is the build's context directory with its .dockerignore.
@@ -21,6 +22,7 @@ type buildContext struct {
 	dir        string
 	dockerfile string // path of the Dockerfile relative to dir
 	excludes   *patternmatcher.PatternMatcher
+	hashes     *hashcache.Cache // nil for a context unpacked from a tar
 }
 
 func unpackContext(ctx context.Context, r io.Reader, dir string) error {

@@ -57,6 +57,15 @@ type sourceRoot struct {
 
 func (s *sourceRoot) excluded(rel string) bool { return s.bctx != nil && s.bctx.excluded(rel) }
 
+// digest returns the content digest of the regular file rel, whose Lstat
+// info is fi: from the context's hash cache when it has one.
+func (s *sourceRoot) digest(rel string, fi fs.FileInfo) (digest.Digest, error) {
+	if s.bctx != nil && s.bctx.hashes != nil {
+		return s.bctx.hashes.Digest(s.root, rel, fi)
+	}
+	return rootDigest(s.root, rel)
+}
+
 func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
 
 // expand finds the files a source pattern names.
@@ -240,7 +249,7 @@ func (j *job) copyStep(ctx context.Context, r *stageRun, w stageWriter, st *stat
 				f := cache.File{Path: m.rel + "\x00" + sub, Mode: fi.Mode(), Size: fi.Size()}
 				switch {
 				case fi.Mode().IsRegular():
-					d, err := rootDigest(src.root, rel)
+					d, err := src.digest(rel, fi)
 					if err != nil {
 						return err
 					}
@@ -250,6 +259,12 @@ func (j *job) copyStep(ctx context.Context, r *stageRun, w stageWriter, st *stat
 				}
 				if fi.IsDir() {
 					f.Size = 0
+					if sub == "" {
+						// A copied directory's own metadata is not copied
+						// (its contents go to the destination), and the
+						// context root's is not even sent in a tar.
+						f.Mode = fs.ModeDir
+					}
 				}
 				files = append(files, f)
 				return nil

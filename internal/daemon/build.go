@@ -61,6 +61,9 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, opts buildrouter.Opt
 	}
 	var res builder.Result
 	if opts.ContextDir != "" {
+		if err := checkContextDir(opts.ContextDir, opts.ContextID); err != nil { // buildcontext.go
+			return "", err
+		}
 		res, err = b.Build(ctx, opts.ContextDir, bopts, out)
 	} else {
 		res, err = b.BuildTar(ctx, body, bopts, out)

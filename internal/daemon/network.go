@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -42,8 +44,11 @@ type networking struct {
 	pools  []tugnet.Pool
 	bip    netip.Prefix
 
-	applyMu    sync.Mutex // one rules transaction at a time
-	dockerUser []string   // bridges accepted in Docker's DOCKER-USER chain
+	applyMu    sync.Mutex      // one rules transaction at a time
+	applied    *tugnet.Ruleset // what the table holds now
+	dockerUser []string        // bridges accepted in Docker's DOCKER-USER chain
+
+	vethWG sync.WaitGroup // background veth deletions
 
 	dnsMu sync.Mutex
 	dns   map[string]*dns.Server // embedded resolvers by container ID
@@ -167,9 +172,14 @@ func (d *Daemon) applyRules() error {
 	d.net.applyMu.Lock()
 	defer d.net.applyMu.Unlock()
 	rs := tugnet.Plan(d.net.store.Snapshot())
+	if d.net.applied != nil && reflect.DeepEqual(*d.net.applied, rs) {
+		return nil // most starts and exits publish nothing: no transaction
+	}
 	if err := portmap.Apply(d.net.table, rs); err != nil {
+		d.net.applied = nil
 		return err
 	}
+	d.net.applied = &rs
 	var bridges []string
 	for _, b := range rs.Bridges {
 		bridges = append(bridges, b.Bridge)
@@ -230,8 +240,12 @@ func (d *Daemon) createSandbox(c *container.Container, nc *network.NetworkingCon
 			}
 		}
 		names := []string{primary}
+		if es, ok := cfgs["default"]; ok && primary == tugnet.DefaultNetwork && cfgs[primary] == nil {
+			cfgs = maps.Clone(cfgs) // docker's CLI names the default network "default"
+			cfgs[primary] = es
+		}
 		for name := range cfgs {
-			if name != primary {
+			if name != primary && name != "default" {
 				names = append(names, name)
 			}
 		}
@@ -479,13 +493,6 @@ func (d *Daemon) teardownNetwork(ctx context.Context, id string) {
 	if sb == nil {
 		return
 	}
-	for _, e := range sb.Endpoints {
-		if e.HostVeth != "" {
-			if err := bridge.DeleteLink(e.HostVeth); err != nil {
-				slog.WarnContext(ctx, "deleting veth", "id", id, "veth", e.HostVeth, "err", err)
-			}
-		}
-	}
 	d.stopDNS(id)
 	if sb.NetNS != "" {
 		if err := bridge.DeleteNetNS(sb.NetNS); err != nil {
@@ -493,6 +500,27 @@ func (d *Daemon) teardownNetwork(ctx context.Context, id string) {
 		}
 	} else {
 		_ = bridge.DeleteNetNS(d.netnsPath(id))
+	}
+	// With its namespace gone the kernel destroys the veth pairs itself;
+	// deleting them (15-20 ms each, an RCU grace period) is taken off the
+	// exit path. Explicit deletion makes sure of it should something still
+	// hold the namespace; reconcileNetwork catches what a crash leaves.
+	var veths []string
+	for _, e := range sb.Endpoints {
+		if e.HostVeth != "" {
+			veths = append(veths, e.HostVeth)
+		}
+	}
+	if len(veths) > 0 {
+		d.net.vethWG.Add(1)
+		go func() {
+			defer d.net.vethWG.Done()
+			for _, v := range veths {
+				if err := bridge.DeleteLink(v); err != nil {
+					slog.Warn("deleting veth", "id", id, "veth", v, "err", err)
+				}
+			}
+		}()
 	}
 	d.releaseNetwork(ctx, id)
 	if err := d.applyRules(); err != nil {
@@ -598,6 +626,7 @@ func (d *Daemon) reconcileNetwork(ctx context.Context) {
 // the daemon without a reason.
 func (d *Daemon) closeNetwork(ctx context.Context) {
 	d.stopAllDNS()
+	d.net.vethWG.Wait()
 	st := d.net.store.Snapshot()
 	for _, s := range st.Sandboxes {
 		if s.NetNS != "" {

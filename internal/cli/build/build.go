@@ -207,11 +207,6 @@ func tarOf(files map[string][]byte) io.ReadCloser {
 }
 
 func runBuild(ctx context.Context, c *command.Cli, o options, path string) error {
-	body, dfName, err := buildContext(c, o, path)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
 	buildArgs := map[string]*string{}
 	for _, a := range o.buildArgs {
 		k, v, ok := strings.Cut(a, "=")
@@ -234,9 +229,8 @@ func runBuild(ctx context.Context, c *command.Cli, o options, path string) error
 	if network == "default" {
 		network = ""
 	}
-	res, err := c.Client().ImageBuild(ctx, body, client.ImageBuildOptions{
+	bopts := client.ImageBuildOptions{
 		Tags:           o.tags,
-		Dockerfile:     dfName,
 		BuildArgs:      buildArgs,
 		Labels:         labels,
 		Target:         o.target,
@@ -246,9 +240,29 @@ func runBuild(ctx context.Context, c *command.Cli, o options, path string) error
 		NetworkMode:    network,
 		Remove:         true,
 		Version:        build.BuilderV1,
-	})
-	if err != nil {
-		return err
+	}
+	var res client.ImageBuildResult
+	var err error
+	direct, ok := directContext(ctx, c, o, path) // direct.go
+	if ok {
+		bopts.Dockerfile = direct.dfName
+		defer direct.client.Close()
+		res, err = direct.client.ImageBuild(ctx, emptyBody(), bopts)
+		if err != nil && !isContextDirError(err) {
+			return err
+		}
+		ok = err == nil // else: tugd cannot use the directory; send a tar
+	}
+	if !ok {
+		body, dfName, err := buildContext(c, o, path)
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		bopts.Dockerfile = dfName
+		if res, err = c.Client().ImageBuild(ctx, body, bopts); err != nil {
+			return err
+		}
 	}
 	defer res.Body.Close()
 	var progress bytes.Buffer

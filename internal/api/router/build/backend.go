@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"io"
 )
 
@@ -19,9 +20,23 @@ type Options struct {
 	Remove      bool
 	ForceRemove bool
 	// ContextDir, when set, is a directory on the daemon's host to build
-	// from instead of the request body (tug CLI on the same host).
+	// from instead of the request body (tug CLI on the same host; query
+	// tug-context-dir, an absolute path).
 	ContextDir string
+	// ContextID, optional with ContextDir, is "<boot id>:<device>:<inode>"
+	// of the directory as the client sees it (query tug-context-id): the
+	// daemon refuses a ContextDir that is another directory on its side
+	// (another host or mount namespace), and the client falls back to a
+	// tar stream.
+	ContextID string
 }
+
+// ErrContextDir marks an Options.ContextDir the daemon will not build from
+// (not a directory, not the client's, unreadable). Such an error is
+// answered with an HTTP error status before the build stream starts, and
+// its text starts with "tug-context-dir", on which the tug CLI falls back
+// to sending the context as a tar stream.
+var ErrContextDir = errors.New("tug-context-dir")
 
 // Output receives a build's progress.
 type Output interface {

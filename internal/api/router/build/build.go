@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sync"
 
 	"github.com/tug-project/tug/internal/api/server"
@@ -41,6 +42,10 @@ func ParseOptions(r *http.Request) (Options, error) {
 		Remove:      server.BoolValueOrDefault(r, "rm", true),
 		ForceRemove: server.BoolValue(r, "forcerm"),
 		ContextDir:  r.FormValue("tug-context-dir"),
+		ContextID:   r.FormValue("tug-context-id"),
+	}
+	if o.ContextDir != "" && (!filepath.IsAbs(o.ContextDir) || filepath.Clean(o.ContextDir) != o.ContextDir) {
+		return o, errdefs.InvalidParameter("%w %q: not an absolute, clean path", ErrContextDir, o.ContextDir)
 	}
 	if v := r.FormValue("buildargs"); v != "" {
 		if err := json.Unmarshal([]byte(v), &o.BuildArgs); err != nil {
@@ -117,6 +122,11 @@ func (rt *Router) postBuild(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	// Drain what is left of the context so the client sees the response.
 	_, _ = io.Copy(io.Discard, r.Body)
+	if err != nil && errors.Is(err, ErrContextDir) && !wf.Written() {
+		// Nothing sent yet (the daemon could not use the directory): an
+		// HTTP error, on which the tug CLI falls back to a tar stream.
+		return err
+	}
 	if err != nil {
 		detail := &jsonErrorDetail{Message: err.Error()}
 		var coded interface{ ExitCode() int }

@@ -2,6 +2,8 @@ package network
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 
 	"github.com/moby/moby/api/types/network"
@@ -58,6 +60,9 @@ func (rt *Router) inspect(ctx context.Context, w http.ResponseWriter, _ *http.Re
 func (rt *Router) create(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
 	var req network.CreateRequest
 	if err := server.ReadJSON(r, &req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter("request body is empty")
+		}
 		return err
 	}
 	if req.Name == "" {
@@ -81,6 +86,9 @@ func (rt *Router) remove(ctx context.Context, w http.ResponseWriter, _ *http.Req
 func (rt *Router) connect(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	var req network.ConnectRequest
 	if err := server.ReadJSON(r, &req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter("request body is empty")
+		}
 		return err
 	}
 	if err := rt.backend.NetworkConnect(ctx, vars["id"], req.Container, req.EndpointConfig); err != nil {
@@ -93,6 +101,9 @@ func (rt *Router) connect(ctx context.Context, w http.ResponseWriter, r *http.Re
 func (rt *Router) disconnect(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	var req network.DisconnectRequest
 	if err := server.ReadJSON(r, &req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter("request body is empty")
+		}
 		return err
 	}
 	if err := rt.backend.NetworkDisconnect(ctx, vars["id"], req.Container, req.Force); err != nil {
