@@ -176,10 +176,3 @@ func (s *Store) Remove(c *Container) error {
 	c.MarkRemoved()
 	return os.RemoveAll(s.Dir(c.ID))
 }
-
-// WriteFileAtomic writes data to path crash-safely.
-//
-// Deprecated: use atomicfile.Write.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return atomicfile.Write(path, data, perm)
-}

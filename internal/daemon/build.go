@@ -17,8 +17,8 @@ import (
 
 	buildrouter "github.com/tug-project/tug/internal/api/router/build"
 	imagerouter "github.com/tug-project/tug/internal/api/router/image"
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/builder"
-	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/mount"
 	tugnet "github.com/tug-project/tug/internal/network"
@@ -196,7 +196,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return err
 	}
-	if err := container.WriteFileAtomic(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
 		return err
 	}
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
