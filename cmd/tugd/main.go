@@ -141,6 +141,7 @@ func run(ctx context.Context, opts options) error {
 		ShimBinary:  self,
 		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
 		Version:     version,
+		Debug:       opts.debug,
 		Network:     opts.network,
 
 		RegistryMirrors:    opts.mirrors,

@@ -26,6 +26,7 @@ type Config struct {
 	ShimBinary  string // the tugd binary, re-executed as the shim
 	HelloBinary string // the built-in hello-world program, imported at start if present
 	Version     string
+	Debug       bool // --debug: reported by info
 
 	RegistryMirrors    []string      // daemon.json registry-mirrors
 	InsecureRegistries []string      // daemon.json insecure-registries

@@ -62,6 +62,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		ServerVersion:      d.cfg.Version,
 		DefaultRuntime:     "runc",
 		LiveRestoreEnabled: true,
+		Debug:              d.cfg.Debug,
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		NGoroutines:        goruntime.NumGoroutine(),
 		MemoryLimit:        true,
