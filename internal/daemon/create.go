@@ -162,6 +162,18 @@ func addrStrings[T fmt.Stringer](in []T) []string {
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig) error {
+	// json-file is the one log driver; inspect shows it like Docker's
+	// default (docker-py reads it to decide whether it can fetch logs).
+	switch hc.LogConfig.Type {
+	case "":
+		hc.LogConfig.Type = "json-file"
+	case "json-file":
+	default:
+		return errdefs.InvalidParameter("logger: no log driver named '%s' is registered", hc.LogConfig.Type)
+	}
+	if hc.LogConfig.Config == nil {
+		hc.LogConfig.Config = map[string]string{}
+	}
 	rp := hc.RestartPolicy
 	switch rp.Name {
 	case "", apicontainer.RestartPolicyDisabled, apicontainer.RestartPolicyAlways, apicontainer.RestartPolicyUnlessStopped:
