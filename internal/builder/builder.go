@@ -31,7 +31,7 @@ type RunRequest struct {
 	Env        []string
 	WorkingDir string
 	User       string
-	Network    string // "", "default", "none" or "host"
+	Network    string // POST /build's networkmode: "", "default", "bridge", a network, "none", "host", "container:x"
 	Stdout     io.Writer
 	Stderr     io.Writer
 	// Diff is called with the container's upper directory after the

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/distribution/reference"
 
@@ -21,7 +22,6 @@ import (
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/mount"
-	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
 )
@@ -106,8 +106,9 @@ func (d *Daemon) buildRunDir(id string) string {
 
 // RunBuildStep runs one RUN command in a build container: not a container
 // of the store (never in `ps`, no events), on a snapshot of the layer chain,
-// under the same runtime and isolation as containers. It leaves nothing
-// behind, also when ctx is cancelled.
+// under the same runtime and isolation as containers, on the network
+// req.Network names (the default bridge unless told otherwise; see
+// setupBuildNetwork). It leaves nothing behind, also when ctx is cancelled.
 func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retErr error) {
 	id := req.ID
 	if len(id) != 64 {
@@ -155,16 +156,13 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err := mount.All(mounts, rootfs); err != nil {
 		return fmt.Errorf("mounting rootfs: %w", err)
 	}
-	hosts := tugnet.Hosts(nil)
-	resolv, _ := os.ReadFile("/etc/resolv.conf")
-	if req.Network == "host" {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = b
-		}
-	} else {
-		resolv = tugnet.ResolvConf(resolv, tugnet.ResolvConfOptions{})
+	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network)
+	if err != nil {
+		return err
 	}
-	for name, body := range map[string][]byte{"hostname": []byte(id[:12] + "\n"), "hosts": hosts, "resolv.conf": resolv} {
+	// Runs after the shim is gone (deferred below), before cleanup.
+	defer teardownNet()
+	for name, body := range map[string][]byte{"hostname": []byte(id[:12] + "\n"), "hosts": bnet.hosts, "resolv.conf": bnet.resolv} {
 		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
 			return err
 		}
@@ -181,13 +179,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 		oci.WithBindMount(filepath.Join(dir, "hosts"), "/etc/hosts", false),
 		oci.WithBindMount(filepath.Join(dir, "resolv.conf"), "/etc/resolv.conf", false),
 	}
-	if req.Network == "host" {
-		opts = append(opts, oci.WithHostNetwork())
-	} else {
-		// none, and the default until builds get a bridge endpoint: a
-		// private network namespace with loopback only.
-		opts = append(opts, oci.WithNetworkNone())
-	}
+	opts = append(opts, bnet.opt)
 	spec, err := oci.New(opts...)
 	if err != nil {
 		return err
@@ -205,12 +197,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return startExit(err)
 	}
-	defer func() {
-		cctx := context.WithoutCancel(ctx)
-		_ = client.Kill(cctx, syscall.SIGKILL)
-		_ = client.Shutdown(cctx)
-		_ = client.Close()
-	}()
+	defer stopBuildShim(context.WithoutCancel(ctx), client)
 	attached := make(chan struct{})
 	attachDone := make(chan struct{})
 	go func() {
@@ -289,13 +276,23 @@ func (d *Daemon) cleanupBuildRuns(ctx context.Context, root string) {
 	for _, e := range entries {
 		id := e.Name()
 		if c, err := runtime.Connect(ctx, d.stateDir(id)); err == nil {
-			_ = c.Kill(ctx, syscall.SIGKILL)
-			_ = c.Shutdown(ctx)
-			_ = c.Close()
+			stopBuildShim(ctx, c)
 		}
 		_ = mount.UnmountAll(filepath.Join(root, id, "rootfs"))
 		_ = os.RemoveAll(d.stateDir(id))
 		_ = d.snapshots.Remove(ctx, id)
 		_ = os.RemoveAll(filepath.Join(root, id))
 	}
+}
+
+// stopBuildShim kills a build container's process, waits (bounded) until
+// it is gone, since a shim refuses to shut down before, and shuts the shim
+// down.
+func stopBuildShim(ctx context.Context, c *runtime.Client) {
+	_ = c.Kill(ctx, syscall.SIGKILL)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	_, _ = c.Wait(wctx)
+	cancel()
+	_ = c.Shutdown(ctx)
+	_ = c.Close()
 }

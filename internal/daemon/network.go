@@ -301,25 +301,31 @@ func (d *Daemon) networkOpt(c *container.Container) (oci.SpecOpt, error) {
 	case m.IsNone():
 		return oci.WithNetworkNone(), nil
 	case m.IsContainer():
-		other, err := d.lookup(m.ConnectedContainer())
-		if err != nil {
-			return nil, err
-		}
-		if other.ID == c.ID {
-			return nil, errdefs.InvalidParameter("cannot join own network")
-		}
-		// The other container's lock is not taken: its ID and pid are
-		// stable while it runs, and reading them racily only risks a
-		// clear error.
-		if t := d.task(other.ID); t == nil {
-			return nil, errdefs.Conflict("cannot join network of a non running container: %s", other.ID)
-		}
-		if usesSandbox(other.HostConfig) {
-			return oci.WithNetNSPath(d.netnsPath(other.ID)), nil
-		}
-		return oci.WithNetNSPath(fmt.Sprintf("/proc/%d/ns/net", other.State.Pid)), nil
+		return d.joinContainerNetwork(m.ConnectedContainer(), c.ID)
 	}
 	return oci.WithNetNSPath(d.netnsPath(c.ID)), nil
+}
+
+// joinContainerNetwork returns the spec option putting container self in
+// the network namespace of the running container ref.
+func (d *Daemon) joinContainerNetwork(ref, self string) (oci.SpecOpt, error) {
+	other, err := d.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	if other.ID == self {
+		return nil, errdefs.InvalidParameter("cannot join own network")
+	}
+	// The other container's lock is not taken: its ID and pid are
+	// stable while it runs, and reading them racily only risks a
+	// clear error.
+	if t := d.task(other.ID); t == nil {
+		return nil, errdefs.Conflict("cannot join network of a non running container: %s", other.ID)
+	}
+	if usesSandbox(other.HostConfig) {
+		return oci.WithNetNSPath(d.netnsPath(other.ID)), nil
+	}
+	return oci.WithNetNSPath(fmt.Sprintf("/proc/%d/ns/net", other.State.Pid)), nil
 }
 
 // setupNetwork gives c, about to start, its namespace, addresses, veths,
@@ -336,7 +342,7 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (retE
 		return errdefs.InvalidParameter("%s", err.Error())
 	}
 	var sb tugnet.Sandbox
-	var nets = map[string]tugnet.Network{}
+	var nets map[string]tugnet.Network
 	err = n.store.Update(func(st *tugnet.State) error {
 		s := st.Sandboxes[c.ID]
 		if s == nil {
@@ -350,20 +356,10 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (retE
 			st.Sandboxes[c.ID] = s
 		}
 		s.Name, s.Hostname = c.Name, c.Config.Hostname
-		s.NetNS = nsPath
 		s.Ports = nil
-		for _, e := range s.Endpoints {
-			e.IP = netip.Addr{} // a fresh start: everything is allocated anew
-		}
-		for _, e := range s.Endpoints {
-			nw := st.Networks[e.NetworkID]
-			if nw == nil {
-				return errdefs.NotFound("network %s not found", e.NetworkID)
-			}
-			if err := allocate(st, nw, e, s); err != nil {
-				return err
-			}
-			nets[nw.ID] = *nw
+		var err error
+		if nets, err = allocateSandbox(st, s, nsPath); err != nil {
+			return err
 		}
 		if len(reqs) > 0 && tugnet.PrimaryIP(st, s).IsValid() {
 			others := st.Mappings(c.ID)
@@ -395,28 +391,68 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (retE
 			d.teardownNetwork(ctx, c.ID)
 		}
 	}()
-	if err := bridge.NewNetNS(nsPath); err != nil {
+	if err := d.plugSandbox(&sb, nets); err != nil {
+		return err
+	}
+	dir := d.containers.Dir(c.ID)
+	hosts := tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts), sandboxHostsEntries(&sb, c.Config.Hostname)...))
+	if err := os.WriteFile(filepath.Join(dir, "hosts"), hosts, 0o644); err != nil {
+		return err
+	}
+	return d.setupDNS(ctx, c, &sb, nets)
+}
+
+// allocateSandbox gives every endpoint of s a fresh address, MAC and
+// veth name, and records nsPath as its namespace; it returns the networks
+// of the endpoints by ID. It runs inside a store update.
+func allocateSandbox(st *tugnet.State, s *tugnet.Sandbox, nsPath string) (map[string]tugnet.Network, error) {
+	s.NetNS = nsPath
+	for _, e := range s.Endpoints {
+		e.IP = netip.Addr{} // a fresh start: everything is allocated anew
+	}
+	nets := map[string]tugnet.Network{}
+	for _, e := range s.Endpoints {
+		nw := st.Networks[e.NetworkID]
+		if nw == nil {
+			return nil, errdefs.NotFound("network %s not found", e.NetworkID)
+		}
+		if err := allocate(st, nw, e, s); err != nil {
+			return nil, err
+		}
+		nets[nw.ID] = *nw
+	}
+	return nets, nil
+}
+
+// plugSandbox makes the kernel side of sb, allocated by allocateSandbox:
+// its namespace, a veth per endpoint (the first one with the default
+// route), and the rules. The caller undoes it with teardownNetwork, on
+// error too.
+func (d *Daemon) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Network) error {
+	if err := bridge.NewNetNS(sb.NetNS); err != nil {
 		return fmt.Errorf("creating network namespace: %w", err)
 	}
-	var hostEntries []tugnet.HostsEntry
 	for i, e := range sb.Endpoints {
 		nw := nets[e.NetworkID]
-		if err := plugEndpoint(nsPath, &nw, e, i == 0); err != nil {
+		if err := plugEndpoint(sb.NetNS, &nw, e, i == 0); err != nil {
 			return err
-		}
-		if len(hostEntries) == 0 {
-			hostEntries = append(hostEntries, tugnet.HostsEntry{IP: e.IP.String(), Names: []string{c.Config.Hostname}})
 		}
 	}
 	if err := d.applyRules(); err != nil {
 		return fmt.Errorf("programming nftables: %w", err)
 	}
-	dir := d.containers.Dir(c.ID)
-	hosts := tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts), hostEntries...))
-	if err := os.WriteFile(filepath.Join(dir, "hosts"), hosts, 0o644); err != nil {
-		return err
+	return nil
+}
+
+// sandboxHostsEntries is the /etc/hosts line naming the sandbox's first
+// address after its hostname.
+func sandboxHostsEntries(sb *tugnet.Sandbox, hostname string) []tugnet.HostsEntry {
+	for _, e := range sb.Endpoints {
+		if e.Active() {
+			return []tugnet.HostsEntry{{IP: e.IP.String(), Names: []string{hostname}}}
+		}
 	}
-	return d.setupDNS(ctx, c, &sb, nets)
+	return nil
 }
 
 // plugEndpoint makes the veth pair of endpoint e on nw in the namespace
@@ -586,7 +622,7 @@ func (d *Daemon) reconcileNetwork(ctx context.Context) {
 		if onUserNetwork(st, s) {
 			// The resolver died with the previous daemon.
 			if c, err := d.lookup(id); err == nil {
-				if err := d.startDNS(c, s.NetNS); err != nil {
+				if err := d.startDNS(c.ID, s.NetNS, d.upstreams(c)); err != nil {
 					slog.WarnContext(ctx, "restarting embedded DNS", "id", id, "err", err)
 				}
 			}

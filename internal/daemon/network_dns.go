@@ -35,9 +35,17 @@ func (d *Daemon) setupDNS(ctx context.Context, c *container.Container, s *tugnet
 	if !user {
 		return nil
 	}
-	if err := d.startDNS(c, s.NetNS); err != nil {
+	if err := d.startDNS(c.ID, s.NetNS, d.upstreams(c)); err != nil {
 		return fmt.Errorf("embedded DNS: %w", err)
 	}
+	resolv := embeddedResolvConf(c.HostConfig.DNSSearch, c.HostConfig.DNSOptions)
+	return os.WriteFile(filepath.Join(d.containers.Dir(c.ID), "resolv.conf"), resolv, 0o644)
+}
+
+// embeddedResolvConf is the resolv.conf of a sandbox on user networks:
+// the embedded resolver, the host's search domains (or --dns-search) and
+// ndots:0 plus --dns-option.
+func embeddedResolvConf(dnsSearch, dnsOptions []string) []byte {
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	var search, options []string
 	for _, l := range strings.Split(string(hostResolv), "\n") {
@@ -46,25 +54,25 @@ func (d *Daemon) setupDNS(ctx context.Context, c *container.Container, s *tugnet
 			search = f[1:]
 		}
 	}
-	if len(c.HostConfig.DNSSearch) > 0 {
-		search = c.HostConfig.DNSSearch
+	if len(dnsSearch) > 0 {
+		search = dnsSearch
 		if len(search) == 1 && search[0] == "." {
 			search = nil
 		}
 	}
-	options = append([]string{"ndots:0"}, c.HostConfig.DNSOptions...)
+	options = append([]string{"ndots:0"}, dnsOptions...)
 	var b strings.Builder
 	if len(search) > 0 {
 		b.WriteString("search " + strings.Join(search, " ") + "\n")
 	}
 	b.WriteString("nameserver " + dns.Address + "\n")
 	b.WriteString("options " + strings.Join(options, " ") + "\n")
-	return os.WriteFile(filepath.Join(d.containers.Dir(c.ID), "resolv.conf"), []byte(b.String()), 0o644)
+	return []byte(b.String())
 }
 
-// startDNS serves c's resolver on sockets made inside the namespace at
-// nsPath.
-func (d *Daemon) startDNS(c *container.Container, nsPath string) error {
+// startDNS serves the resolver of sandbox id on sockets made inside the
+// namespace at nsPath, forwarding other names to upstreams.
+func (d *Daemon) startDNS(id, nsPath string, upstreams []string) error {
 	var pc net.PacketConn
 	var l net.Listener
 	err := bridge.InNetNS(nsPath, func() error {
@@ -81,10 +89,10 @@ func (d *Daemon) startDNS(c *container.Container, nsPath string) error {
 	if err != nil {
 		return err
 	}
-	srv := dns.Serve(pc, l, &dnsLookup{d: d, id: c.ID}, d.upstreams(c))
+	srv := dns.Serve(pc, l, &dnsLookup{d: d, id: id}, upstreams)
 	d.net.dnsMu.Lock()
-	old := d.net.dns[c.ID]
-	d.net.dns[c.ID] = srv
+	old := d.net.dns[id]
+	d.net.dns[id] = srv
 	d.net.dnsMu.Unlock()
 	if old != nil {
 		old.Close()
@@ -102,6 +110,12 @@ func (d *Daemon) upstreams(c *container.Container) []string {
 	if len(out) > 0 {
 		return out
 	}
+	return hostNameservers()
+}
+
+// hostNameservers are the nameservers of the host's resolv.conf.
+func hostNameservers() []string {
+	var out []string
 	b, _ := os.ReadFile("/etc/resolv.conf")
 	for _, l := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(l); len(f) > 1 && f[0] == "nameserver" {

@@ -57,11 +57,6 @@ func ParseOptions(r *http.Request) (Options, error) {
 			return o, errdefs.InvalidParameter("invalid labels: %v", err)
 		}
 	}
-	switch o.NetworkMode {
-	case "", "default", "bridge", "none", "host":
-	default:
-		return o, errdefs.NotFound("network %s not found", o.NetworkMode)
-	}
 	if v := r.FormValue("version"); v == "2" {
 		return o, errdefs.NotImplemented("BuildKit is not supported by tugd: use DOCKER_BUILDKIT=0")
 	}
