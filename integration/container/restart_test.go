@@ -52,3 +52,31 @@ func TestDaemonKillKeepsContainers(t *testing.T) {
 		t.Errorf("wait after restart: %s", r)
 	}
 }
+
+// TestDaemonDiesMidStart: tugd dies after spawning a container's shim and
+// before starting its process; the next tugd undoes the half-done start
+// (no shim, mount or cgroup left, which the harness checks) and the
+// container starts normally afterwards.
+func TestDaemonDiesMidStart(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	if r := d.Tug("create", "--name", "half", "busybox", "echo", "second try"); r.ExitCode != 0 {
+		t.Fatal(r)
+	}
+	d.Kill()
+	d.Env = []string{"TUGD_FAULT=after-spawn"}
+	d.Start()
+	if r := d.Tug("start", "half"); r.ExitCode == 0 {
+		t.Fatalf("start with the fault injected succeeded: %s", r)
+	}
+	d.Kill() // reap the daemon that exited on purpose
+	d.Env = nil
+	d.Start()
+	r := d.Tug("inspect", "--format", "{{.State.Status}} {{.State.Running}} {{.State.Error}}", "half")
+	if got := strings.TrimSpace(r.Stdout); got != "created false tugd stopped while the container was starting" {
+		t.Errorf("after the interrupted start: %q", got)
+	}
+	if r := d.Tug("start", "-a", "half"); r.ExitCode != 0 || r.Stdout != "second try\n" {
+		t.Errorf("start after the interrupted start: %s", r)
+	}
+}

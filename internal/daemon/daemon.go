@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tug-project/tug/internal/container"
@@ -15,6 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
@@ -140,6 +142,13 @@ func (d *Daemon) restore(ctx context.Context) {
 			}
 			continue
 		}
+		if !c.State.Running {
+			// The last daemon went away between spawning the shim and
+			// starting the process: undo the start.
+			d.abandonStart(ctx, c)
+			c.Unlock()
+			continue
+		}
 		client, err := runtime.Connect(ctx, d.stateDir(c.ID))
 		if err != nil {
 			// The shim is gone: the container ended while we were away.
@@ -158,6 +167,28 @@ func (d *Daemon) restore(ctx context.Context) {
 		c.Unlock()
 		d.monitor(c, t)
 		slog.InfoContext(ctx, "reconnected to running container", "id", c.ID, "name", c.Name)
+	}
+}
+
+// abandonStart undoes a start the last daemon did not finish: the shim
+// and its created container, the rootfs mount, the network. Call with c's
+// lock held.
+func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
+	if client, err := runtime.Connect(ctx, d.stateDir(c.ID)); err == nil {
+		_ = client.Kill(ctx, syscall.SIGKILL)
+		if _, err := client.Wait(ctx); err == nil {
+			_ = client.Shutdown(ctx)
+		}
+		_ = client.Close()
+	}
+	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
+	}
+	_ = os.RemoveAll(d.stateDir(c.ID))
+	d.teardownNetwork(ctx, c.ID)
+	c.SetStartFailed(128, errors.New("tugd stopped while the container was starting"))
+	if err := d.containers.Save(c); err != nil {
+		slog.WarnContext(ctx, "saving container state", "id", c.ID, "err", err)
 	}
 }
 

@@ -25,6 +25,10 @@ import (
 	"github.com/tug-project/tug/internal/runtime"
 )
 
+// faultAfterSpawn makes tugd exit right after spawning a shim, for the
+// tests of what the next tugd does with a start left half-done.
+var faultAfterSpawn = os.Getenv("TUGD_FAULT") == "after-spawn"
+
 // ContainerStart starts a created or stopped container.
 func (d *Daemon) ContainerStart(ctx context.Context, ref string) error {
 	c, err := d.lookup(ref)
@@ -106,6 +110,12 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err := atomicfile.Write(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return err
 	}
+	// Recorded before the shim exists, so a daemon killed from here on
+	// finds the shim (or its leftovers) at its next start.
+	c.State.ShimStarted = true
+	if err := d.containers.Save(c); err != nil {
+		return err
+	}
 	spawnStart := time.Now()
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
 		ID:        c.ID,
@@ -118,6 +128,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	})
 	if err != nil {
 		return fmt.Errorf("failed to create task for container: %w", err)
+	}
+	if faultAfterSpawn {
+		os.Exit(137) // fault injection for tests: die like a SIGKILL mid-start
 	}
 	t := &task{client: client}
 	d.mu.Lock()

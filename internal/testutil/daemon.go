@@ -85,6 +85,7 @@ type Daemon struct {
 	Socket   string
 	Host     string // unix://Socket
 	Client   *client.Client
+	Env      []string // extra environment for the next Start
 
 	cmd *exec.Cmd
 	log *bytes.Buffer
@@ -136,6 +137,7 @@ func (d *Daemon) Start() {
 		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9",
 		"https_proxy=http://127.0.0.1:9", "http_proxy=http://127.0.0.1:9",
 		"NO_PROXY=localhost,127.0.0.0/8,::1", "no_proxy=localhost,127.0.0.0/8,::1")
+	cmd.Env = append(cmd.Env, d.Env...)
 	if err := cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}
