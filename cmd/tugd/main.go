@@ -41,8 +41,9 @@ type options struct {
 	configFile string
 	debug      bool
 	network    daemon.NetworkConfig
-	mirrors    []string // registry-mirrors
-	insecure   []string // insecure-registries
+	mirrors    []string          // registry-mirrors
+	insecure   []string          // insecure-registries
+	logOpts    map[string]string // log-opts
 }
 
 // fileConfig is the part of daemon.json tugd reads (Docker's keys).
@@ -56,6 +57,8 @@ type fileConfig struct {
 
 	RegistryMirrors    []string `json:"registry-mirrors"`
 	InsecureRegistries []string `json:"insecure-registries"`
+
+	LogOpts map[string]string `json:"log-opts"`
 }
 
 func main() {
@@ -120,6 +123,7 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	}
 	opts.network = daemon.NetworkConfig{Bip: fc.Bip, Pools: fc.Pools}
 	opts.mirrors, opts.insecure = fc.RegistryMirrors, fc.InsecureRegistries
+	opts.logOpts = fc.LogOpts
 	return nil
 }
 
@@ -146,6 +150,7 @@ func run(ctx context.Context, opts options) error {
 
 		RegistryMirrors:    opts.mirrors,
 		InsecureRegistries: opts.insecure,
+		LogOpts:            opts.logOpts,
 	})
 	if err != nil {
 		return err

@@ -7,11 +7,20 @@ import (
 )
 
 func TestWrite(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		write func(string, []byte, os.FileMode) error
+	}{{"Write", Write}, {"Replace", Replace}} {
+		t.Run(tt.name, func(t *testing.T) { testWrite(t, tt.write) })
+	}
+}
+
+func testWrite(t *testing.T, write func(string, []byte, os.FileMode) error) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "state.json")
 	for _, body := range []string{"first", "second, longer"} {
-		if err := Write(p, []byte(body), 0o640); err != nil {
-			t.Fatalf("Write() = %v", err)
+		if err := write(p, []byte(body), 0o640); err != nil {
+			t.Fatalf("write() = %v", err)
 		}
 		got, err := os.ReadFile(p)
 		if err != nil || string(got) != body {
@@ -26,7 +35,7 @@ func TestWrite(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("dir holds %d entries, want only the file (no temp files left)", len(entries))
 	}
-	if err := Write(filepath.Join(dir, "nodir", "x"), []byte("x"), 0o600); err == nil {
-		t.Errorf("Write() into a missing dir succeeded")
+	if err := write(filepath.Join(dir, "nodir", "x"), []byte("x"), 0o600); err == nil {
+		t.Errorf("write() into a missing dir succeeded")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/logger"
 	tugnet "github.com/tug-project/tug/internal/network"
 )
 
@@ -41,7 +42,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if cfg.Image == "" {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("no image specified")
 	}
-	if err := validateHostConfig(hc); err != nil {
+	if err := validateHostConfig(hc, d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
 	if err := d.validateNetworkMode(hc); err != nil {
@@ -161,7 +162,7 @@ func addrStrings[T fmt.Stringer](in []T) []string {
 	return out
 }
 
-func validateHostConfig(hc *apicontainer.HostConfig) error {
+func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {
 	// json-file is the one log driver; inspect shows it like Docker's
 	// default (docker-py reads it to decide whether it can fetch logs).
 	switch hc.LogConfig.Type {
@@ -173,6 +174,15 @@ func validateHostConfig(hc *apicontainer.HostConfig) error {
 	}
 	if hc.LogConfig.Config == nil {
 		hc.LogConfig.Config = map[string]string{}
+	}
+	// daemon.json log-opts fill what the container leaves out, as in Docker.
+	for k, v := range logDefaults {
+		if _, ok := hc.LogConfig.Config[k]; !ok {
+			hc.LogConfig.Config[k] = v
+		}
+	}
+	if _, err := logger.ParseOptions(hc.LogConfig.Config); err != nil {
+		return errdefs.InvalidParameter("%s", err)
 	}
 	rp := hc.RestartPolicy
 	switch rp.Name {

@@ -16,6 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
@@ -30,9 +31,10 @@ type Config struct {
 	Version     string
 	Debug       bool // --debug: reported by info
 
-	RegistryMirrors    []string      // daemon.json registry-mirrors
-	InsecureRegistries []string      // daemon.json insecure-registries
-	Network            NetworkConfig // network.go
+	RegistryMirrors    []string          // daemon.json registry-mirrors
+	InsecureRegistries []string          // daemon.json insecure-registries
+	Network            NetworkConfig     // network.go
+	LogOpts            map[string]string // daemon.json log-opts: json-file defaults (max-size, max-file)
 }
 
 // Daemon owns images and containers.
@@ -69,6 +71,9 @@ type task struct {
 // New opens the stores under cfg.Root, reconnects to the shims of running
 // containers and cleans up after those that ended while tugd was away.
 func New(ctx context.Context, cfg Config) (*Daemon, error) {
+	if _, err := logger.ParseOptions(cfg.LogOpts); err != nil {
+		return nil, fmt.Errorf("log-opts: %w", err)
+	}
 	for _, dir := range []string{cfg.Root, cfg.ExecRoot} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
@@ -107,7 +108,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return err
 	}
 	bundle := d.containers.Dir(c.ID)
-	if err := atomicfile.Write(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+	// Written before every start and read only while the container runs:
+	// no fsync needed.
+	if err := atomicfile.Replace(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return err
 	}
 	// Recorded before the shim exists, so a daemon killed from here on
@@ -116,12 +119,17 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err := d.containers.Save(c); err != nil {
 		return err
 	}
+	var rot logger.Rotation
+	if c.HostConfig != nil {
+		rot, _ = logger.ParseOptions(c.HostConfig.LogConfig.Config) // validated at create
+	}
 	spawnStart := time.Now()
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
 		ID:        c.ID,
 		Bundle:    bundle,
 		StateDir:  stateDir,
 		LogPath:   c.LogPath,
+		LogRotate: rot,
 		Terminal:  c.Config.Tty,
 		OpenStdin: c.Config.OpenStdin,
 		StdinOnce: c.Config.StdinOnce,
@@ -245,8 +253,12 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 	d.teardownNetwork(ctx, c.ID)
 	stopping := t != nil && t.stopping
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
-	if err := d.containers.Save(c); err != nil {
-		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
+	// A --rm container is saved as removing right below; a daemon dying
+	// in between finds its shim gone at restart and removes it then.
+	if !c.HostConfig.AutoRemove {
+		if err := d.containers.Save(c); err != nil {
+			slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
+		}
 	}
 	attrs := d.containerAttrs(c)
 	attrs["exitCode"] = strconv.Itoa(exit.Code)

@@ -2,7 +2,10 @@ package logger
 
 import (
 	"bytes"
+	"errors"
+	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -15,19 +18,39 @@ const MaxLineSize = 16 * 1024
 
 // File is a json-file log opened for appending. Its methods are safe for
 // concurrent use; every call is one write(2) of whole records.
+//
+// With a Rotation, a write that would take the file past MaxSize first
+// rotates it the way Docker does: <log>.1 becomes <log>.2 and so on, the
+// oldest beyond MaxFiles-1 is dropped, the current file becomes <log>.1 and
+// a fresh <log> takes its place. Records never straddle two files.
 type File struct {
-	mu  sync.Mutex
-	f   *os.File
-	buf []byte
+	mu   sync.Mutex
+	path string
+	rot  Rotation
+	f    *os.File
+	size int64
+	buf  []byte
 }
 
-// Open opens (creating if needed) the log at path for appending.
+// Open opens (creating if needed) the log at path for appending, without rotation.
 func Open(path string) (*File, error) {
+	return OpenRotating(path, Rotation{})
+}
+
+// OpenRotating opens (creating if needed) the log at path for appending,
+// rotating it as rot says.
+func OpenRotating(path string, rot Rotation) (*File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		return nil, err
 	}
-	return &File{f: f}, nil
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	rot.MaxFiles = max(rot.MaxFiles, 1)
+	return &File{path: path, rot: rot, f: f, size: st.Size()}, nil
 }
 
 // Close closes the file.
@@ -41,15 +64,96 @@ func (f *File) WriteRecord(stream string, line []byte, t time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.buf = AppendRecord(f.buf[:0], stream, line, t)
-	_, err := f.f.Write(f.buf)
-	return err
+	return f.write(f.buf)
 }
 
 func (f *File) writeRecords(b []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.f.Write(b)
+	return f.write(b)
+}
+
+// write appends whole records (each ends with a newline), rotating
+// between records as needed. A record longer than MaxSize gets a file of
+// its own. Called with mu held.
+func (f *File) write(b []byte) error {
+	if f.rot.MaxSize <= 0 {
+		return f.append(b)
+	}
+	for len(b) > 0 {
+		n := 0 // bytes of whole records that fit
+		for n < len(b) {
+			end := len(b)
+			if i := bytes.IndexByte(b[n:], '\n'); i >= 0 {
+				end = n + i + 1
+			}
+			if f.size+int64(end) > f.rot.MaxSize && (n > 0 || f.size > 0) {
+				break
+			}
+			n = end
+		}
+		if n > 0 {
+			if err := f.append(b[:n]); err != nil {
+				return err
+			}
+			b = b[n:]
+		}
+		if len(b) == 0 {
+			break
+		}
+		if err := f.rotate(); err != nil {
+			// Keep the log rather than lose lines: write on into the current file.
+			slog.Error("rotate log", "path", f.path, "err", err)
+			return f.append(b)
+		}
+	}
+	return nil
+}
+
+func (f *File) append(b []byte) error {
+	n, err := f.f.Write(b)
+	f.size += int64(n)
 	return err
+}
+
+// rotate shifts the rotated files up by one and starts a new current file.
+// The path always names a complete file: the new one is created aside and
+// renamed over it, after the old one got its second name <log>.1 (a hard
+// link), so a reader following the old file finds it there.
+func (f *File) rotate() error {
+	tmp := f.path + ".new"
+	nf, err := os.OpenFile(tmp, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if f.rot.MaxFiles > 1 {
+		for i := f.rot.MaxFiles - 1; i > 1; i-- {
+			if err := os.Rename(RotatedName(f.path, i-1), RotatedName(f.path, i)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				nf.Close()
+				return err
+			}
+		}
+		if err := os.Remove(RotatedName(f.path, 1)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			nf.Close()
+			return err
+		}
+		if err := os.Link(f.path, RotatedName(f.path, 1)); err != nil {
+			nf.Close()
+			return err
+		}
+	}
+	if err := os.Rename(tmp, f.path); err != nil {
+		nf.Close()
+		return err
+	}
+	f.f.Close()
+	f.f, f.size = nf, 0
+	return nil
+}
+
+// RotatedName is the name of the i-th rotated file of the log at path (i >= 1).
+func RotatedName(path string, i int) string {
+	return path + "." + strconv.Itoa(i)
 }
 
 // AppendRecord appends the JSON line for one record to dst, byte for byte

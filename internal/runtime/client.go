@@ -109,6 +109,9 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 
 	args := []string{"shim", "--sync",
 		"--id", cfg.ID, "--bundle", cfg.Bundle, "--state-dir", cfg.StateDir, "--log", cfg.LogPath}
+	if cfg.LogRotate.MaxSize > 0 {
+		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
+	}
 	if cfg.Terminal {
 		args = append(args, "--terminal")
 	}

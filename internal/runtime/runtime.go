@@ -11,17 +11,19 @@ import (
 
 	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/logger"
 )
 
 // Config describes the container a shim runs.
 type Config struct {
-	ID        string // container ID (64 hex)
-	Bundle    string // dir holding config.json; spec.Root.Path is an absolute path to a mounted rootfs
-	StateDir  string // per-container dir under the exec root: shim.sock, shim.pid, exit.json, libcontainer state
-	LogPath   string // json-file log the shim appends to
-	Terminal  bool   // allocate a pty (must match the spec's process.terminal)
-	OpenStdin bool   // keep the container's stdin open for attachers
-	StdinOnce bool   // close the container's stdin when the first attached client's stdin ends
+	ID        string          // container ID (64 hex)
+	Bundle    string          // dir holding config.json; spec.Root.Path is an absolute path to a mounted rootfs
+	StateDir  string          // per-container dir under the exec root: shim.sock, shim.pid, exit.json, libcontainer state
+	LogPath   string          // json-file log the shim appends to
+	LogRotate logger.Rotation // max-size/max-file of the log; zero: no rotation
+	Terminal  bool            // allocate a pty (must match the spec's process.terminal)
+	OpenStdin bool            // keep the container's stdin open for attachers
+	StdinOnce bool            // close the container's stdin when the first attached client's stdin ends
 
 	// IdleExit is how long a shim whose container has exited stays around
 	// with no client connected before it cleans up (cgroup, libcontainer
@@ -85,11 +87,13 @@ func ReadExit(stateDir string) (Exit, error) {
 	return e, nil
 }
 
-// writeExit records e in dir/exit.json atomically (temp file, fsync, rename, fsync dir).
+// writeExit records e in dir/exit.json atomically (temp file, rename). No
+// fsync: it is read by a daemon that restarts while the machine stays up
+// (the exec root is runtime state; after a reboot no container is left).
 func writeExit(dir string, e Exit) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, exitName), b, 0o644)
+	return atomicfile.Replace(filepath.Join(dir, exitName), b, 0o644)
 }

@@ -37,6 +37,8 @@ func ShimMain(args []string) int {
 	fs.StringVar(&cfg.Bundle, "bundle", "", "bundle directory")
 	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory")
 	fs.StringVar(&cfg.LogPath, "log", "", "json-file log")
+	fs.Int64Var(&cfg.LogRotate.MaxSize, "log-max-size", 0, "rotate the log at this size in bytes (0: never)")
+	fs.IntVar(&cfg.LogRotate.MaxFiles, "log-max-file", 1, "log files kept, the current one included")
 	fs.BoolVar(&cfg.Terminal, "terminal", false, "allocate a pty")
 	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
@@ -125,7 +127,7 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 	if err := os.WriteFile(filepath.Join(cfg.StateDir, pidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
-	if s.log, err = logger.Open(cfg.LogPath); err != nil {
+	if s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate); err != nil {
 		return nil, err
 	}
 

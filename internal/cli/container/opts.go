@@ -40,6 +40,8 @@ type containerOptions struct {
 	autoRemove  bool
 	init        bool
 	privileged  bool
+	logDriver   string
+	logOpts     []string
 	net         networkOptions // netopts.go
 
 	name     string
@@ -73,6 +75,8 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.BoolVar(&o.autoRemove, "rm", false, "Automatically remove the container and its associated anonymous volumes when it exits")
 	flags.BoolVar(&o.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
 	flags.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to this container")
+	flags.StringVar(&o.logDriver, "log-driver", "", "Logging driver for the container")
+	flags.Var(opts.NewList(&o.logOpts, "list"), "log-opt", "Log driver options")
 
 	addNetworkFlags(flags, &o.net)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
@@ -192,6 +196,9 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		v := o.init
 		hc.Init = &v
 	}
+	if hc.LogConfig, err = logConfig(o.logDriver, o.logOpts); err != nil {
+		return nil, err
+	}
 	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
 	if err := applyNetworkOptions(&o.net, cfg, hc, nc); err != nil {
 		return nil, err
@@ -202,4 +209,23 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		NetworkingConfig: nc,
 		Platform:         platform,
 	}, nil
+}
+
+// logConfig maps --log-driver and --log-opt k=v to HostConfig.LogConfig
+// (docker/cli's parseLoggingOpts: a bare key has an empty value; the
+// daemon validates the rest).
+func logConfig(driver string, kvs []string) (container.LogConfig, error) {
+	lc := container.LogConfig{Type: driver}
+	if len(kvs) == 0 {
+		return lc, nil
+	}
+	if driver == "none" {
+		return lc, fmt.Errorf("invalid logging opts for driver %s", driver)
+	}
+	lc.Config = map[string]string{}
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		lc.Config[k] = v
+	}
+	return lc, nil
 }
