@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
 	tugnet "github.com/tug-project/tug/internal/network"
+	"github.com/tug-project/tug/internal/volume"
 )
 
 // ContainerCreate creates a container from an image: it resolves the image,
@@ -163,6 +164,16 @@ func addrStrings[T fmt.Stringer](in []T) []string {
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {
+	for _, spec := range hc.Binds {
+		if _, err := volume.ParseBind(spec); err != nil {
+			return err
+		}
+	}
+	for dst := range hc.Tmpfs {
+		if err := volume.ValidateTmpfs(dst); err != nil {
+			return err
+		}
+	}
 	// json-file is the one log driver; inspect shows it like Docker's
 	// default (docker-py reads it to decide whether it can fetch logs).
 	switch hc.LogConfig.Type {

@@ -57,7 +57,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
 			"MergedDir": d.rootfsDir(c.ID),
 		}},
-		Mounts:          []apicontainer.MountPoint{},
+		Mounts:          mountPoints(c),
 		Config:          &cfg,
 		NetworkSettings: d.networkSettings(c),
 		ExecIDs:         d.execIDs(c.ID),

@@ -198,6 +198,11 @@ func (d *Daemon) spec(c *container.Container, rootfs string) (*specs.Spec, error
 		return nil, err
 	}
 	opts = append(opts, netOpt)
+	mounts, err := mountOpts(c)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, mounts...)
 	return oci.New(opts...)
 }
 

@@ -42,6 +42,8 @@ type containerOptions struct {
 	privileged  bool
 	logDriver   string
 	logOpts     []string
+	volumes     []string       // -v SRC:DST[:MODE], passed to the daemon as is
+	tmpfs       []string       // --tmpfs DST[:OPTIONS]
 	net         networkOptions // netopts.go
 
 	name     string
@@ -58,6 +60,8 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.VarP(opts.NewList(&o.attach, "list"), "attach", "a", "Attach to STDIN, STDOUT or STDERR")
 	flags.VarP(opts.NewList(&o.env, "list"), "env", "e", "Set environment variables")
 	flags.Var(opts.NewList(&o.envFile, "list"), "env-file", "Read in a file of environment variables")
+	flags.VarP(opts.NewList(&o.volumes, "list"), "volume", "v", "Bind mount a volume")
+	flags.Var(opts.NewList(&o.tmpfs, "list"), "tmpfs", "Mount a tmpfs directory")
 	flags.VarP(opts.NewList(&o.labels, "list"), "label", "l", "Set meta data on a container")
 	flags.Var(opts.NewList(&o.labelFile, "list"), "label-file", "Read in a line delimited file of labels")
 	flags.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
@@ -195,6 +199,14 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 	if flags.Changed("init") {
 		v := o.init
 		hc.Init = &v
+	}
+	hc.Binds = append(hc.Binds, o.volumes...)
+	for _, t := range o.tmpfs {
+		dst, options, _ := strings.Cut(t, ":")
+		if hc.Tmpfs == nil {
+			hc.Tmpfs = map[string]string{}
+		}
+		hc.Tmpfs[dst] = options
 	}
 	if hc.LogConfig, err = logConfig(o.logDriver, o.logOpts); err != nil {
 		return nil, err
