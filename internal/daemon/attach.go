@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
-	apicontainer "github.com/moby/moby/api/types/container"
 	apievents "github.com/moby/moby/api/types/events"
 
 	containerrouter "github.com/tug-project/tug/internal/api/router/container"
@@ -198,6 +196,3 @@ func splitComma(s string) []string {
 	}
 	return out
 }
-
-var _ = io.Discard
-var _ = apicontainer.StateCreated

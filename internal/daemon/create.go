@@ -112,10 +112,6 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 // bind-mounted into the container.
 func (d *Daemon) writeEtcFiles(c *container.Container) error {
 	dir := d.containers.Dir(c.ID)
-	hostname := c.Config.Hostname
-	if c.Config.Domainname != "" {
-		hostname += "." + c.Config.Domainname
-	}
 	hosts := tugnet.Hosts(extraHosts(c.HostConfig.ExtraHosts))
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	resolv := tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{

@@ -388,16 +388,27 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, t
 
 // waitNotRunning returns a channel closed once c is not running.
 func waitNotRunning(c *container.Container, changed <-chan struct{}) <-chan struct{} {
+	return waitNotRunningOr(c, changed, nil)
+}
+
+// waitNotRunningOr is waitNotRunning that also gives up (without closing
+// the channel) when abandon is closed, so a reader that goes away leaves
+// no goroutine behind.
+func waitNotRunningOr(c *container.Container, changed, abandon <-chan struct{}) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
-		defer close(done)
 		for {
-			<-changed
+			select {
+			case <-changed:
+			case <-abandon:
+				return
+			}
 			c.Lock()
 			running := c.State.Running
 			changed = c.Changed()
 			c.Unlock()
 			if !running {
+				close(done)
 				return
 			}
 		}
