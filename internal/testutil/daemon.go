@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -35,8 +37,12 @@ func Binaries(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		binDir, buildErr = os.MkdirTemp("", "tug-bin")
-		if buildErr != nil {
+		// One directory per checkout, rebuilt (incrementally, through the
+		// go build cache) by each test process: no copy per test binary
+		// piles up in /tmp.
+		sum := sha256.Sum256([]byte(root))
+		binDir = filepath.Join(os.TempDir(), "tug-bin-"+hex.EncodeToString(sum[:6]))
+		if buildErr = os.MkdirAll(binDir, 0o755); buildErr != nil {
 			return
 		}
 		for _, b := range []struct{ name, pkg, cgo string }{
