@@ -2,8 +2,6 @@ package build
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
 	"github.com/tug-project/tug/internal/network/portmap"
 	"github.com/tug-project/tug/internal/testutil"
@@ -280,9 +279,8 @@ func startNetDaemon(t *testing.T) *netDaemon {
 		}
 	})
 	d := testutil.StartDaemon(t)
-	sum := sha256.Sum256([]byte(filepath.Clean(d.ExecRoot)))
-	suffix := hex.EncodeToString(sum[:])[:6]
-	nd.Daemon, nd.bridge, nd.table = d, "tugbr"+suffix, "tug-"+suffix
+	nd.Daemon = d
+	nd.table, nd.bridge = tugnet.KernelNames(d.ExecRoot)
 	d.ImportBusybox("busybox")
 	return nd
 }

@@ -3,8 +3,6 @@ package network
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
 	"github.com/tug-project/tug/internal/network/portmap"
 	"github.com/tug-project/tug/internal/testutil"
@@ -49,9 +48,8 @@ func startDaemon(t *testing.T) *netDaemon {
 		}
 	})
 	d := testutil.StartDaemon(t)
-	sum := sha256.Sum256([]byte(filepath.Clean(d.ExecRoot)))
-	suffix := hex.EncodeToString(sum[:])[:6]
-	nd.Daemon, nd.bridge, nd.table = d, "tugbr"+suffix, "tug-"+suffix
+	nd.Daemon = d
+	nd.table, nd.bridge = tugnet.KernelNames(d.ExecRoot)
 	d.ImportBusybox("bb")
 	return nd
 }

@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -63,13 +61,9 @@ func (d *Daemon) initNetwork(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := &networking{store: st, table: "tug", bridge: "tug0", nsDir: filepath.Join(d.cfg.ExecRoot, "netns"), pools: d.cfg.Network.Pools,
+	n := &networking{store: st, nsDir: filepath.Join(d.cfg.ExecRoot, "netns"), pools: d.cfg.Network.Pools,
 		dns: map[string]*dns.Server{}}
-	if filepath.Clean(d.cfg.ExecRoot) != "/run/tug" {
-		sum := sha256.Sum256([]byte(filepath.Clean(d.cfg.ExecRoot)))
-		suffix := hex.EncodeToString(sum[:])[:6]
-		n.table, n.bridge = "tug-"+suffix, "tugbr"+suffix
-	}
+	n.table, n.bridge = tugnet.KernelNames(d.cfg.ExecRoot)
 	if len(n.pools) == 0 {
 		n.pools = tugnet.DefaultPools
 	}

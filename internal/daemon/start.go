@@ -93,9 +93,6 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err := mount.All(mounts, rootfs); err != nil {
 		return fmt.Errorf("mounting rootfs: %w", err)
 	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return err
-	}
 	if err := d.setupNetwork(ctx, c); err != nil {
 		return err
 	}

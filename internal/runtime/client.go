@@ -401,51 +401,7 @@ func (c *Client) Attach(ctx context.Context, s AttachStreams) error {
 		s.Attached()
 	}
 
-	detached := make(chan struct{})
-	if s.Stdin != nil {
-		keys := s.DetachKeys
-		if keys == nil {
-			keys = DefaultDetachKeys
-		}
-		go copyStdin(conn, s.Stdin, keys, detached)
-	}
-	stdout, stderr := s.Stdout, s.Stderr
-	if stdout == nil {
-		stdout = io.Discard
-	}
-	if stderr == nil {
-		stderr = io.Discard
-	}
-	buf := make([]byte, 32<<10)
-	for {
-		kind, p, err := readFrame(br, buf)
-		if err != nil {
-			select {
-			case <-detached:
-				return ErrDetached
-			default:
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
-				return nil // the shim went away: no more output
-			}
-			return err
-		}
-		switch kind {
-		case frameStdout:
-			if _, err := stdout.Write(p); err != nil {
-				return err
-			}
-		case frameStderr:
-			if _, err := stderr.Write(p); err != nil {
-				return err
-			}
-		case frameEnd:
-			return nil
-		}
-	}
+	return streamFrames(ctx, conn, br, s)
 }
 
 // copyStdin sends r to the shim as stdin frames, watching for the detach

@@ -162,20 +162,7 @@ func (s *shim) execStart(c *net.UnixConn, br *bufio.Reader, req request) {
 		delete(e.attachers, a)
 		e.mu.Unlock()
 	}()
-	buf := make([]byte, 32<<10)
-	for {
-		kind, p, err := readFrame(br, buf)
-		if err != nil {
-			a.kill()
-			return
-		}
-		switch kind {
-		case frameStdin:
-			e.writeStdin(p)
-		case frameStdinEOF:
-			e.closeStdin()
-		}
-	}
+	readInput(br, a, e.writeStdin, e.closeStdin)
 }
 
 // run sets up the stdio of the process and starts it. Without a terminal

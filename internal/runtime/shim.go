@@ -606,23 +606,33 @@ func (s *shim) attach(c *net.UnixConn, br *bufio.Reader, withStdin bool) {
 		s.mu.Unlock()
 	}()
 
+	if !withStdin {
+		readInput(br, a, func([]byte) {}, func() {})
+		return
+	}
+	readInput(br, a, s.writeStdin, func() {
+		if s.cfg.StdinOnce {
+			s.closeStdin()
+		}
+	})
+}
+
+// readInput feeds an attacher's stdin frames to write and its end of
+// input to eof, until the client detaches or goes away (the attacher's
+// writer then ends on its own).
+func readInput(br *bufio.Reader, a *attacher, write func([]byte), eof func()) {
 	buf := make([]byte, 32<<10)
 	for {
 		kind, p, err := readFrame(br, buf)
 		if err != nil {
-			// The client detached or went away; the writer ends on its own.
 			a.kill()
 			return
 		}
 		switch kind {
 		case frameStdin:
-			if withStdin {
-				s.writeStdin(p)
-			}
+			write(p)
 		case frameStdinEOF:
-			if withStdin && s.cfg.StdinOnce {
-				s.closeStdin()
-			}
+			eof()
 		}
 	}
 }

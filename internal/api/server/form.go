@@ -157,3 +157,23 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
+
+// TTYSize reads the h and w query parameters of a resize request.
+func TTYSize(r *http.Request) (height, width uint, err error) {
+	parse := func(k, what string) (uint, error) {
+		s := strings.TrimSpace(r.Form.Get(k))
+		if s == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return 0, errdefs.InvalidParameter("invalid resize %s %q: %v", what, s, errors.Unwrap(err))
+		}
+		return uint(n), nil
+	}
+	if height, err = parse("h", "height"); err != nil {
+		return 0, 0, err
+	}
+	width, err = parse("w", "width")
+	return height, width, err
+}

@@ -37,9 +37,7 @@ func newStopCommand(c *command.Cli) *cobra.Command {
 		Args:  command.RequiresMinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := client.ContainerStopOptions{Signal: signal}
-			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
-				opts.Timeout = &timeout
-			}
+			opts.Timeout = stopTimeout(cmd, &timeout)
 			return forEach(c, args, func(id string) error {
 				_, err := c.Client().ContainerStop(cmd.Context(), id, opts)
 				return err
@@ -47,11 +45,7 @@ func newStopCommand(c *command.Cli) *cobra.Command {
 		},
 		Annotations: map[string]string{"aliases": "tug container stop, tug stop"},
 	}
-	flags := cmd.Flags()
-	flags.StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
-	flags.IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
-	flags.IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
-	_ = flags.MarkHidden("time")
+	addStopFlags(cmd, &signal, &timeout)
 	return cmd
 }
 
@@ -64,9 +58,7 @@ func newRestartCommand(c *command.Cli) *cobra.Command {
 		Args:  command.RequiresMinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := client.ContainerRestartOptions{Signal: signal}
-			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
-				opts.Timeout = &timeout
-			}
+			opts.Timeout = stopTimeout(cmd, &timeout)
 			return forEach(c, args, func(id string) error {
 				_, err := c.Client().ContainerRestart(cmd.Context(), id, opts)
 				return err
@@ -74,11 +66,7 @@ func newRestartCommand(c *command.Cli) *cobra.Command {
 		},
 		Annotations: map[string]string{"aliases": "tug container restart, tug restart"},
 	}
-	flags := cmd.Flags()
-	flags.StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
-	flags.IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
-	flags.IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
-	_ = flags.MarkHidden("time")
+	addStopFlags(cmd, &signal, &timeout)
 	return cmd
 }
 
@@ -177,4 +165,23 @@ func newRenameCommand(c *command.Cli) *cobra.Command {
 		},
 		Annotations: map[string]string{"aliases": "tug container rename, tug rename"},
 	}
+}
+
+// addStopFlags adds stop's and restart's --signal and --timeout (and the
+// deprecated, hidden --time).
+func addStopFlags(cmd *cobra.Command, signal *string, timeout *int) {
+	flags := cmd.Flags()
+	flags.StringVarP(signal, "signal", "s", "", "Signal to send to the container")
+	flags.IntVarP(timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
+	flags.IntVar(timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	_ = flags.MarkHidden("time")
+}
+
+// stopTimeout is the timeout to send: nil (the container's own) unless
+// the user gave one.
+func stopTimeout(cmd *cobra.Command, timeout *int) *int {
+	if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
+		return timeout
+	}
+	return nil
 }

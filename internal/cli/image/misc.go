@@ -261,18 +261,9 @@ func newPullCommand(c *command.Cli) *cobra.Command {
 		Short: "Download an image from a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			named, err := reference.ParseNormalizedNamed(args[0])
+			named, err := transferRef(c, args[0], all, quiet)
 			if err != nil {
 				return err
-			}
-			if all && !reference.IsNameOnly(named) {
-				return errors.New("tag can't be used with --all-tags/-a")
-			}
-			if !all && reference.IsNameOnly(named) {
-				named = reference.TagNameOnly(named)
-				if t, ok := named.(reference.Tagged); ok && !quiet {
-					fmt.Fprintf(c.Out(), "Using default tag: %s\n", t.Tag())
-				}
 			}
 			p, err := opts.Platform(platform)
 			if err != nil {
@@ -297,4 +288,24 @@ func newPullCommand(c *command.Cli) *cobra.Command {
 	flags.BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
 	flags.StringVar(&platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
 	return cmd
+}
+
+// transferRef is the reference pull and push work on: with --all-tags a
+// bare name, otherwise a tagged one (":latest" added and announced, as
+// docker does).
+func transferRef(c *command.Cli, arg string, all, quiet bool) (reference.Named, error) {
+	named, err := reference.ParseNormalizedNamed(arg)
+	if err != nil {
+		return nil, err
+	}
+	if all && !reference.IsNameOnly(named) {
+		return nil, errors.New("tag can't be used with --all-tags/-a")
+	}
+	if !all && reference.IsNameOnly(named) {
+		named = reference.TagNameOnly(named)
+		if t, ok := named.(reference.Tagged); ok && !quiet {
+			fmt.Fprintf(c.Out(), "Using default tag: %s\n", t.Tag())
+		}
+	}
+	return named, nil
 }

@@ -18,18 +18,9 @@ func newPushCommand(c *command.Cli) *cobra.Command {
 		Short: "Upload an image to a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			named, err := reference.ParseNormalizedNamed(args[0])
+			named, err := transferRef(c, args[0], all, quiet)
 			if err != nil {
 				return err
-			}
-			if all && !reference.IsNameOnly(named) {
-				return fmt.Errorf("tag can't be used with --all-tags/-a")
-			}
-			if !all && reference.IsNameOnly(named) {
-				named = reference.TagNameOnly(named)
-				if t, ok := named.(reference.Tagged); ok && !quiet {
-					fmt.Fprintf(c.Out(), "Using default tag: %s\n", t.Tag())
-				}
 			}
 			ref := reference.FamiliarString(named)
 			resp, err := c.Client().ImagePush(cmd.Context(), ref, client.ImagePushOptions{All: all, RegistryAuth: command.RegistryAuth(c, ref)})

@@ -190,31 +190,15 @@ func (rt *Router) postContainerAttach(ctx context.Context, w http.ResponseWriter
 }
 
 func (rt *Router) postContainerResize(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	h, err := uintValue(r, "h")
+	h, wd, err := server.TTYSize(r)
 	if err != nil {
-		return errdefs.InvalidParameter("invalid resize height %q: %v", r.Form.Get("h"), err)
-	}
-	wd, err := uintValue(r, "w")
-	if err != nil {
-		return errdefs.InvalidParameter("invalid resize width %q: %v", r.Form.Get("w"), err)
+		return err
 	}
 	if err := rt.backend.ContainerResize(ctx, vars["name"], h, wd); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-func uintValue(r *http.Request, k string) (uint, error) {
-	s := strings.TrimSpace(r.Form.Get(k))
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil {
-		return 0, errors.Unwrap(err)
-	}
-	return uint(n), nil
 }
 
 func (rt *Router) getContainerLogs(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/moby/moby/api/types/common"
 	"github.com/moby/moby/api/types/container"
@@ -79,31 +77,15 @@ func (rt *Router) postExecStart(ctx context.Context, w http.ResponseWriter, r *h
 }
 
 func (rt *Router) postExecResize(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	h, err := uintValue(r, "h")
+	h, wd, err := server.TTYSize(r)
 	if err != nil {
-		return errdefs.InvalidParameter("invalid resize height %q: %v", r.Form.Get("h"), err)
-	}
-	wd, err := uintValue(r, "w")
-	if err != nil {
-		return errdefs.InvalidParameter("invalid resize width %q: %v", r.Form.Get("w"), err)
+		return err
 	}
 	if err := rt.backend.ContainerExecResize(ctx, vars["name"], h, wd); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-func uintValue(r *http.Request, k string) (uint, error) {
-	s := strings.TrimSpace(r.Form.Get(k))
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil {
-		return 0, errors.Unwrap(err)
-	}
-	return uint(n), nil
 }
 
 func (rt *Router) getExecJSON(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
