@@ -71,3 +71,33 @@ func TestConfigFile(t *testing.T) {
 		t.Errorf("tugd with a malformed config = %q, %v; want an error naming %s", out, err, bad)
 	}
 }
+
+// TestLogOptsFromDaemonJSON: daemon.json log-opts are every container's
+// defaults, shown by inspect and applied by the shim.
+func TestLogOptsFromDaemonJSON(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	cfg := filepath.Join(t.TempDir(), "daemon.json")
+	if err := os.WriteFile(cfg, []byte(`{"log-opts": {"max-size": "1k", "max-file": "2"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Kill()
+	d.Args = []string{"--config-file", cfg}
+	d.Start()
+	r := d.Tug("run", "--name", "chatty", "busybox", "sh", "-c", "i=0; while [ $i -lt 200 ]; do echo line $i; i=$((i+1)); done")
+	if r.ExitCode != 0 {
+		t.Fatal(r)
+	}
+	got := strings.TrimSpace(d.Tug("inspect", "--format", "{{index .HostConfig.LogConfig.Config \"max-size\"}} {{index .HostConfig.LogConfig.Config \"max-file\"}}", "chatty").Stdout)
+	if got != "1k 2" {
+		t.Errorf("LogConfig from daemon.json = %q, want 1k 2", got)
+	}
+	logPath := strings.TrimSpace(d.Tug("inspect", "--format", "{{.LogPath}}", "chatty").Stdout)
+	files, _ := filepath.Glob(logPath + "*")
+	if len(files) != 2 {
+		t.Errorf("log files = %v, want the log and one rotated file", files)
+	}
+	if out := d.Tug("logs", "--tail", "1", "chatty").Stdout; out != "line 199\n" {
+		t.Errorf("logs --tail 1 = %q", out)
+	}
+}

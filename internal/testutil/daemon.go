@@ -92,6 +92,7 @@ type Daemon struct {
 	Host     string // unix://Socket
 	Client   *client.Client
 	Env      []string // extra environment for the next Start
+	Args     []string // extra tugd flags for the next Start
 
 	cmd *exec.Cmd
 	log *bytes.Buffer
@@ -133,7 +134,8 @@ func StartDaemon(t testing.TB) *Daemon {
 func (d *Daemon) Start() {
 	d.t.Helper()
 	d.log = &bytes.Buffer{}
-	cmd := exec.Command(filepath.Join(d.Bin, "tugd"), "--debug", "-H", d.Host, "--data-root", d.Root, "--exec-root", d.ExecRoot)
+	args := append([]string{"--debug", "-H", d.Host, "--data-root", d.Root, "--exec-root", d.ExecRoot}, d.Args...)
+	cmd := exec.Command(filepath.Join(d.Bin, "tugd"), args...)
 	cmd.Stdout = d.log
 	cmd.Stderr = d.log
 	// Tests never reach a registry outside this machine: anything but a
