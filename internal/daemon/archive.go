@@ -18,17 +18,8 @@ import (
 	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
-	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
-	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
-
-// runtimeMountpoints are the paths the runtime may create in a container's
-// upper dir to mount on; diff does not report them (Docker's init layer).
-var runtimeMountpoints = []string{
-	"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv",
-	"/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/console", "/proc", "/sys", "/sys/fs/cgroup",
-}
 
 // withRootfs runs fn on c's root filesystem with c locked (as Docker
 // does): the running container's mount, or a temporary mount of its
@@ -43,20 +34,18 @@ func (d *Daemon) withRootfs(ctx context.Context, ref string, fn func(c *containe
 	if c.State.Status == apicontainer.StateRemoving || c.State.Dead {
 		return errdefs.Conflict("container %s is marked for removal", c.ID)
 	}
-	rootfs := d.rootfsDir(c.ID)
+	bdl := d.bundle(c.ID)
 	if !c.State.Running || d.task(c.ID) == nil {
 		mounts, err := d.snapshots.Mounts(ctx, c.ID)
 		if err != nil {
 			return fmt.Errorf("rootfs of %s: %w", c.ID, err)
 		}
-		if err := os.MkdirAll(rootfs, 0o755); err != nil {
+		if err := bdl.Mount(mounts); err != nil {
 			return err
 		}
-		if err := mount.All(mounts, rootfs); err != nil {
-			return fmt.Errorf("mounting rootfs: %w", err)
-		}
-		defer func() { _ = mount.UnmountAll(rootfs) }()
+		defer func() { _ = bdl.Unmount() }()
 	}
+	rootfs := bdl.Rootfs()
 	return fn(c, rootfs)
 }
 
@@ -233,7 +222,6 @@ func (d *Daemon) ContainerChanges(ctx context.Context, ref string) ([]apicontain
 	if err != nil {
 		return nil, err
 	}
-	changes = overlay.HideMountpoints(changes, runtimeMountpoints)
 	out := make([]apicontainer.FilesystemChange, 0, len(changes))
 	for _, ch := range changes {
 		out = append(out, apicontainer.FilesystemChange{Kind: apicontainer.ChangeType(ch.Kind), Path: ch.Path})

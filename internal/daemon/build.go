@@ -2,14 +2,12 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,10 +16,9 @@ import (
 
 	buildrouter "github.com/tug-project/tug/internal/api/router/build"
 	imagerouter "github.com/tug-project/tug/internal/api/router/image"
-	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/builder"
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/errdefs"
-	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
 )
@@ -114,22 +111,21 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if len(id) != 64 {
 		return errdefs.InvalidParameter("invalid build container ID %q", id)
 	}
-	dir := d.buildRunDir(id)
-	rootfs := filepath.Join(dir, "rootfs")
+	bdl := bundle.Bundle{Dir: d.buildRunDir(id)}
 	stateDir := d.stateDir(id)
-	if err := os.MkdirAll(rootfs, 0o700); err != nil {
+	if err := os.MkdirAll(bdl.Dir, 0o700); err != nil {
 		return err
 	}
 	cleanup := func() {
 		cctx := context.WithoutCancel(ctx)
-		if err := mount.UnmountAll(rootfs); err != nil {
+		if err := bdl.Unmount(); err != nil {
 			slog.WarnContext(cctx, "build: unmounting rootfs", "id", id, "err", err)
 		}
 		_ = os.RemoveAll(stateDir)
 		if err := d.snapshots.Remove(cctx, id); err != nil && !isNotExist(err) {
 			slog.WarnContext(cctx, "build: removing snapshot", "id", id, "err", err)
 		}
-		_ = os.RemoveAll(dir)
+		_ = os.RemoveAll(bdl.Dir)
 	}
 	defer cleanup()
 
@@ -137,24 +133,9 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return fmt.Errorf("preparing rootfs: %w", err)
 	}
-	upper := ""
-	initDir := filepath.Join(dir, "init")
-	if err := makeInitLayer(initDir); err != nil {
+	upper, err := d.snapshots.UpperDir(id)
+	if err != nil {
 		return err
-	}
-	for i, o := range mounts[0].Options {
-		if v, ok := strings.CutPrefix(o, "upperdir="); ok {
-			upper = v
-		}
-		if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
-			mounts[0].Options[i] = "lowerdir=" + initDir + ":" + v
-		}
-	}
-	if upper == "" {
-		return errors.New("build: snapshot has no upper dir")
-	}
-	if err := mount.All(mounts, rootfs); err != nil {
-		return fmt.Errorf("mounting rootfs: %w", err)
 	}
 	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network)
 	if err != nil {
@@ -162,37 +143,24 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	}
 	// Runs after the shim is gone (deferred below), before cleanup.
 	defer teardownNet()
-	for name, body := range map[string][]byte{"hostname": []byte(id[:12] + "\n"), "hosts": bnet.hosts, "resolv.conf": bnet.resolv} {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			return err
-		}
-	}
-	opts := []oci.SpecOpt{
-		oci.WithRootfs(rootfs),
-		oci.WithArgs(req.Args),
-		oci.WithEnv(req.Env),
-		oci.WithCwd(workdir(req.WorkingDir)),
-		oci.WithHostname(id[:12]),
-		oci.WithUser(rootfs, req.User),
-		oci.WithCgroupsPath("/tug/" + id),
-		oci.WithBindMount(filepath.Join(dir, "hostname"), "/etc/hostname", false),
-		oci.WithBindMount(filepath.Join(dir, "hosts"), "/etc/hosts", false),
-		oci.WithBindMount(filepath.Join(dir, "resolv.conf"), "/etc/resolv.conf", false),
-	}
-	opts = append(opts, bnet.opt)
-	spec, err := oci.New(opts...)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
+	if _, err := bundle.Create(bundle.Config{
+		Dir:    bdl.Dir,
+		Rootfs: mounts,
+		Etc:    bundle.Etc{Hostname: []byte(id[:12] + "\n"), Hosts: bnet.hosts, ResolvConf: bnet.resolv},
+		Process: bundle.Process{
+			ID:       id,
+			Args:     req.Args,
+			Env:      req.Env,
+			Cwd:      req.WorkingDir,
+			User:     req.User,
+			Hostname: id[:12],
+		},
+		Opts: []oci.SpecOpt{bnet.opt},
+	}); err != nil {
 		return err
 	}
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
-		ID: id, Bundle: dir, StateDir: stateDir, LogPath: filepath.Join(dir, "log.json"),
+		ID: id, Bundle: bdl.Dir, StateDir: stateDir, LogPath: filepath.Join(bdl.Dir, "log.json"),
 	})
 	if err != nil {
 		return startExit(err)
@@ -230,7 +198,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if exit.Code != 0 {
 		return &builder.ExitError{Code: exit.Code}
 	}
-	if err := mount.UnmountAll(rootfs); err != nil {
+	if err := bdl.Unmount(); err != nil {
 		return err
 	}
 	if req.Diff != nil {
@@ -250,23 +218,6 @@ func startExit(err error) error {
 	return err
 }
 
-// makeInitLayer makes the lower layer holding the mount points a
-// container needs, so that they never show up in a RUN step's diff (as
-// Docker's "-init" layer).
-func makeInitLayer(dir string) error {
-	for _, d := range []string{"proc", "sys", "dev", "dev/pts", "dev/shm", "etc"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			return err
-		}
-	}
-	for _, f := range []string{"etc/hosts", "etc/hostname", "etc/resolv.conf", ".dockerenv"} {
-		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // cleanupBuildRuns removes what builds interrupted by a daemon crash left.
 func (d *Daemon) cleanupBuildRuns(ctx context.Context, root string) {
 	entries, err := os.ReadDir(root)
@@ -278,7 +229,7 @@ func (d *Daemon) cleanupBuildRuns(ctx context.Context, root string) {
 		if c, err := runtime.Connect(ctx, d.stateDir(id)); err == nil {
 			stopBuildShim(ctx, c)
 		}
-		_ = mount.UnmountAll(filepath.Join(root, id, "rootfs"))
+		_ = bundle.Bundle{Dir: filepath.Join(root, id)}.Unmount()
 		_ = os.RemoveAll(d.stateDir(id))
 		_ = d.snapshots.Remove(ctx, id)
 		_ = os.RemoveAll(filepath.Join(root, id))

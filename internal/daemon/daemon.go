@@ -11,13 +11,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/content"
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
-	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
@@ -186,7 +186,7 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 		}
 		_ = client.Close()
 	}
-	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
@@ -217,8 +217,9 @@ func (d *Daemon) stateDir(id string) string {
 	return filepath.Join(d.cfg.ExecRoot, "c", id)
 }
 
-func (d *Daemon) rootfsDir(id string) string {
-	return filepath.Join(d.containers.Dir(id), "rootfs")
+// bundle is container id's bundle, in its directory of the store.
+func (d *Daemon) bundle(id string) bundle.Bundle {
+	return bundle.Bundle{Dir: d.containers.Dir(id)}
 }
 
 func (d *Daemon) task(id string) *task {

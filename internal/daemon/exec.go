@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -324,10 +325,7 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 	if user == "" {
 		user = ccfg.User
 	}
-	dir := cfg.WorkingDir
-	if dir == "" {
-		dir = workdir(ccfg.WorkingDir)
-	}
+	dir := cmp.Or(cfg.WorkingDir, ccfg.WorkingDir, "/")
 	opts := []oci.SpecOpt{
 		oci.WithArgs(cfg.Cmd),
 		oci.WithEnv(env),

@@ -55,7 +55,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 		Platform:       "linux",
 		HostConfig:     &hc,
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
-			"MergedDir": d.rootfsDir(c.ID),
+			"MergedDir": d.bundle(c.ID).Rootfs(),
 		}},
 		Mounts:          mountPoints(c),
 		Config:          &cfg,

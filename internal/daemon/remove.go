@@ -13,7 +13,6 @@ import (
 
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
-	"github.com/tug-project/tug/internal/mount"
 )
 
 // ContainerRemove removes a container, killing it first when forced.
@@ -67,7 +66,7 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool)
 // removeContainer deletes everything a container owns: rootfs mount,
 // snapshot, state and files.
 func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) error {
-	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+	if err := d.bundle(c.ID).Unmount(); err != nil {
 		return err
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))

@@ -2,12 +2,10 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -15,13 +13,11 @@ import (
 	apicontainer "github.com/moby/moby/api/types/container"
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/sys/signal"
-	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/tug-project/tug/internal/atomicfile"
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
-	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
 )
@@ -63,13 +59,13 @@ func (d *Daemon) ContainerStart(ctx context.Context, ref string) error {
 // start runs c under a new shim. Call with c's lock held.
 func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr error) {
 	ctx = context.WithoutCancel(ctx) // a start, once begun, is finished or undone
-	rootfs := d.rootfsDir(c.ID)
+	bdl := d.bundle(c.ID)
 	stateDir := d.stateDir(c.ID)
 	defer func() {
 		if retErr == nil {
 			return
 		}
-		_ = mount.UnmountAll(rootfs)
+		_ = bdl.Unmount()
 		_ = os.RemoveAll(stateDir)
 		d.teardownNetwork(ctx, c.ID)
 		code := 128
@@ -87,27 +83,27 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
 	}
-	if err := os.MkdirAll(rootfs, 0o755); err != nil {
-		return err
-	}
-	if err := mount.All(mounts, rootfs); err != nil {
-		return fmt.Errorf("mounting rootfs: %w", err)
-	}
 	if err := d.setupNetwork(ctx, c); err != nil {
 		return err
 	}
-	spec, err := d.spec(c, rootfs)
+	opts, err := d.specOpts(c)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return err
-	}
-	bundle := d.containers.Dir(c.ID)
-	// Written before every start and read only while the container runs:
-	// no fsync needed.
-	if err := atomicfile.Replace(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+	if _, err := bundle.Create(bundle.Config{
+		Dir:    bdl.Dir,
+		Rootfs: mounts,
+		Process: bundle.Process{
+			ID:       c.ID,
+			Args:     append([]string{c.Path}, c.Args...),
+			Env:      c.Config.Env,
+			Cwd:      c.Config.WorkingDir,
+			User:     c.Config.User,
+			Hostname: c.Config.Hostname,
+			Terminal: c.Config.Tty,
+		},
+		Opts: opts,
+	}); err != nil {
 		return err
 	}
 	// Recorded before the shim exists, so a daemon killed from here on
@@ -123,7 +119,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	spawnStart := time.Now()
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
 		ID:        c.ID,
-		Bundle:    bundle,
+		Bundle:    bdl.Dir,
 		StateDir:  stateDir,
 		LogPath:   c.LogPath,
 		LogRotate: rot,
@@ -167,23 +163,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	return nil
 }
 
-// spec builds the OCI runtime spec of c.
-func (d *Daemon) spec(c *container.Container, rootfs string) (*specs.Spec, error) {
-	dir := d.containers.Dir(c.ID)
-	args := append([]string{c.Path}, c.Args...)
-	opts := []oci.SpecOpt{
-		oci.WithRootfs(rootfs),
-		oci.WithArgs(args),
-		oci.WithEnv(c.Config.Env),
-		oci.WithCwd(workdir(c.Config.WorkingDir)),
-		oci.WithTerminal(c.Config.Tty),
-		oci.WithHostname(c.Config.Hostname),
-		oci.WithUser(rootfs, c.Config.User),
-		oci.WithCgroupsPath("/tug/" + c.ID),
-		oci.WithBindMount(filepath.Join(dir, "hostname"), "/etc/hostname", false),
-		oci.WithBindMount(filepath.Join(dir, "hosts"), "/etc/hosts", false),
-		oci.WithBindMount(filepath.Join(dir, "resolv.conf"), "/etc/resolv.conf", false),
-	}
+// specOpts are the spec options of c beyond what every container process
+// has (bundle.Spec): console size, domain name, network, mounts.
+func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
+	var opts []oci.SpecOpt
 	if cs := c.HostConfig.ConsoleSize; c.Config.Tty && cs[0] > 0 && cs[1] > 0 {
 		opts = append(opts, oci.WithConsoleSize(cs[0], cs[1]))
 	}
@@ -199,15 +182,7 @@ func (d *Daemon) spec(c *container.Container, rootfs string) (*specs.Spec, error
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, mounts...)
-	return oci.New(opts...)
-}
-
-func workdir(dir string) string {
-	if dir == "" {
-		return "/"
-	}
-	return dir
+	return append(opts, mounts...), nil
 }
 
 // monitor waits for the container's exit in the background.
@@ -248,7 +223,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		delete(d.tasks, c.ID)
 	}
 	d.mu.Unlock()
-	if err := mount.UnmountAll(d.rootfsDir(c.ID)); err != nil {
+	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))

@@ -43,16 +43,15 @@ func (s *Snapshotter) Changes(ctx context.Context, key string) ([]Change, error)
 	if err != nil {
 		return nil, err
 	}
-	var lowers []string
-	for id := parent; id != ""; {
-		l, err := s.Layer(id)
-		if err != nil {
-			return nil, err
-		}
-		lowers = append(lowers, s.LayerFS(id))
-		id = l.Parent
+	lowers, err := s.lowers(dir, parent)
+	if err != nil {
+		return nil, err
 	}
-	return changes(ctx, filepath.Join(dir, "upper"), lowers)
+	out, err := changes(ctx, filepath.Join(dir, "upper"), lowers)
+	if err != nil || exists(filepath.Join(dir, "init")) {
+		return out, err
+	}
+	return hideMountpoints(out, legacyMountpoints), nil
 }
 
 // changes walks upper against the layer dirs lowers (top first).
@@ -114,11 +113,11 @@ func changes(ctx context.Context, upper string, lowers []string) ([]Change, erro
 	return out, err
 }
 
-// HideMountpoints drops the additions of paths (the empty files and
+// hideMountpoints drops the additions of paths (the empty files and
 // directories a runtime creates as mount points, like Docker's init layer
 // hides /etc/hosts) and then the modifications of their parent
 // directories that no other change explains.
-func HideMountpoints(changes []Change, paths []string) []Change {
+func hideMountpoints(changes []Change, paths []string) []Change {
 	hidden := map[string]bool{}
 	var out []Change
 	for _, c := range changes {

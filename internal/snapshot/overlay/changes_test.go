@@ -75,7 +75,7 @@ func TestChanges(t *testing.T) {
 	}
 }
 
-func TestHideMountpoints(t *testing.T) {
+func TestHideMountpointsDropsRuntimeMountpointsOfLegacySnapshots(t *testing.T) {
 	mounts := []string{"/etc/hosts", "/etc/hostname", "/proc"}
 	tests := []struct {
 		name     string
@@ -87,8 +87,8 @@ func TestHideMountpoints(t *testing.T) {
 		{"other parents kept", []Change{{ChangeModify, "/usr"}}, []Change{{ChangeModify, "/usr"}}},
 	}
 	for _, tc := range tests {
-		if d := cmp.Diff(tc.want, HideMountpoints(tc.in, mounts), cmpopts.EquateEmpty()); d != "" {
-			t.Errorf("%s: HideMountpoints() diff (-want +got):\n%s", tc.name, d)
+		if d := cmp.Diff(tc.want, hideMountpoints(tc.in, mounts), cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: hideMountpoints() diff (-want +got):\n%s", tc.name, d)
 		}
 	}
 }

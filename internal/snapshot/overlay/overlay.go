@@ -349,9 +349,9 @@ func (s *Snapshotter) containerParent(key string) (digest.Digest, error) {
 	return digest.Digest(strings.TrimSpace(string(b))), nil
 }
 
-// Prepare creates the container snapshot key (an empty upper dir) on top
-// of the layer chain parent ("" for an image without layers) and returns
-// the mounts for its root filesystem.
+// Prepare creates the container snapshot key (an empty upper dir over an
+// init layer, see initLayer) on top of the layer chain parent ("" for an
+// image without layers) and returns the mounts for its root filesystem.
 func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Digest) ([]mount.Mount, error) {
 	dir, err := s.containerDir(key)
 	if err != nil {
@@ -366,6 +366,9 @@ func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Dig
 		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
 			return nil, err
 		}
+	}
+	if err := makeInitLayer(filepath.Join(tmp, "init")); err != nil {
+		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parent.String()), 0o600); err != nil {
 		return nil, err
@@ -398,17 +401,9 @@ func (s *Snapshotter) Mounts(ctx context.Context, key string) ([]mount.Mount, er
 }
 
 func (s *Snapshotter) mounts(dir string, parent digest.Digest) ([]mount.Mount, error) {
-	var lowers []string
-	for id := parent; id != ""; {
-		l, err := s.Layer(id)
-		if err != nil {
-			return nil, err
-		}
-		lowers = append(lowers, s.LayerFS(id))
-		id = l.Parent
-	}
-	if len(lowers) == 0 {
-		lowers = []string{filepath.Join(s.root, "empty")}
+	lowers, err := s.lowers(dir, parent)
+	if err != nil {
+		return nil, err
 	}
 	var opts []string
 	if s.indexOff {
@@ -420,6 +415,49 @@ func (s *Snapshotter) mounts(dir string, parent digest.Digest) ([]mount.Mount, e
 		"workdir="+filepath.Join(dir, "work"),
 	)
 	return []mount.Mount{{Type: "overlay", Source: "overlay", Options: opts}}, nil
+}
+
+// lowers returns the lower dirs of the container snapshot in dir, top
+// first: its init layer (snapshots prepared before there was one have
+// none), then the layer chain parent; the empty dir when there is neither.
+func (s *Snapshotter) lowers(dir string, parent digest.Digest) ([]string, error) {
+	var lowers []string
+	if init := filepath.Join(dir, "init"); exists(init) {
+		lowers = append(lowers, init)
+	}
+	layers, err := s.layerDirs(parent)
+	if err != nil {
+		return nil, err
+	}
+	lowers = append(lowers, layers...)
+	if len(lowers) == 0 {
+		lowers = []string{filepath.Join(s.root, "empty")}
+	}
+	return lowers, nil
+}
+
+// layerDirs returns the dirs of the layer chain parent, top first.
+func (s *Snapshotter) layerDirs(parent digest.Digest) ([]string, error) {
+	var lowers []string
+	for id := parent; id != ""; {
+		l, err := s.Layer(id)
+		if err != nil {
+			return nil, err
+		}
+		lowers = append(lowers, s.LayerFS(id))
+		id = l.Parent
+	}
+	return lowers, nil
+}
+
+// UpperDir returns the upper dir of the container snapshot key: what the
+// container changed, the layer a build step makes.
+func (s *Snapshotter) UpperDir(key string) (string, error) {
+	dir, err := s.containerDir(key)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "upper"), nil
 }
 
 // Remove deletes the container snapshot key. Missing is not an error.

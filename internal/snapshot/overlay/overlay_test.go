@@ -177,8 +177,8 @@ func TestWhiteoutsThroughOverlay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Remove(ctx, "c2") })
-	if got := mounts[0].Options; !strings.Contains(strings.Join(got, ","), "lowerdir="+s.LayerFS(top.ChainID)+":"+s.LayerFS(base.ChainID)+",") {
-		t.Fatalf("mount options %v: want top layer first", got)
+	if got := mounts[0].Options; !strings.Contains(strings.Join(got, ","), "lowerdir="+filepath.Join(s.root, "containers", "c2", "init")+":"+s.LayerFS(top.ChainID)+":"+s.LayerFS(base.ChainID)+",") {
+		t.Fatalf("mount options %v: want the init layer, then the top layer first", got)
 	}
 	target := mountRootfs(t, mounts)
 	ls := func(d string) []string {
@@ -192,7 +192,8 @@ func TestWhiteoutsThroughOverlay(t *testing.T) {
 		}
 		return names
 	}
-	if diff := cmp.Diff([]string{"kept"}, ls("etc")); diff != "" {
+	// The init layer's mount points are there besides the kept file.
+	if diff := cmp.Diff([]string{"hostname", "hosts", "kept", "resolv.conf"}, ls("etc")); diff != "" {
 		t.Fatalf("etc (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"new"}, ls("data")); diff != "" {
@@ -243,8 +244,8 @@ func TestPrepareNoLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(strings.Join(mounts[0].Options, ","), "lowerdir="+filepath.Join(s.root, "empty")+",") {
-		t.Fatalf("Prepare() = %v, want the empty lower dir", mounts)
+	if !strings.Contains(strings.Join(mounts[0].Options, ","), "lowerdir="+filepath.Join(s.root, "containers", "c", "init")+",") {
+		t.Fatalf("Prepare() = %v, want the init layer as the only lower dir", mounts)
 	}
 	if _, err := s.Prepare(ctx, "c", ""); !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("Prepare() twice = %v, want conflict", err)

@@ -1,0 +1,143 @@
+package bundle
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/tug-project/tug/internal/atomicfile"
+	"github.com/tug-project/tug/internal/mount"
+	"github.com/tug-project/tug/internal/oci"
+)
+
+// The files of a bundle directory besides the rootfs mount point.
+const (
+	ConfigFile = "config.json"
+	hostname   = "hostname"
+	hosts      = "hosts"
+	resolvConf = "resolv.conf"
+)
+
+// Bundle is a bundle directory: config.json, the /etc files and rootfs/.
+type Bundle struct {
+	Dir string
+}
+
+// Rootfs is where the root filesystem is mounted.
+func (b Bundle) Rootfs() string { return filepath.Join(b.Dir, "rootfs") }
+
+// Mount mounts the snapshot mounts at the bundle's rootfs.
+func (b Bundle) Mount(mounts []mount.Mount) error {
+	if err := os.MkdirAll(b.Rootfs(), 0o755); err != nil {
+		return err
+	}
+	if err := mount.All(mounts, b.Rootfs()); err != nil {
+		return fmt.Errorf("mounting rootfs: %w", err)
+	}
+	return nil
+}
+
+// Unmount unmounts the rootfs and everything below it; an unmounted
+// rootfs is not an error.
+func (b Bundle) Unmount() error { return mount.UnmountAll(b.Rootfs()) }
+
+// Etc holds the contents of the files bind-mounted at /etc/hostname,
+// /etc/hosts and /etc/resolv.conf; a nil field keeps the file there is.
+type Etc struct {
+	Hostname, Hosts, ResolvConf []byte
+}
+
+// WriteEtc writes the non-nil files of e, in place: a running container
+// has them bind-mounted, and a rename would not reach it.
+func (b Bundle) WriteEtc(e Etc) error {
+	for _, f := range []struct {
+		name string
+		body []byte
+	}{{hostname, e.Hostname}, {hosts, e.Hosts}, {resolvConf, e.ResolvConf}} {
+		if f.body == nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(b.Dir, f.name), f.body, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Process is what every container process's spec is made of.
+type Process struct {
+	ID       string // names its cgroup
+	Args     []string
+	Env      []string
+	Cwd      string // "" is /
+	User     string // "", uid[:gid] or name[:group], resolved in the rootfs
+	Hostname string
+	Terminal bool
+}
+
+// Spec returns the spec of p in the bundle (whose rootfs must be mounted,
+// to resolve p.User): Docker's defaults, p, the /etc files, then opts.
+func (b Bundle) Spec(p Process, opts ...oci.SpecOpt) (*specs.Spec, error) {
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	base := []oci.SpecOpt{
+		oci.WithRootfs(b.Rootfs()),
+		oci.WithArgs(p.Args),
+		oci.WithEnv(p.Env),
+		oci.WithCwd(cwd),
+		oci.WithTerminal(p.Terminal),
+		oci.WithHostname(p.Hostname),
+		oci.WithUser(b.Rootfs(), p.User),
+		oci.WithCgroupsPath("/tug/" + p.ID),
+		oci.WithBindMount(filepath.Join(b.Dir, hostname), "/etc/hostname", false),
+		oci.WithBindMount(filepath.Join(b.Dir, hosts), "/etc/hosts", false),
+		oci.WithBindMount(filepath.Join(b.Dir, resolvConf), "/etc/resolv.conf", false),
+	}
+	return oci.New(append(base, opts...)...)
+}
+
+// Config is a bundle to create.
+type Config struct {
+	Dir     string        // the bundle directory
+	Rootfs  []mount.Mount // the snapshot's mounts
+	Etc     Etc           // written before the spec is built
+	Process Process
+	Opts    []oci.SpecOpt // network, mounts, console size, ... applied last
+}
+
+// Create makes the bundle of cfg: it mounts the rootfs, writes the /etc
+// files and config.json. On error nothing stays mounted.
+func Create(cfg Config) (_ Bundle, retErr error) {
+	b := Bundle{Dir: cfg.Dir}
+	if err := b.Mount(cfg.Rootfs); err != nil {
+		return Bundle{}, err
+	}
+	defer func() {
+		if retErr != nil {
+			_ = b.Unmount()
+		}
+	}()
+	if err := b.WriteEtc(cfg.Etc); err != nil {
+		return Bundle{}, err
+	}
+	spec, err := b.Spec(cfg.Process, cfg.Opts...)
+	if err != nil {
+		return Bundle{}, err
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return Bundle{}, err
+	}
+	// Written before every start and read only while the process runs: a
+	// crash before the start completes leaves nothing that needs it, so
+	// no fsync.
+	if err := atomicfile.Replace(filepath.Join(b.Dir, ConfigFile), data, 0o600); err != nil {
+		return Bundle{}, err
+	}
+	return b, nil
+}

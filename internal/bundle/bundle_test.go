@@ -1,0 +1,150 @@
+package bundle
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/tug-project/tug/internal/mount"
+	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/testutil"
+)
+
+// fakeRootfs makes a directory with the /etc/passwd and /etc/group that
+// user resolution reads.
+func fakeRootfs(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+		"etc/group":  "root:x:0:\napp:x:1000:\nstaff:x:50:app\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestSpecHasTheProcessTheEtcFilesAndTheCallersOptions(t *testing.T) {
+	b := Bundle{Dir: t.TempDir()}
+	// The rootfs is not mounted: point it at a plain directory.
+	if err := os.Symlink(fakeRootfs(t), b.Rootfs()); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := b.Spec(Process{ID: "abc", Args: []string{"sh", "-c", "true"}, User: "app", Hostname: "h1"},
+		oci.WithDomainname("example.org"))
+	if err != nil {
+		t.Fatalf("Spec() = %v", err)
+	}
+	if spec.Root.Path != b.Rootfs() {
+		t.Errorf("Root.Path = %q, want %q", spec.Root.Path, b.Rootfs())
+	}
+	if spec.Process.Cwd != "/" {
+		t.Errorf("Cwd = %q, want / when none is given", spec.Process.Cwd)
+	}
+	if u := spec.Process.User; u.UID != 1000 || u.GID != 1000 || !slices.Equal(u.AdditionalGids, []uint32{50}) {
+		t.Errorf("User = %+v, want app (1000:1000, groups [50]) from the rootfs's files", u)
+	}
+	if spec.Hostname != "h1" || spec.Domainname != "example.org" {
+		t.Errorf("Hostname, Domainname = %q, %q, want h1, example.org", spec.Hostname, spec.Domainname)
+	}
+	if spec.Linux.CgroupsPath != "/tug/abc" {
+		t.Errorf("CgroupsPath = %q, want /tug/abc", spec.Linux.CgroupsPath)
+	}
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		if !hasBind(spec, filepath.Join(b.Dir, name), "/etc/"+name) {
+			t.Errorf("no bind mount of the bundle's %s at /etc/%s", name, name)
+		}
+	}
+}
+
+func hasBind(spec *specs.Spec, src, dst string) bool {
+	for _, m := range spec.Mounts {
+		if m.Source == src && m.Destination == dst && m.Type == "bind" {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWriteEtcWritesOnlyTheFilesGiven(t *testing.T) {
+	b := Bundle{Dir: t.TempDir()}
+	if err := os.WriteFile(filepath.Join(b.Dir, "hosts"), []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteEtc(Etc{Hostname: []byte("h\n"), ResolvConf: []byte("nameserver 127.0.0.1\n")}); err != nil {
+		t.Fatalf("WriteEtc() = %v", err)
+	}
+	for name, want := range map[string]string{"hostname": "h\n", "hosts": "kept\n", "resolv.conf": "nameserver 127.0.0.1\n"} {
+		got, err := os.ReadFile(filepath.Join(b.Dir, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+}
+
+func TestCreateMountsTheRootfsAndWritesConfig(t *testing.T) {
+	testutil.RequiresRoot(t)
+	src := fakeRootfs(t)
+	b, err := Create(Config{
+		Dir:     t.TempDir(),
+		Rootfs:  []mount.Mount{{Type: "bind", Source: src, Options: []string{"bind"}}},
+		Etc:     Etc{Hostname: []byte("h\n"), Hosts: []byte("127.0.0.1 localhost\n"), ResolvConf: []byte("\n")},
+		Process: Process{ID: "x", Args: []string{"true"}},
+	})
+	if err != nil {
+		t.Fatalf("Create() = %v", err)
+	}
+	t.Cleanup(func() { _ = b.Unmount() })
+	if _, err := os.Stat(filepath.Join(b.Rootfs(), "etc", "passwd")); err != nil {
+		t.Errorf("rootfs not mounted: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join(b.Dir, ConfigFile))
+	if err != nil {
+		t.Fatalf("config.json: %v", err)
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil || !slices.Equal(spec.Process.Args, []string{"true"}) {
+		t.Fatalf("config.json = %s (%v), want the process's args", data, err)
+	}
+	if err := b.Unmount(); err != nil {
+		t.Fatalf("Unmount() = %v", err)
+	}
+	if mounted(b.Rootfs()) {
+		t.Fatal("rootfs still mounted after Unmount()")
+	}
+}
+
+func TestCreateThatFailsLeavesNothingMounted(t *testing.T) {
+	testutil.RequiresRoot(t)
+	dir := t.TempDir()
+	_, err := Create(Config{
+		Dir:     dir,
+		Rootfs:  []mount.Mount{{Type: "bind", Source: fakeRootfs(t), Options: []string{"bind"}}},
+		Process: Process{ID: "x", Args: []string{"true"}, User: "nobody-here"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "nobody-here") {
+		t.Fatalf("Create() with an unknown user = %v, want an error naming it", err)
+	}
+	if mounted(Bundle{Dir: dir}.Rootfs()) {
+		t.Fatal("rootfs left mounted after a failed Create()")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); !os.IsNotExist(err) {
+		t.Fatalf("config.json left behind: %v", err)
+	}
+}
+
+func mounted(target string) bool {
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	return strings.Contains(string(b), " "+target+" ")
+}
