@@ -1,16 +1,12 @@
 package daemon
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
+	"io/fs"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
@@ -49,95 +45,38 @@ func (d *Daemon) withRootfs(ctx context.Context, ref string, fn func(c *containe
 	return fn(c, rootfs)
 }
 
-// resolvePath resolves a container path in rootfs like Docker: every
-// element but the last is resolved (symlinks stay inside rootfs); a
-// trailing "/" or "/." is kept. It returns the host path and the absolute
-// container path.
-func resolvePath(rootfs, p string) (resolved, abs string, err error) {
-	abs = preserveTrailing(filepath.Join("/", p), p)
-	dir, base := filepath.Split(abs)
-	rdir, err := securejoin.SecureJoin(rootfs, dir)
-	if err != nil {
-		return "", "", err
+// fileNotFound maps a path the archive package did not find to Docker's
+// error.
+func fileNotFound(err error, ref string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		return errdefs.NotFound("Could not find the file %s in container %s", pe.Path, ref)
 	}
-	return rdir + string(filepath.Separator) + base, abs, nil
+	return err
 }
 
-// preserveTrailing gives cleaned the trailing "/." or "/" of original.
-func preserveTrailing(cleaned, original string) string {
-	if filepath.Base(original) == "." && filepath.Base(cleaned) != "." {
-		if !strings.HasSuffix(cleaned, "/") {
-			cleaned += "/"
-		}
-		cleaned += "."
-	}
-	if !strings.HasSuffix(cleaned, "/") && strings.HasSuffix(original, "/") {
-		cleaned += "/"
-	}
-	return cleaned
+func pathStat(st archive.PathStat) *apicontainer.PathStat {
+	return &apicontainer.PathStat{Name: st.Name, Size: st.Size, Mode: st.Mode, Mtime: st.Mtime, LinkTarget: st.LinkTarget}
 }
-
-func statPath(c *container.Container, rootfs, resolved, abs, ref string) (*apicontainer.PathStat, error) {
-	fi, err := os.Lstat(resolved)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, errNotDir) {
-			return nil, errdefs.NotFound("Could not find the file %s in container %s", abs, ref)
-		}
-		return nil, err
-	}
-	st := &apicontainer.PathStat{Name: filepath.Base(abs), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		// The link fully evaluated inside the rootfs.
-		host, err := securejoin.SecureJoin(rootfs, abs)
-		if err != nil {
-			return nil, err
-		}
-		rel, err := filepath.Rel(rootfs, host)
-		if err != nil {
-			return nil, err
-		}
-		st.LinkTarget = filepath.Join("/", rel)
-	}
-	return st, nil
-}
-
-var errNotDir = errors.New("not a directory")
 
 // ContainerStatPath describes a path in a container's filesystem.
 func (d *Daemon) ContainerStatPath(ctx context.Context, ref, p string) (st *apicontainer.PathStat, err error) {
 	err = d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
-		resolved, abs, err := resolvePath(rootfs, p)
+		s, err := archive.StatPath(rootfs, p)
 		if err != nil {
-			return err
+			return fileNotFound(err, ref)
 		}
-		st, err = statPath(c, rootfs, resolved, abs, ref)
-		return err
+		st = pathStat(s)
+		return nil
 	})
 	return st, err
 }
 
-// ContainerArchivePath writes a tar of a path in a container's filesystem,
-// with Docker's entry names: "dir/..." for a directory, "./..." for
-// "dir/.", the requested name for a symlinked directory.
+// ContainerArchivePath writes a tar of a path in a container's filesystem.
 func (d *Daemon) ContainerArchivePath(ctx context.Context, ref, p string, out func(*apicontainer.PathStat) io.Writer) error {
 	return d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
-		resolved, abs, err := resolvePath(rootfs, p)
-		if err != nil {
-			return err
-		}
-		st, err := statPath(c, rootfs, resolved, abs, ref)
-		if err != nil {
-			return err
-		}
-		resolved = filepath.Clean(resolved)
-		if filepath.Base(resolved) == "." {
-			resolved += "/."
-		}
-		dir, base := resolved, "."
-		if !st.Mode.IsDir() {
-			dir, base = filepath.Split(resolved)
-		}
-		return archive.Tar(ctx, out(st), dir, base, filepath.Base(abs))
+		err := archive.TarPath(ctx, rootfs, p, func(st archive.PathStat) io.Writer { return out(pathStat(st)) })
+		return fileNotFound(err, ref)
 	})
 }
 
@@ -147,20 +86,12 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, ref, p string, out fu
 // CopyUIDGID: to the container's user), as with Docker.
 func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts archiverouter.ExtractOptions, content io.Reader) error {
 	return d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
-		abs := preserveTrailing(filepath.Join("/", p), p)
-		resolved, err := securejoin.SecureJoin(rootfs, abs)
-		if err != nil {
-			return err
-		}
-		fi, err := os.Lstat(resolved)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return errdefs.NotFound("Could not find the file %s in container %s", abs, ref)
-			}
-			return err
-		}
-		if !fi.IsDir() {
-			return errdefs.InvalidParameter("extraction point is not a directory")
+		dir, err := archive.ResolveDir(rootfs, p)
+		switch {
+		case errors.Is(err, archive.ErrNotDir):
+			return errdefs.InvalidParameter("%s", err.Error())
+		case err != nil:
+			return fileNotFound(err, ref)
 		}
 		if c.HostConfig.ReadonlyRootfs {
 			return errdefs.InvalidParameter("container rootfs is marked read-only")
@@ -173,43 +104,13 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts 
 			}
 			uid, gid = int(s.Process.User.UID), int(s.Process.User.GID)
 		}
-		r := chownTar(content, uid, gid)
+		r := archive.Chown(content, uid, gid)
 		defer r.Close()
-		if err := archive.Unpack(ctx, r, resolved, archive.Options{NoWhiteouts: true}); err != nil {
+		if err := archive.Unpack(ctx, r, dir, archive.Options{NoWhiteouts: true}); err != nil {
 			return errdefs.InvalidParameter("%s", err.Error())
 		}
 		return nil
 	})
-}
-
-// chownTar rewrites the ownership of every entry of r.
-func chownTar(r io.Reader, uid, gid int) io.ReadCloser {
-	pr, pw := io.Pipe()
-	go func() {
-		tr := tar.NewReader(r)
-		tw := tar.NewWriter(pw)
-		for {
-			hdr, err := tr.Next()
-			if err == io.EOF {
-				pw.CloseWithError(tw.Close())
-				return
-			}
-			if err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-			hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = uid, gid, "", ""
-			if err := tw.WriteHeader(hdr); err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-			if _, err := io.Copy(tw, tr); err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-		}
-	}()
-	return pr
 }
 
 // ContainerChanges lists what a container changed on top of its image.

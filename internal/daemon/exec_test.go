@@ -46,19 +46,3 @@ root   43     1  0 10:01 ?    00:00:00 other
 		t.Errorf("parsePS() without a PID column = nil, want an error")
 	}
 }
-
-func TestResolvePath(t *testing.T) {
-	tests := []struct{ path, resolved, abs string }{
-		{"/etc/passwd", "/r/etc/passwd", "/etc/passwd"},
-		{"etc/", "/r/etc/", "/etc/"},
-		{"/etc/.", "/r/etc/.", "/etc/."},
-		{"/../../etc/x", "/r/etc/x", "/etc/x"},
-		{"/", "/r/", "/"},
-	}
-	for _, tc := range tests {
-		resolved, abs, err := resolvePath("/r", tc.path)
-		if err != nil || resolved != tc.resolved || abs != tc.abs {
-			t.Errorf("resolvePath(/r, %q) = %q, %q, %v; want %q, %q", tc.path, resolved, abs, err, tc.resolved, tc.abs)
-		}
-	}
-}
