@@ -19,7 +19,7 @@ func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts containerro
 	tty := c.Config.Tty
 	var stopped <-chan struct{}
 	if c.State.Running || c.State.Status == "restarting" {
-		stopped = waitNotRunningOr(c, c.Changed(), ctx.Done())
+		stopped = c.WaitNotRunning(c.Changed(), ctx.Done())
 	} else {
 		closed := make(chan struct{})
 		close(closed)

@@ -42,7 +42,7 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool)
 			changed := c.Changed()
 			c.Unlock()
 			_ = t.client.Kill(ctx, syscall.SIGKILL)
-			<-waitNotRunning(c, changed)
+			<-c.WaitNotRunning(changed, nil)
 			c.Lock()
 		} else {
 			// Restarting: cancel the pending restart.

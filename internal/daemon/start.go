@@ -248,7 +248,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		}
 		return
 	}
-	restart := d.shouldRestart(c, exit.Code, stopping)
+	restart := d.bg.Err() == nil && c.ShouldRestart(exit.Code, stopping)
 	if restart {
 		c.RestartCount++
 		c.SetRestarting()
@@ -260,23 +260,11 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 	}
 }
 
-func (d *Daemon) shouldRestart(c *container.Container, code int, stopping bool) bool {
-	if stopping || d.bg.Err() != nil {
-		return false
-	}
-	rp := c.HostConfig.RestartPolicy
-	switch rp.Name {
-	case apicontainer.RestartPolicyAlways, apicontainer.RestartPolicyUnlessStopped:
-		return true
-	case apicontainer.RestartPolicyOnFailure:
-		return code != 0 && (rp.MaximumRetryCount == 0 || c.RestartCount < rp.MaximumRetryCount)
-	}
-	return false
-}
-
 // restartLater restarts c after Docker's back-off (100 ms doubling).
 func (d *Daemon) restartLater(c *container.Container) {
-	delay := 100 * time.Millisecond << min(c.RestartCount-1, 10)
+	c.Lock()
+	delay := c.RestartDelay()
+	c.Unlock()
 	select {
 	case <-time.After(delay):
 	case <-d.bg.Done():
@@ -344,48 +332,18 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, t
 		slog.DebugContext(ctx, "stop signal", "id", c.ID, "err", err)
 	}
 	if wait < 0 {
-		<-waitNotRunning(c, exited)
+		<-c.WaitNotRunning(exited, nil)
 	} else {
 		select {
-		case <-waitNotRunning(c, exited):
+		case <-c.WaitNotRunning(exited, nil):
 		case <-time.After(time.Duration(wait) * time.Second):
 			d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), syscall.SIGKILL))
 			_ = t.client.Kill(ctx, syscall.SIGKILL)
-			<-waitNotRunning(c, exited)
+			<-c.WaitNotRunning(exited, nil)
 		}
 	}
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionStop, c.ID, d.containerAttrs(c))
 	return nil
-}
-
-// waitNotRunning returns a channel closed once c is not running.
-func waitNotRunning(c *container.Container, changed <-chan struct{}) <-chan struct{} {
-	return waitNotRunningOr(c, changed, nil)
-}
-
-// waitNotRunningOr is waitNotRunning that also gives up (without closing
-// the channel) when abandon is closed, so a reader that goes away leaves
-// no goroutine behind.
-func waitNotRunningOr(c *container.Container, changed, abandon <-chan struct{}) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-changed:
-			case <-abandon:
-				return
-			}
-			c.Lock()
-			running := c.State.Running
-			changed = c.Changed()
-			c.Unlock()
-			if !running {
-				close(done)
-				return
-			}
-		}
-	}()
-	return done
 }
 
 // ContainerKill sends a signal to the container's init.
@@ -443,51 +401,7 @@ func (d *Daemon) ContainerWait(ctx context.Context, ref string, cond apicontaine
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan apicontainer.WaitResponse, 1)
-	c.Lock()
-	changed := c.Changed()
-	running := c.State.Running || c.State.Status == apicontainer.StateRestarting
-	code := c.State.ExitCode
-	c.Unlock()
-	if cond == "" {
-		cond = apicontainer.WaitConditionNotRunning
-	}
-	if cond == apicontainer.WaitConditionNotRunning && !running {
-		out <- apicontainer.WaitResponse{StatusCode: int64(code)}
-		return out, nil
-	}
-	go func() {
-		defer close(out)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-c.Removed():
-				c.Lock()
-				code := c.State.ExitCode
-				c.Unlock()
-				out <- apicontainer.WaitResponse{StatusCode: int64(code)}
-				return
-			case <-changed:
-			}
-			c.Lock()
-			changed = c.Changed()
-			st := c.State
-			c.Unlock()
-			if cond == apicontainer.WaitConditionRemoved {
-				continue
-			}
-			if !st.Running && st.Status != apicontainer.StateRestarting && (st.Status == apicontainer.StateExited || st.Error != "") {
-				resp := apicontainer.WaitResponse{StatusCode: int64(st.ExitCode)}
-				if st.Error != "" && st.Status != apicontainer.StateExited {
-					resp.Error = &apicontainer.WaitExitError{Message: st.Error}
-				}
-				out <- resp
-				return
-			}
-		}
-	}()
-	return out, nil
+	return c.Wait(ctx, cond), nil
 }
 
 func parseSignal(s string, def syscall.Signal) (syscall.Signal, error) {
