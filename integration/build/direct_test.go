@@ -73,8 +73,8 @@ func TestDirectContext(t *testing.T) {
 	d.ImportBusybox("busybox")
 	dirA := writeContext(t, directFiles("A"))
 	dirB := writeContext(t, directFiles("B"))
-	// Past the hash cache's racy window: files this fresh are hashed but
-	// not remembered.
+	// A deliberate delay past the hash cache's racy window: files this
+	// fresh are hashed but not remembered, and a ctime cannot be set back.
 	time.Sleep(hashcache.RacyWindow + 500*time.Millisecond)
 
 	// Context A: tar first, then in place.

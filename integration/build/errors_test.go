@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,38 +57,28 @@ func TestInterruptedBuild(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	d.ImportBusybox("busybox")
 	dir := writeContext(t, map[string]string{
-		"Dockerfile": "FROM busybox\nRUN echo done > /done\nRUN touch /started; sleep 60\n",
+		"Dockerfile": "FROM busybox\nRUN echo done > /done\nRUN echo long-run-$((6*7)); sleep 60\n",
 	})
 	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
-	var out bytes.Buffer
+	var out testutil.SafeBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(out.String(), "Step 3/3") || !strings.Contains(out.String(), "Running in") || strings.Count(out.String(), "Running in") < 2 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("build did not reach the long RUN: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	// The long RUN runs once its first line shows (the step's header
+	// shows the command, with $((6*7)) unexpanded).
+	if !testutil.WaitFor(60*time.Second, func() bool { return strings.Contains(out.String(), "long-run-42") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("build did not reach the long RUN: %s", out.String())
 	}
-	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
 	// The daemon notices the hang-up and cleans up.
-	deadline = time.Now().Add(30 * time.Second)
-	for {
+	testutil.Eventually(t, 30*time.Second, func() bool {
 		entries, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run"))
-		if len(entries) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("build run dirs still there after the client hung up")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(entries) == 0
+	})
 	checkNoContainers(t, d)
 	// The first RUN stayed cached.
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN echo done > /done\n"), 0o644); err != nil {

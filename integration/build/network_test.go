@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -175,28 +174,22 @@ func TestRunNetworkCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
-	var out syncBuffer
+	var out testutil.SafeBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); !onBridge(out.String()); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the RUN step did not start on the bridge: %s", out.String())
-		}
+	if !testutil.WaitFor(60*time.Second, func() bool { return onBridge(out.String()) }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the RUN step did not start on the bridge: %s", out.String())
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if entries, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run")); len(entries) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("build run dirs still there after the client hung up")
-		}
-	}
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		entries, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run"))
+		return len(entries) == 0
+	})
 	d.checkNoBuildNetwork(before)
 
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN if ip -o link | grep -q eth0; then echo has-eth0; else echo no-eth0; fi\n"), 0o644); err != nil {
@@ -223,18 +216,16 @@ func TestRunNetworkDaemonCrash(t *testing.T) {
 	before := d.netState()
 	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN ip -4 addr show eth0; sleep 60\n"})
 	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
-	var out syncBuffer
+	var out testutil.SafeBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	re := regexp.MustCompile(`inet (\S+)/`)
-	for deadline := time.Now().Add(60 * time.Second); re.FindStringSubmatch(out.String()) == nil; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the RUN step did not start: %s", out.String())
-		}
+	if !testutil.WaitFor(60*time.Second, func() bool { return re.FindStringSubmatch(out.String()) != nil }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the RUN step did not start: %s", out.String())
 	}
 	if ip := re.FindStringSubmatch(out.String())[1]; !subnet.Contains(netip.MustParseAddr(ip)) {
 		t.Errorf("RUN step address %s, want one in %s", ip, subnet)
@@ -382,31 +373,9 @@ func (d *netDaemon) checkNoBuildNetwork(before netSnapshot) {
 			continue
 		}
 		// Veths go asynchronously once their namespace is gone.
-		veths, _ := bridge.Veths(br)
-		for deadline := time.Now().Add(10 * time.Second); len(veths) > 0 && time.Now().Before(deadline); veths, _ = bridge.Veths(br) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if len(veths) > 0 {
+		var veths []string
+		if !testutil.WaitFor(10*time.Second, func() bool { veths, _ = bridge.Veths(br); return len(veths) == 0 }) {
 			d.t.Errorf("veths left on %s: %v", br, veths)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing while a test
-// reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

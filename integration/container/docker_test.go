@@ -54,9 +54,10 @@ func TestDockerCLI(t *testing.T) {
 	}
 }
 
-// TestDockerCLIMore: the rest of the foundation's commands through the
-// stock docker CLI.
-func TestDockerCLIMore(t *testing.T) {
+// TestDockerCLIImageAndLifecycle: import, tag, save, load, rmi and the
+// container lifecycle (create, start, rename, wait, restart, kill, ps,
+// info, logs, rm) through the stock docker CLI.
+func TestDockerCLIImageAndLifecycle(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	tarPath := filepath.Join(t.TempDir(), "rootfs.tar")
 	if err := os.WriteFile(tarPath, testutil.BusyboxTar(t), 0o644); err != nil {

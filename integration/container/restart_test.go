@@ -1,6 +1,7 @@
 package container
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,13 +17,22 @@ func TestDaemonKillKeepsContainers(t *testing.T) {
 	d.ImportBusybox("busybox")
 	ticker := strings.TrimSpace(d.Tug("run", "-d", "--name", "ticker", "busybox", "sh", "-c",
 		"i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done").Stdout)
-	short := strings.TrimSpace(d.Tug("run", "-d", "--name", "short", "busybox", "sh", "-c", "sleep 1; exit 7").Stdout)
+	short := strings.TrimSpace(d.Tug("run", "-d", "--name", "short", "busybox", "sh", "-c", "sleep 3; exit 7").Stdout)
 	if d.Tug("create", "--name", "idle", "busybox", "true").ExitCode != 0 {
 		t.Fatal("create idle")
 	}
-	time.Sleep(300 * time.Millisecond)
+	testutil.Eventually(t, 20*time.Second, func() bool { return strings.Contains(d.Tug("logs", ticker).Stdout, "tick 5\n") })
+	shortPid := strings.TrimSpace(d.Tug("inspect", "--format", "{{.State.Pid}}", short).Stdout)
+	if shortPid == "0" || shortPid == "" {
+		t.Fatalf("short ended before tugd was killed (pid %q)", shortPid)
+	}
 	d.Kill()
-	time.Sleep(1500 * time.Millisecond) // "short" exits while tugd is down
+	// "short" exits while tugd is down (gone, or a zombie its shim has
+	// yet to reap).
+	testutil.Eventually(t, 20*time.Second, func() bool {
+		b, err := os.ReadFile("/proc/" + shortPid + "/stat")
+		return os.IsNotExist(err) || strings.Contains(string(b), ") Z ")
+	})
 	d.Start()
 
 	r := d.Tug("ps", "-a", "--format", "{{.Names}} {{.State}}")
@@ -78,5 +88,30 @@ func TestDaemonDiesMidStart(t *testing.T) {
 	}
 	if r := d.Tug("start", "-a", "half"); r.ExitCode != 0 || r.Stdout != "second try\n" {
 		t.Errorf("start after the interrupted start: %s", r)
+	}
+}
+
+// TestAttachAndFollowAfterDaemonKill: logs -f and attach work on a container
+// that survived a tugd SIGKILL.
+func TestAttachAndFollowAfterDaemonKill(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	d.Tug("run", "-d", "-i", "--name", "echoer", "busybox", "sh", "-c", "echo before; read line; echo got $line; sleep 1; echo bye")
+	testutil.Eventually(t, 20*time.Second, func() bool { return strings.Contains(d.Tug("logs", "echoer").Stdout, "before") })
+	d.Kill()
+	d.Start()
+	follow := make(chan testutil.Result, 1)
+	go func() { follow <- d.Tug("logs", "-f", "echoer") }()
+	r := d.TugIn("hello\n", "attach", "echoer")
+	if !strings.Contains(r.Stdout, "got hello") {
+		t.Errorf("attach after restart: %s", r)
+	}
+	select {
+	case lr := <-follow:
+		if lr.Stdout != "before\ngot hello\nbye\n" {
+			t.Errorf("logs -f after restart = %q", lr.Stdout)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("logs -f did not end with the container")
 	}
 }

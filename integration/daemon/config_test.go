@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -33,7 +32,7 @@ func TestConfigFile(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
+	var log testutil.SafeBuffer
 	cmd := exec.Command(filepath.Join(bin, "tugd"), "--config-file", cfg)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
@@ -43,16 +42,15 @@ func TestConfigFile(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, err := net.Dial("unix", sock); err == nil {
+	listens := func() bool {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
 			c.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tugd did not listen on the configured socket:\n%s", log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil
+	}
+	if !testutil.WaitFor(10*time.Second, listens) {
+		t.Fatalf("tugd did not listen on the configured socket:\n%s", log.String())
 	}
 	out, err := exec.Command(filepath.Join(bin, "tug"), "-H", "unix://"+sock, "info", "--format", "{{.DockerRootDir}} {{.Debug}}").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != filepath.Join(dir, "root")+" true" {

@@ -1,7 +1,6 @@
 package distribution
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -44,28 +43,10 @@ import (
 
 const distributionBin = "/usr/bin/docker-registry"
 
-// syncBuffer is a bytes.Buffer safe for a process writing while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // distRegistry is a docker-registry process serving on 127.0.0.1.
 type distRegistry struct {
 	Host string // 127.0.0.1:port
-	log  *syncBuffer
+	log  *testutil.SafeBuffer
 }
 
 // startDistribution runs docker-registry on a free loopback port with a
@@ -80,7 +61,7 @@ func startDistribution(t *testing.T, authYAML string) *distRegistry {
 	dir := t.TempDir()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
+		port := testutil.FreePort(t, "tcp")
 		host := fmt.Sprintf("127.0.0.1:%d", port)
 		cfg := fmt.Sprintf(`version: 0.1
 log:
@@ -102,7 +83,7 @@ http:
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := &distRegistry{Host: host, log: &syncBuffer{}}
+		r := &distRegistry{Host: host, log: &testutil.SafeBuffer{}}
 		cmd := exec.Command(distributionBin, "serve", cfgPath)
 		cmd.Stdout, cmd.Stderr = r.log, r.log
 		if err := cmd.Start(); err != nil {
@@ -130,33 +111,30 @@ http:
 	return nil
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // waitRegistry waits until the registry answers /v2/ (any status).
 func waitRegistry(host string, exited <-chan struct{}) error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	gone := false
+	answers := func() bool {
 		select {
 		case <-exited:
-			return fmt.Errorf("exited")
+			gone = true
+			return true
 		default:
 		}
-		if resp, err := client.Get("http://" + host + "/v2/"); err == nil {
+		resp, err := client.Get("http://" + host + "/v2/")
+		if err == nil {
 			resp.Body.Close()
-			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
 	}
-	return fmt.Errorf("no answer on %s", host)
+	switch {
+	case !testutil.WaitFor(30*time.Second, answers):
+		return fmt.Errorf("no answer on %s", host)
+	case gone:
+		return fmt.Errorf("exited")
+	}
+	return nil
 }
 
 // tokenServer is a Distribution token server: it hands out RS256 JWTs

@@ -61,12 +61,12 @@ func TestCp(t *testing.T) {
 	}
 	hostPasswd, _ := os.ReadFile("/etc/passwd")
 
-	for _, c := range clis(t, d) {
-		t.Run(c.name, func(t *testing.T) {
+	for _, c := range d.CLIs() {
+		t.Run(c.Name, func(t *testing.T) {
 			dst := t.TempDir()
 			cp := func(args ...string) testutil.Result {
 				t.Helper()
-				r := c.run("", append([]string{"cp"}, args...)...)
+				r := c.Run("", append([]string{"cp"}, args...)...)
 				if r.ExitCode != 0 {
 					t.Errorf("cp %v: %s", args, r)
 				}
@@ -116,7 +116,7 @@ func TestCp(t *testing.T) {
 			if got, want := tarNames(t, []byte(r.Stdout)), []string{"data/", "data/f.txt", "data/link", "data/sub/", "data/sub/g"}; strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("cp to - entries = %v, want %v", got, want)
 			}
-			if r := c.run("", "cp", "ctr:/nope", dst); r.ExitCode == 0 || !strings.Contains(r.Stderr, "Could not find the file /nope in container ctr") {
+			if r := c.Run("", "cp", "ctr:/nope", dst); r.ExitCode == 0 || !strings.Contains(r.Stderr, "Could not find the file /nope in container ctr") {
 				t.Errorf("cp of a missing file: %s", r)
 			}
 
@@ -126,10 +126,10 @@ func TestCp(t *testing.T) {
 			_ = os.MkdirAll(src+"/dir/sub", 0o755)
 			_ = os.WriteFile(src+"/dir/sub/x", []byte("x\n"), 0o644)
 			cp(src+"/in.txt", "ctr:/tmp/")
-			cp(src+"/in.txt", "ctr:/tmp/in-renamed-"+c.name)
-			cp(src+"/dir", "ctr:/tmp/dir-"+c.name)
+			cp(src+"/in.txt", "ctr:/tmp/in-renamed-"+c.Name)
+			cp(src+"/dir", "ctr:/tmp/dir-"+c.Name)
 			cp(src+"/dir/.", "ctr:/home")
-			if r := d.Tug("exec", "ctr", "sh", "-c", "cat /tmp/in.txt /tmp/in-renamed-"+c.name+" /tmp/dir-"+c.name+"/sub/x /home/sub/x; stat -c %u /tmp/in.txt"); r.Stdout != "in\nin\nx\nx\n0\n" {
+			if r := d.Tug("exec", "ctr", "sh", "-c", "cat /tmp/in.txt /tmp/in-renamed-"+c.Name+" /tmp/dir-"+c.Name+"/sub/x /home/sub/x; stat -c %u /tmp/in.txt"); r.Stdout != "in\nin\nx\nx\n0\n" {
 				t.Errorf("files copied in: %s", r)
 			}
 			// Through escaping links: the files land in the container.
@@ -172,31 +172,17 @@ func TestCpStopped(t *testing.T) {
 	if r := d.Tug("create", "--name", "fresh", "busybox", "cat", "/tmp/in"); r.ExitCode != 0 {
 		t.Fatal(r)
 	}
-	for _, c := range clis(t, d) {
+	for _, c := range d.CLIs() {
 		dst := t.TempDir()
-		if r := c.run("", "cp", "ctr:/made", dst+"/made"); r.ExitCode != 0 || readFile(t, dst+"/made") != "made\n" {
-			t.Errorf("%s cp from an exited container: %s", c.name, r)
+		if r := c.Run("", "cp", "ctr:/made", dst+"/made"); r.ExitCode != 0 || readFile(t, dst+"/made") != "made\n" {
+			t.Errorf("%s cp from an exited container: %s", c.Name, r)
 		}
-		_ = os.WriteFile(dst+"/in", []byte("copied in "+c.name+"\n"), 0o644)
-		if r := c.run("", "cp", dst+"/in", "fresh:/tmp/in"); r.ExitCode != 0 {
-			t.Errorf("%s cp into a created container: %s", c.name, r)
+		_ = os.WriteFile(dst+"/in", []byte("copied in "+c.Name+"\n"), 0o644)
+		if r := c.Run("", "cp", dst+"/in", "fresh:/tmp/in"); r.ExitCode != 0 {
+			t.Errorf("%s cp into a created container: %s", c.Name, r)
 		}
 	}
 	if r := d.Tug("start", "-a", "fresh"); r.Stdout != "copied in docker\n" && r.Stdout != "copied in tug\n" {
 		t.Errorf("file copied into a created container: %s", r)
-	}
-}
-
-func TestDiff(t *testing.T) {
-	d := testutil.StartDaemon(t)
-	d.ImportBusybox("busybox")
-	if r := d.Tug("run", "--name", "ctr", "busybox", "sh", "-c", "touch /etc/newfile && rm /etc/group && mkdir /newdir"); r.ExitCode != 0 {
-		t.Fatal(r)
-	}
-	want := "C /etc\nD /etc/group\nA /etc/newfile\nA /newdir\n"
-	for _, c := range clis(t, d) {
-		if r := c.run("", "diff", "ctr"); r.ExitCode != 0 || r.Stdout != want {
-			t.Errorf("%s diff = %s; want %q", c.name, r, want)
-		}
 	}
 }

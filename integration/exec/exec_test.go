@@ -1,12 +1,9 @@
 package exec
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,66 +13,6 @@ import (
 
 	"github.com/tug-project/tug/internal/testutil"
 )
-
-// cli runs one of the two CLIs against the daemon, with optional stdin.
-type cli struct {
-	name string
-	run  func(stdin string, args ...string) testutil.Result
-	cmd  func(args ...string) *exec.Cmd // for a pty
-}
-
-func clis(t *testing.T, d *testutil.Daemon) []cli {
-	tug := cli{
-		name: "tug",
-		run: func(stdin string, args ...string) testutil.Result {
-			if stdin == "" {
-				return d.Tug(args...)
-			}
-			return d.TugIn(stdin, args...)
-		},
-		cmd: func(args ...string) *exec.Cmd { return tugCmd(d, args...) },
-	}
-	docker := cli{
-		name: "docker",
-		run: func(stdin string, args ...string) testutil.Result {
-			t.Helper()
-			cmd := dockerCmd(t, d, args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if stdin != "" {
-				cmd.Stdin = strings.NewReader(stdin)
-			}
-			err := runTimeout(cmd)
-			res := testutil.Result{Stdout: stdout.String(), Stderr: stderr.String()}
-			var ee *exec.ExitError
-			switch {
-			case errors.As(err, &ee):
-				res.ExitCode = ee.ExitCode()
-			case err != nil:
-				t.Fatalf("%v: %v", cmd.Args, err)
-			}
-			return res
-		},
-		cmd: func(args ...string) *exec.Cmd { return dockerCmd(t, d, args...) },
-	}
-	return []cli{tug, docker}
-}
-
-func runTimeout(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(testutil.CommandTimeout):
-		_ = cmd.Process.Kill()
-		<-done
-		return errors.New("timed out")
-	}
-}
 
 func startShell(t *testing.T, d *testutil.Daemon, name string, args ...string) {
 	t.Helper()
@@ -91,8 +28,8 @@ func TestExec(t *testing.T) {
 	d.ImportBusybox("busybox")
 	startShell(t, d, "ctr", "-e", "FROM_RUN=1", "-w", "/home")
 
-	for _, c := range clis(t, d) {
-		t.Run(c.name, func(t *testing.T) {
+	for _, c := range d.CLIs() {
+		t.Run(c.Name, func(t *testing.T) {
 			tests := []struct {
 				name           string
 				stdin          string
@@ -118,7 +55,7 @@ func TestExec(t *testing.T) {
 				if len(tc.args) == 0 || !strings.HasPrefix(tc.args[0], "-") {
 					args = append([]string{"exec", "ctr"}, tc.args...)
 				}
-				r := c.run(tc.stdin, args...)
+				r := c.Run(tc.stdin, args...)
 				if tc.name == "env" {
 					// HOSTNAME is the container's, HOME root's.
 					if f := strings.Fields(r.Stdout); r.ExitCode != 0 || len(f) != 3 || f[0] != "1" || f[1] != "y" || !strings.HasSuffix(f[2], "/root") {
@@ -161,12 +98,11 @@ func TestExecDetachedAndInspect(t *testing.T) {
 	if r := d.Tug("inspect", "--format", "{{json .ExecIDs}}", "ctr"); !strings.Contains(r.Stdout, res.ID) {
 		t.Errorf("container ExecIDs = %s; want %s in it", r.Stdout, res.ID)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for st.Running && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		st, _ = d.Client.ExecInspect(ctx, res.ID, client.ExecInspectOptions{})
-	}
-	if st.Running || st.ExitCode != 7 {
+	testutil.Eventually(t, 15*time.Second, func() bool {
+		st, err = d.Client.ExecInspect(ctx, res.ID, client.ExecInspectOptions{})
+		return err == nil && !st.Running
+	})
+	if st.ExitCode != 7 {
 		t.Errorf("ExecInspect() after exit = %+v; want exit code 7", st)
 	}
 	if r := d.Tug("inspect", "--format", "{{json .ExecIDs}}", "ctr"); strings.Contains(r.Stdout, res.ID) {
@@ -180,10 +116,9 @@ func TestExecDetachedAndInspect(t *testing.T) {
 	if r := d.Tug("exec", "-d", "ctr", "sh", "-c", "echo bg > /tmp/bg"); r.ExitCode != 0 || r.Stdout != "" {
 		t.Errorf("exec -d: %s", r)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if r := d.Tug("exec", "ctr", "cat", "/tmp/bg"); r.Stdout != "bg\n" {
-		t.Errorf("exec -d output file: %s", r)
-	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return d.Tug("exec", "ctr", "cat", "/tmp/bg").Stdout == "bg\n"
+	})
 }
 
 func TestExecStopped(t *testing.T) {
@@ -195,15 +130,15 @@ func TestExecStopped(t *testing.T) {
 	if r := d.Tug("run", "--name", "exited", "busybox", "true"); r.ExitCode != 0 {
 		t.Fatal(r)
 	}
-	for _, c := range clis(t, d) {
+	for _, c := range d.CLIs() {
 		for _, name := range []string{"created", "exited"} {
-			r := c.run("", "exec", name, "true")
+			r := c.Run("", "exec", name, "true")
 			if r.ExitCode == 0 || !strings.Contains(r.Stderr, "is not running") {
-				t.Errorf("%s exec %s: %s; want a not-running error", c.name, name, r)
+				t.Errorf("%s exec %s: %s; want a not-running error", c.Name, name, r)
 			}
 		}
-		if r := c.run("", "exec", "missing", "true"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "No such container: missing") {
-			t.Errorf("%s exec missing: %s", c.name, r)
+		if r := c.Run("", "exec", "missing", "true"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "No such container: missing") {
+			t.Errorf("%s exec missing: %s", c.Name, r)
 		}
 	}
 }
@@ -242,11 +177,8 @@ func TestExecAfterRestart(t *testing.T) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID))
 		return err == nil && strings.HasPrefix(string(b), "sleep\x001000")
 	}
-	for i := 0; i < 50 && alive(); i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if alive() {
-		t.Errorf("exec process %d outlived its container", st.PID)
+	if !testutil.WaitFor(5*time.Second, func() bool { return !alive() }) {
+		t.Errorf("exec process %d outlived its container by 5s", st.PID)
 	}
 }
 
@@ -254,53 +186,26 @@ func TestExecTTY(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	d.ImportBusybox("busybox")
 	startShell(t, d, "ctr")
-	for _, c := range clis(t, d) {
-		t.Run(c.name, func(t *testing.T) {
-			out, code := runPTY(t, c.cmd("exec", "-it", "ctr", "tty"))
+	for _, c := range d.CLIs() {
+		t.Run(c.Name, func(t *testing.T) {
+			out, code := testutil.RunPTY(t, c.Cmd("exec", "-it", "ctr", "tty"))
 			if code != 0 || !strings.Contains(out, "/dev/pts/") {
 				t.Errorf("exec -it tty: exit %d, terminal %q", code, out)
 			}
-			out, code = runPTY(t, c.cmd("exec", "-it", "ctr", "stty", "size"))
+			out, code = testutil.RunPTY(t, c.Cmd("exec", "-it", "ctr", "stty", "size"))
 			if code != 0 || !strings.Contains(out, "30 100") {
 				t.Errorf("exec -it stty size: exit %d, terminal %q, want 30 100", code, out)
 			}
-			// An interactive shell: the size follows the terminal's, the
-			// exit status is the shell's.
-			out, code = runPTY(t, c.cmd("exec", "-it", "ctr", "sh"),
-				step{input: "echo in-shell-$((6*7))\r"},
-				step{resize: &pty.Winsize{Rows: 40, Cols: 120}},
-				step{input: "stty size\r"},
-				step{input: "exit 5\r"})
+			// An interactive shell: the size follows the terminal's (the
+			// resize reaches the container after a moment: stty is run
+			// until it has), the exit status is the shell's.
+			out, code = testutil.RunPTY(t, c.Cmd("exec", "-it", "ctr", "sh"),
+				testutil.PTYStep{Input: "echo in-shell-$((6*7))\r"},
+				testutil.PTYStep{Wait: "in-shell-42", Resize: &pty.Winsize{Rows: 40, Cols: 120}, Input: "stty size\r", Until: "40 120"},
+				testutil.PTYStep{Input: "exit 5\r"})
 			if code != 5 || !strings.Contains(out, "in-shell-42") || !strings.Contains(out, "40 120") {
 				t.Errorf("exec -it sh: exit %d, terminal %q; want 5, in-shell-42 and 40 120", code, out)
 			}
 		})
-	}
-}
-
-func TestTop(t *testing.T) {
-	d := testutil.StartDaemon(t)
-	d.ImportBusybox("busybox")
-	startShell(t, d, "ctr")
-	// The init shows as the command once it has executed it.
-	for i := 0; i < 50 && !strings.Contains(d.Tug("top", "ctr").Stdout, "sleep"); i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	for _, c := range clis(t, d) {
-		r := c.run("", "top", "ctr")
-		lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
-		if r.ExitCode != 0 || len(lines) != 2 || !strings.Contains(lines[0], "PID") || !strings.Contains(lines[1], "sleep 1000") {
-			t.Errorf("%s top: %s; want a header and the sleep", c.name, r)
-		}
-		r = c.run("", "top", "ctr", "-o", "pid,comm")
-		if r.ExitCode != 0 || !strings.Contains(r.Stdout, "COMMAND") || !strings.Contains(r.Stdout, "sleep") {
-			t.Errorf("%s top -o pid,comm: %s", c.name, r)
-		}
-	}
-	if r := d.Tug("run", "--name", "stopped", "busybox", "true"); r.ExitCode != 0 {
-		t.Fatal(r)
-	}
-	if r := d.Tug("top", "stopped"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "is not running") {
-		t.Errorf("top of a stopped container: %s", r)
 	}
 }

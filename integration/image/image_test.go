@@ -65,26 +65,6 @@ func TestImportTagSaveLoadRmi(t *testing.T) {
 	}
 }
 
-func TestRmiInUse(t *testing.T) {
-	d := testutil.StartDaemon(t)
-	d.ImportBusybox("busybox")
-	if r := d.Tug("create", "--name", "user", "busybox", "true"); r.ExitCode != 0 {
-		t.Fatal(r)
-	}
-	// Docker refuses to untag the last reference of an image a container uses.
-	r := d.Tug("rmi", "busybox")
-	if r.ExitCode != 1 || !strings.Contains(r.Stderr, "must force") {
-		t.Errorf("rmi busybox in use: %s", r)
-	}
-	id := strings.TrimSpace(d.Tug("inspect", "--format", "{{.Image}}", "user").Stdout)
-	if r := d.Tug("rmi", id); r.ExitCode != 1 || !strings.Contains(r.Stderr, "is being used by stopped container") {
-		t.Errorf("rmi of an image in use: %s", r)
-	}
-	if r := d.Tug("start", "-a", "user"); r.ExitCode != 0 {
-		t.Errorf("container still starts: %s", r)
-	}
-}
-
 func TestImportHostileTar(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	outside := filepath.Join(t.TempDir(), "outside")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // The main scenarios through the stock docker CLI.
@@ -17,7 +19,7 @@ func TestDockerCLI(t *testing.T) {
 		}
 		return strings.TrimSpace(r.Stdout)
 	}
-	hp := freePort(t, "tcp")
+	hp := testutil.FreePort(t, "tcp")
 	docker(append([]string{"run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", hp), "bb"}, httpdCmd...)...)
 	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", hp)); got != "hello\n" {
 		t.Errorf("published port: body %q", got)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -102,11 +101,8 @@ func (d *netDaemon) checkNoLeaks() {
 			continue
 		}
 		// Veths go asynchronously once their namespace is gone.
-		veths := bridgeVeths(n.Bridge)
-		for deadline := time.Now().Add(5 * time.Second); len(veths) > 0 && time.Now().Before(deadline); veths = bridgeVeths(n.Bridge) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if len(veths) > 0 {
+		var veths []string
+		if !testutil.WaitFor(5*time.Second, func() bool { veths = bridgeVeths(n.Bridge); return len(veths) == 0 }) {
 			d.t.Errorf("veths left on %s: %v", n.Bridge, veths)
 		}
 	}
@@ -124,46 +120,32 @@ func (d *netDaemon) checkNoLeaks() {
 	}
 }
 
-// freePort returns a port free on the host for proto right now.
-func freePort(t *testing.T, proto string) int {
-	t.Helper()
-	if proto == "udp" {
-		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp4", "0.0.0.0:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // httpGet fetches url, retrying for a while (the server in the container
 // may still be starting), and returns the body.
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
 	cl := &http.Client{Timeout: 2 * time.Second}
+	var body string
 	var last error
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	ok := func() bool {
 		resp, err := cl.Get(url)
 		if err != nil {
 			last = err
-			continue
+			return false
 		}
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err == nil && resp.StatusCode == http.StatusOK {
-			return string(b)
+			body = string(b)
+			return true
 		}
 		last = fmt.Errorf("status %d, %v", resp.StatusCode, err)
+		return false
 	}
-	t.Fatalf("GET %s: %v", url, last)
-	return ""
+	if !testutil.WaitFor(15*time.Second, ok) {
+		t.Fatalf("GET %s: %v", url, last)
+	}
+	return body
 }
 
 // webImage runs busybox httpd serving "hello" from /www.

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // A published TCP port is served from 127.0.0.1, from the host's other
 // addresses, and the container's own address; ps, port and inspect show it.
 func TestPublishTCP(t *testing.T) {
 	d := startDaemon(t)
-	hp := freePort(t, "tcp")
+	hp := testutil.FreePort(t, "tcp")
 	id := d.tug(append([]string{"run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", hp), "-p", "127.0.0.1::80", "bb"}, httpdCmd...)...)
 	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", hp)); got != "hello\n" {
 		t.Errorf("via 127.0.0.1:%d: body %q", hp, got)
@@ -67,7 +69,7 @@ func hostAddr(t *testing.T) string {
 func TestPublishUDP(t *testing.T) {
 	d := startDaemon(t)
 	d.importWithTool("bbudp", "udpecho", "./testdata/udpecho")
-	hp := freePort(t, "udp")
+	hp := testutil.FreePort(t, "udp")
 	id := d.tug("run", "-d", "-p", fmt.Sprintf("127.0.0.1:%d:9000/udp", hp), "bbudp", "/bin/udpecho", "9000")
 	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", hp))
 	if err != nil {
@@ -123,7 +125,7 @@ func TestPortConflict(t *testing.T) {
 	}
 	d.checkNoLeaks()
 
-	hp := freePort(t, "tcp")
+	hp := testutil.FreePort(t, "tcp")
 	d.tug("run", "-d", "--name", "c2", "-p", fmt.Sprintf("%d:80", hp), "bb", "sleep", "60")
 	r = d.Tug("run", "-d", "--name", "c3", "-p", fmt.Sprintf("%d:80", hp), "bb", "sleep", "60")
 	if want := fmt.Sprintf("Bind for 0.0.0.0:%d failed: port is already allocated", hp); r.ExitCode == 0 || !strings.Contains(r.Stderr, want) {

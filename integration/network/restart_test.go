@@ -10,6 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // Published ports keep serving while tugd is down (SIGKILL or clean
@@ -17,7 +18,7 @@ import (
 // embedded DNS comes back, and stale leftovers are removed.
 func TestRestartReconciliation(t *testing.T) {
 	d := startDaemon(t)
-	hp := freePort(t, "tcp")
+	hp := testutil.FreePort(t, "tcp")
 	d.tug(append([]string{"run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", hp), "bb"}, httpdCmd...)...)
 	d.tug("network", "create", "rn")
 	t.Cleanup(func() { d.Tug("network", "rm", "rn") })

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 var t0 = time.Date(2026, 11, 26, 21, 8, 25, 123456789, time.UTC)
@@ -224,10 +225,17 @@ func TestFollow(t *testing.T) {
 		t.Fatal("follow did not return after stop")
 	}
 
-	// ctx cancel ends a follow.
+	// ctx cancel ends a follow: cancelled once the follow has delivered a
+	// line written after it started (lines are written until it has).
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	err = Read(ctx, path, ReadOptions{Tail: 0, Follow: true}, func(Record) error { return nil })
+	defer cancel()
+	go func() {
+		testutil.WaitFor(10*time.Second, func() bool {
+			w.Write([]byte("more\n"))
+			return ctx.Err() != nil
+		})
+	}()
+	err = Read(ctx, path, ReadOptions{Tail: 0, Follow: true}, func(Record) error { cancel(); return nil })
 	if err != context.Canceled {
 		t.Fatalf("Read(cancelled) = %v, want context.Canceled", err)
 	}

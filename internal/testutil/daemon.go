@@ -95,7 +95,7 @@ type Daemon struct {
 	Args     []string // extra tugd flags for the next Start
 
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	log *SafeBuffer
 	mu  sync.Mutex
 }
 
@@ -133,7 +133,7 @@ func StartDaemon(t testing.TB) *Daemon {
 // Start starts (or restarts) tugd and waits until it answers.
 func (d *Daemon) Start() {
 	d.t.Helper()
-	d.log = &bytes.Buffer{}
+	d.log = &SafeBuffer{}
 	args := append([]string{"--debug", "-H", d.Host, "--data-root", d.Root, "--exec-root", d.ExecRoot}, d.Args...)
 	cmd := exec.Command(filepath.Join(d.Bin, "tugd"), args...)
 	cmd.Stdout = d.log
@@ -150,15 +150,16 @@ func (d *Daemon) Start() {
 		d.t.Fatal(err)
 	}
 	d.cmd = cmd
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := (&netDialer{}).dial(d.Socket); err == nil {
+	answers := func() bool {
+		c, err := (&netDialer{}).dial(d.Socket)
+		if err == nil {
 			c.Close()
-			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		return err == nil
 	}
-	d.t.Fatalf("tugd did not start:\n%s", d.log.String())
+	if !WaitFor(10*time.Second, answers) {
+		d.t.Fatalf("tugd did not start:\n%s", d.log.String())
+	}
 }
 
 // Kill stops tugd with SIGKILL, leaving shims and containers running.
@@ -204,21 +205,27 @@ func (r Result) String() string {
 	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.ExitCode, r.Stdout, r.Stderr)
 }
 
+// TugCmd is the tug CLI against this daemon, for a caller that runs it
+// itself (on a terminal, in the background).
+func (d *Daemon) TugCmd(args ...string) *exec.Cmd {
+	return exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...)
+}
+
 // Tug runs the tug CLI against this daemon.
 func (d *Daemon) Tug(args ...string) Result {
 	d.t.Helper()
-	return d.run(exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...), nil)
+	return d.run(d.TugCmd(args...), nil)
 }
 
 // TugIn runs the tug CLI with stdin.
 func (d *Daemon) TugIn(stdin string, args ...string) Result {
 	d.t.Helper()
-	return d.run(exec.Command(filepath.Join(d.Bin, "tug"), append([]string{"-H", d.Host}, args...)...), strings.NewReader(stdin))
+	return d.run(d.TugCmd(args...), strings.NewReader(stdin))
 }
 
-// Docker runs the stock docker CLI against this daemon; the test is skipped
-// when no docker CLI is installed.
-func (d *Daemon) Docker(args ...string) Result {
+// DockerCmd is the stock docker CLI against this daemon; the test is
+// skipped when no docker CLI is installed.
+func (d *Daemon) DockerCmd(args ...string) *exec.Cmd {
 	d.t.Helper()
 	path, err := exec.LookPath("docker")
 	if err != nil {
@@ -226,7 +233,46 @@ func (d *Daemon) Docker(args ...string) Result {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host, "DOCKER_CONFIG="+d.t.TempDir(), "DOCKER_BUILDKIT=0")
-	return d.run(cmd, nil)
+	return cmd
+}
+
+// Docker runs the stock docker CLI against this daemon; the test is skipped
+// when no docker CLI is installed.
+func (d *Daemon) Docker(args ...string) Result {
+	d.t.Helper()
+	return d.run(d.DockerCmd(args...), nil)
+}
+
+// DockerIn runs the stock docker CLI with stdin.
+func (d *Daemon) DockerIn(stdin string, args ...string) Result {
+	d.t.Helper()
+	return d.run(d.DockerCmd(args...), strings.NewReader(stdin))
+}
+
+// CLI is one of the two CLIs a scenario runs through against a daemon.
+type CLI struct {
+	Name string                                    // "tug" or "docker"
+	Run  func(stdin string, args ...string) Result // stdin "" for none
+	Cmd  func(args ...string) *exec.Cmd            // to run it yourself
+}
+
+// CLIs are tug and the stock docker CLI against this daemon, for
+// scenarios both must pass; the docker one skips the test when no docker
+// CLI is installed.
+func (d *Daemon) CLIs() []CLI {
+	run := func(bare func(...string) Result, in func(string, ...string) Result) func(string, ...string) Result {
+		return func(stdin string, args ...string) Result {
+			d.t.Helper()
+			if stdin == "" {
+				return bare(args...)
+			}
+			return in(stdin, args...)
+		}
+	}
+	return []CLI{
+		{Name: "tug", Run: run(d.Tug, d.TugIn), Cmd: d.TugCmd},
+		{Name: "docker", Run: run(d.Docker, d.DockerIn), Cmd: d.DockerCmd},
+	}
 }
 
 func (d *Daemon) run(cmd *exec.Cmd, stdin *strings.Reader) Result {

@@ -3,10 +3,12 @@ package hashcache
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/opencontainers/go-digest"
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // fixture is a context directory with files old enough not to be racy.
@@ -86,13 +88,24 @@ func TestCache(t *testing.T) {
 
 	// Content changed, size kept, mtime restored: the ctime still tells.
 	fi, _ := os.Stat(filepath.Join(dir, "a"))
-	// Past a tick of the kernel's coarse clock, so the ctime moves (the
-	// RacyWindow covers this case in real builds).
-	time.Sleep(50 * time.Millisecond)
-	write(t, dir, "a", "ALPHA")
-	if err := os.Chtimes(filepath.Join(dir, "a"), fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
+	// Rewritten until the ctime moves: within a tick of the kernel's
+	// coarse clock it stays (the RacyWindow covers this case in real
+	// builds).
+	ctime := func() int64 {
+		var st syscall.Stat_t
+		if err := syscall.Stat(filepath.Join(dir, "a"), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Ctim.Nano()
 	}
+	oldCtime := ctime()
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		write(t, dir, "a", "ALPHA")
+		if err := os.Chtimes(filepath.Join(dir, "a"), fi.ModTime(), fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		return ctime() != oldCtime
+	})
 	got, hits, misses = lookup(t, s, dir, root, later, "a", "sub/b")
 	if hits != 1 || misses != 1 || got["a"] != digest.FromString("ALPHA") {
 		t.Fatalf("after rewriting a: hits %d misses %d digests %v, want 1 1 and the new digest", hits, misses, got)
