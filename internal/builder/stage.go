@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -165,7 +166,7 @@ func (j *job) runStage(ctx context.Context, r *stageRun) error {
 
 // Puller fetches an image missing from the store; a Runner may implement it.
 type Puller interface {
-	PullImage(ctx context.Context, ref string) error
+	PullImage(ctx context.Context, ref reference.Named) error
 }
 
 // baseImage returns the image ref names, pulling it if needed (or asked).
@@ -175,7 +176,7 @@ func (j *job) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 		return img, nil
 	}
 	if p, ok := j.b.runner.(Puller); ok {
-		if perr := p.PullImage(ctx, ref); perr == nil {
+		if perr := pull(ctx, p, ref); perr == nil {
 			return j.b.images.Get(ctx, ref)
 		} else if err != nil {
 			return nil, fmt.Errorf("pulling %s: %w", ref, perr)
@@ -185,6 +186,15 @@ func (j *job) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 		return nil, fmt.Errorf("pull access denied for %s, repository does not exist or may require 'docker login': %w", ref, errdefs.ErrNotFound)
 	}
 	return img, nil
+}
+
+// pull parses the FROM reference once and hands it to the puller whole.
+func pull(ctx context.Context, p Puller, ref string) error {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return errdefs.InvalidParameter("%s", err.Error())
+	}
+	return p.PullImage(ctx, named)
 }
 
 func (j *job) from(ctx context.Context, r *stageRun, w stageWriter) (*state, error) {

@@ -17,7 +17,7 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	execrouter "github.com/tug-project/tug/internal/api/router/exec"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
@@ -134,7 +134,7 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 // ContainerExecStart runs an exec through the container's shim and, unless
 // detached, streams its stdio until its output ends; it returns once the
 // exit code is recorded (or the client detached).
-func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts execrouter.StartOptions) error {
+func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
 	e, err := d.execByID(id)
 	if err != nil {
 		return err

@@ -13,13 +13,14 @@ import (
 	"github.com/moby/moby/api/types/storage"
 	"github.com/opencontainers/go-digest"
 
-	imagerouter "github.com/tug-project/tug/internal/api/router/image"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/filters"
 	"github.com/tug-project/tug/internal/image"
 )
 
 // ImageList returns the images `tug images` shows.
-func (d *Daemon) ImageList(ctx context.Context, opts imagerouter.ListOptions) ([]apiimage.Summary, error) {
+func (d *Daemon) ImageList(ctx context.Context, opts backend.ImageListOptions) ([]apiimage.Summary, error) {
 	imgs, err := d.images.List(ctx)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func (d *Daemon) ImageList(ctx context.Context, opts imagerouter.ListOptions) ([
 	return out, nil
 }
 
-func imageMatches(img *image.Image, f imagerouter.Filters) bool {
+func imageMatches(img *image.Image, f filters.Args) bool {
 	if vals := f["dangling"]; len(vals) > 0 {
 		dangling := len(img.RepoTags) == 0
 		if (vals[0] == "true") != dangling {
@@ -237,7 +238,7 @@ func (d *Daemon) ImageLoad(ctx context.Context, in io.Reader, quiet bool, out io
 }
 
 // ImageImport creates an image from a root filesystem tarball.
-func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts imagerouter.ImportOptions, out io.Writer) error {
+func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts backend.ImageImportOptions, out io.Writer) error {
 	ref := opts.Repo
 	if ref != "" && opts.Tag != "" {
 		ref += ":" + opts.Tag

@@ -11,7 +11,7 @@ import (
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
-	systemrouter "github.com/tug-project/tug/internal/api/router/system"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // APIVersion is the newest Engine API version tugd speaks.
@@ -93,13 +93,13 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 }
 
 // SubscribeEvents returns past and live events matching filters.
-func (d *Daemon) SubscribeEvents(ctx context.Context, since, until time.Time, filters systemrouter.Filters) ([]apievents.Message, <-chan apievents.Message, func()) {
+func (d *Daemon) SubscribeEvents(ctx context.Context, since, until time.Time, filters filters.Args) ([]apievents.Message, <-chan apievents.Message, func()) {
 	return d.events.Subscribe(since, until, func(m apievents.Message) bool { return eventMatches(m, filters) })
 }
 
 // eventMatches applies `events --filter` keys: type, event/action,
 // container, image, label.
-func eventMatches(m apievents.Message, f systemrouter.Filters) bool {
+func eventMatches(m apievents.Message, f filters.Args) bool {
 	anyOf := func(key string, ok func(string) bool) bool {
 		vals := f[key]
 		if len(vals) == 0 {
