@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	apievents "github.com/moby/moby/api/types/events"
@@ -14,7 +15,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/tug-project/tug/internal/api/backend"
-	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/filters"
 	"github.com/tug-project/tug/internal/image"
 )
@@ -25,12 +25,8 @@ func (d *Daemon) ImageList(ctx context.Context, opts backend.ImageListOptions) (
 	if err != nil {
 		return nil, err
 	}
-	for k := range opts.Filters {
-		switch k {
-		case "reference", "label", "dangling", "before", "since":
-		default:
-			return nil, errdefs.InvalidParameter("invalid filter '%s'", k)
-		}
+	if err := opts.Filters.Validate("reference", "label", "dangling", "before", "since"); err != nil {
+		return nil, err
 	}
 	counts := d.containerCountByImage()
 	out := []apiimage.Summary{}
@@ -52,33 +48,17 @@ func (d *Daemon) ImageList(ctx context.Context, opts backend.ImageListOptions) (
 }
 
 func imageMatches(img *image.Image, f filters.Args) bool {
-	if vals := f["dangling"]; len(vals) > 0 {
+	if vals := f.Get("dangling"); len(vals) > 0 {
 		dangling := len(img.RepoTags) == 0
 		if (vals[0] == "true") != dangling {
 			return false
 		}
 	}
-	if vals := f["reference"]; len(vals) > 0 {
-		ok := false
-		for _, v := range vals {
-			for _, t := range img.RepoTags {
-				if t == v || strings.TrimSuffix(t, ":latest") == v || globMatch(v, t) {
-					ok = true
-				}
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, v := range f["label"] {
-		k, want, hasValue := strings.Cut(v, "=")
-		got, ok := img.Config.Config.Labels[k]
-		if !ok || hasValue && got != want {
-			return false
-		}
-	}
-	return true
+	return f.Match("reference", func(v string) bool {
+		return slices.ContainsFunc(img.RepoTags, func(t string) bool {
+			return t == v || strings.TrimSuffix(t, ":latest") == v || globMatch(v, t)
+		})
+	}) && f.MatchKVList("label", img.Config.Config.Labels)
 }
 
 // globMatch matches a reference filter like "busy*" or "busybox:1.*"
