@@ -25,6 +25,7 @@ import (
 	"github.com/tug-project/tug/internal/builder/cache"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
 
@@ -252,7 +253,7 @@ func (j *job) dispatch(ctx context.Context, r *stageRun, st *state, c instructio
 		}
 		err = j.commit(ctx, w, st, nopComment(st, strings.Join(parts, " ")), nil, func(cfg *dockerspec.DockerOCIImageConfig) {
 			for _, kv := range c.Env {
-				cfg.Env = setEnv(cfg.Env, kv.Key, kv.Value)
+				cfg.Env = oci.MergeEnv(cfg.Env, []string{kv.Key + "=" + kv.Value})
 			}
 		})
 	case *instructions.LabelCommand:
@@ -408,16 +409,6 @@ func (j *job) cmdLine(st *state, c instructions.ShellDependantCmdLine) []string 
 		return append(slices.Clone(st.shell()), strings.Join(c.CmdLine, " "))
 	}
 	return slices.Clone(c.CmdLine)
-}
-
-func setEnv(env []string, k, v string) []string {
-	for i, kv := range env {
-		if ek, _, _ := strings.Cut(kv, "="); ek == k {
-			env[i] = k + "=" + v
-			return env
-		}
-	}
-	return append(env, k+"="+v)
 }
 
 // parsePorts turns EXPOSE's words into "port/proto" keys (ranges expanded).
