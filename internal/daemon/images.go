@@ -68,10 +68,10 @@ func globMatch(pattern, tag string) bool {
 	if i := strings.LastIndex(tag, ":"); i > strings.LastIndex(tag, "/") {
 		name = tag[:i]
 	}
-	if m, _ := pathMatch(pattern, tag); m {
+	if m, _ := path.Match(pattern, tag); m {
 		return true
 	}
-	m, _ := pathMatch(pattern, name)
+	m, _ := path.Match(pattern, name)
 	return m
 }
 
@@ -230,5 +230,3 @@ func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts backend.Ima
 	d.events.Publish(apievents.ImageEventType, apievents.ActionImport, img.ID.String(), map[string]string{"name": ref})
 	return json.NewEncoder(out).Encode(jsonstream.Message{Status: img.ID.String()})
 }
-
-func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }

@@ -160,5 +160,3 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
-
-func itoa(i int) string { return fmtInt(i) }
