@@ -191,9 +191,9 @@ func (j *job) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 
 // pull parses the FROM reference once and hands it to the puller whole.
 func pull(ctx context.Context, p Puller, ref string) error {
-	named, err := reference.ParseNormalizedNamed(ref)
+	named, err := image.Normalize(ref)
 	if err != nil {
-		return errdefs.InvalidParameter("%s", err.Error())
+		return err
 	}
 	return p.PullImage(ctx, named)
 }

@@ -36,13 +36,10 @@ func (d *Daemon) ImagePush(ctx context.Context, opts backend.ImagePushOptions, o
 	if err != nil {
 		return err
 	}
-	ref := opts.Name
-	if opts.Tag != "" {
-		ref += ":" + opts.Tag
-	}
-	if err := d.dist.Push(ctx, distribution.PushOptions{Ref: ref, Auth: auth, Progress: out}); err != nil {
+	if err := d.dist.Push(ctx, distribution.PushOptions{Ref: opts.Ref, Auth: auth, Progress: out}); err != nil {
 		return err
 	}
+	ref := opts.Ref.String()
 	d.events.Publish(apievents.ImageEventType, apievents.ActionPush, ref, map[string]string{"name": ref})
 	return nil
 }

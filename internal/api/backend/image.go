@@ -34,6 +34,8 @@ type ImagePullOptions struct {
 
 // ImagePushOptions are the parameters of POST /images/{name}/push.
 type ImagePushOptions struct {
-	Name, Tag  string
+	// Ref is the image to push, normalized (Docker Hub rules); without a
+	// tag, every local tag of the repository.
+	Ref        reference.Named
 	AuthHeader string // the raw X-Registry-Auth header
 }
