@@ -1,10 +1,10 @@
 package daemon
 
 import (
-	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // TestDepcheck asserts that the engine does not depend on the HTTP layer:
@@ -17,25 +17,11 @@ func TestDepcheck(t *testing.T) {
 		"github.com/tug-project/tug/internal/api/router",
 		"github.com/gorilla/mux",
 	}
-	out, err := exec.Command("go", "list", "-deps", "-json=ImportPath", pkg).Output()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v", pkg, err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
-	n := 0
-	for dec.More() {
-		var p struct{ ImportPath string }
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
-		}
-		n++
+	for _, path := range testutil.Deps(t, pkg) {
 		for _, f := range forbidden {
-			if p.ImportPath == f || strings.HasPrefix(p.ImportPath, f+"/") {
-				t.Errorf("%s depends on %s: the engine must not import the HTTP layer", pkg, p.ImportPath)
+			if path == f || strings.HasPrefix(path, f+"/") {
+				t.Errorf("%s depends on %s: the engine must not import the HTTP layer", pkg, path)
 			}
 		}
-	}
-	if n == 0 {
-		t.Fatalf("go list -deps %s listed nothing", pkg)
 	}
 }
