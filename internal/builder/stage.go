@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -24,6 +25,7 @@ import (
 	"github.com/tug-project/tug/internal/builder/cache"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
 
@@ -165,7 +167,7 @@ func (j *job) runStage(ctx context.Context, r *stageRun) error {
 
 // Puller fetches an image missing from the store; a Runner may implement it.
 type Puller interface {
-	PullImage(ctx context.Context, ref string) error
+	PullImage(ctx context.Context, ref reference.Named) error
 }
 
 // baseImage returns the image ref names, pulling it if needed (or asked).
@@ -175,7 +177,7 @@ func (j *job) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 		return img, nil
 	}
 	if p, ok := j.b.runner.(Puller); ok {
-		if perr := p.PullImage(ctx, ref); perr == nil {
+		if perr := pull(ctx, p, ref); perr == nil {
 			return j.b.images.Get(ctx, ref)
 		} else if err != nil {
 			return nil, fmt.Errorf("pulling %s: %w", ref, perr)
@@ -185,6 +187,15 @@ func (j *job) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 		return nil, fmt.Errorf("pull access denied for %s, repository does not exist or may require 'docker login': %w", ref, errdefs.ErrNotFound)
 	}
 	return img, nil
+}
+
+// pull parses the FROM reference once and hands it to the puller whole.
+func pull(ctx context.Context, p Puller, ref string) error {
+	named, err := image.Normalize(ref)
+	if err != nil {
+		return err
+	}
+	return p.PullImage(ctx, named)
 }
 
 func (j *job) from(ctx context.Context, r *stageRun, w stageWriter) (*state, error) {
@@ -242,7 +253,7 @@ func (j *job) dispatch(ctx context.Context, r *stageRun, st *state, c instructio
 		}
 		err = j.commit(ctx, w, st, nopComment(st, strings.Join(parts, " ")), nil, func(cfg *dockerspec.DockerOCIImageConfig) {
 			for _, kv := range c.Env {
-				cfg.Env = setEnv(cfg.Env, kv.Key, kv.Value)
+				cfg.Env = oci.MergeEnv(cfg.Env, []string{kv.Key + "=" + kv.Value})
 			}
 		})
 	case *instructions.LabelCommand:
@@ -398,16 +409,6 @@ func (j *job) cmdLine(st *state, c instructions.ShellDependantCmdLine) []string 
 		return append(slices.Clone(st.shell()), strings.Join(c.CmdLine, " "))
 	}
 	return slices.Clone(c.CmdLine)
-}
-
-func setEnv(env []string, k, v string) []string {
-	for i, kv := range env {
-		if ek, _, _ := strings.Cut(kv, "="); ek == k {
-			env[i] = k + "=" + v
-			return env
-		}
-	}
-	return append(env, k+"="+v)
 }
 
 // parsePorts turns EXPOSE's words into "port/proto" keys (ranges expanded).

@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // TestDepcheck asserts that the CLI is a thin client: cmd/tug and
@@ -22,17 +22,7 @@ func TestDepcheck(t *testing.T) {
 		"github.com/gorilla/mux",
 	}
 	for _, root := range []string{"github.com/tug-project/tug/cmd/tug", "github.com/tug-project/tug/internal/cli/..."} {
-		out, err := exec.Command("go", "list", "-deps", "-json=ImportPath", root).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", root, err)
-		}
-		dec := json.NewDecoder(strings.NewReader(string(out)))
-		for dec.More() {
-			var p struct{ ImportPath string }
-			if err := dec.Decode(&p); err != nil {
-				t.Fatal(err)
-			}
-			path := p.ImportPath
+		for _, path := range testutil.Deps(t, root) {
 			if strings.HasPrefix(path, module) {
 				rel := strings.TrimPrefix(path, module)
 				if rel != "cmd/tug" && rel != "internal/cli" && !strings.HasPrefix(rel, "internal/cli/") {

@@ -6,20 +6,21 @@ import (
 	"strings"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // Filter selects containers for `ps --filter`.
 type Filter struct {
-	f map[string][]string
+	f filters.Args
 	// Ancestor reports whether the container's image is ref or descends
 	// from it; the daemon supplies it because images are not ours.
 	Ancestor func(c *Container, ref string) bool
 }
 
-var filterKeys = map[string]bool{
-	"id": true, "name": true, "label": true, "status": true, "ancestor": true, "exited": true,
-	"before": true, "since": true, "network": true, "volume": true, "health": true, "isolation": true,
-	"is-task": true, "publish": true, "expose": true,
+var filterKeys = []string{
+	"id", "name", "label", "status", "ancestor", "exited",
+	"before", "since", "network", "volume", "health", "isolation",
+	"is-task", "publish", "expose",
 }
 
 var validStatus = map[string]bool{
@@ -27,11 +28,11 @@ var validStatus = map[string]bool{
 }
 
 // NewFilter validates the filter keys and values.
-func NewFilter(f map[string][]string) (*Filter, error) {
+func NewFilter(f filters.Args) (*Filter, error) {
+	if err := f.Validate(filterKeys...); err != nil {
+		return nil, err
+	}
 	for k, vals := range f {
-		if !filterKeys[k] {
-			return nil, errdefs.InvalidParameter("invalid filter '%s'", k)
-		}
 		for _, v := range vals {
 			switch k {
 			case "status":
@@ -49,19 +50,16 @@ func NewFilter(f map[string][]string) (*Filter, error) {
 }
 
 // Has reports whether the filter has key.
-func (f *Filter) Has(key string) bool { return len(f.f[key]) > 0 }
+func (f *Filter) Has(key string) bool { return f.f.Contains(key) }
 
 // Values returns the values of key.
-func (f *Filter) Values(key string) []string { return f.f[key] }
+func (f *Filter) Values(key string) []string { return f.f.Get(key) }
 
 // Match reports whether c passes every filter: values of one key are ORed,
-// keys are ANDed, as in Docker.
+// keys are ANDed.
 func (f *Filter) Match(c *Container) bool {
-	for key, vals := range f.f {
-		if len(vals) == 0 {
-			continue
-		}
-		if !anyOf(vals, func(v string) bool { return f.match(c, key, v) }) {
+	for key := range f.f {
+		if !f.f.Match(key, func(v string) bool { return f.match(c, key, v) }) {
 			return false
 		}
 	}
@@ -79,9 +77,7 @@ func (f *Filter) match(c *Container, key, v string) bool {
 		}
 		return re.MatchString(c.Name) || re.MatchString("/"+c.Name)
 	case "label":
-		k, want, hasValue := strings.Cut(v, "=")
-		got, ok := c.Config.Labels[k]
-		return ok && (!hasValue || got == want)
+		return filters.MatchKV(v, c.Config.Labels)
 	case "status":
 		return string(c.State.Status) == v
 	case "exited":
@@ -96,13 +92,4 @@ func (f *Filter) match(c *Container, key, v string) bool {
 	default:
 		return false
 	}
-}
-
-func anyOf(vals []string, fn func(string) bool) bool {
-	for _, v := range vals {
-		if fn(v) {
-			return true
-		}
-	}
-	return false
 }

@@ -10,7 +10,7 @@ import (
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	archiverouter "github.com/tug-project/tug/internal/api/router/archive"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
@@ -84,7 +84,7 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, ref, p string, out fu
 // filesystem. The path is resolved inside the rootfs (its last element
 // too), entries can never leave it, and they belong to root (with
 // CopyUIDGID: to the container's user), as with Docker.
-func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts archiverouter.ExtractOptions, content io.Reader) error {
+func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts backend.ContainerExtractOptions, content io.Reader) error {
 	return d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
 		dir, err := archive.ResolveDir(rootfs, p)
 		switch {

@@ -8,7 +8,7 @@ import (
 
 	apievents "github.com/moby/moby/api/types/events"
 
-	containerrouter "github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/runtime"
 )
@@ -66,7 +66,7 @@ func (d *Daemon) dropAttacher(id string, p *pendingAttach) {
 
 // ContainerAttach connects a client's streams to a container. Attaching to
 // a container that has not started waits for its start.
-func (d *Daemon) ContainerAttach(ctx context.Context, ref string, opts containerrouter.AttachOptions) error {
+func (d *Daemon) ContainerAttach(ctx context.Context, ref string, opts backend.ContainerAttachOptions) error {
 	c, err := d.lookup(ref)
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func (d *Daemon) ContainerAttach(ctx context.Context, ref string, opts container
 		stderr = nil
 	}
 	if opts.Logs {
-		if err := d.copyLogs(ctx, c.LogPath, c.Config.Tty, containerrouter.LogsOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}, stdout, stderr); err != nil {
+		if err := d.copyLogs(ctx, c.LogPath, c.Config.Tty, backend.ContainerLogsOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}, stdout, stderr); err != nil {
 			return err
 		}
 	}

@@ -14,8 +14,7 @@ import (
 
 	"github.com/distribution/reference"
 
-	buildrouter "github.com/tug-project/tug/internal/api/router/build"
-	imagerouter "github.com/tug-project/tug/internal/api/router/image"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/errdefs"
@@ -40,7 +39,7 @@ func (d *Daemon) builder(ctx context.Context) (*builder.Builder, error) {
 }
 
 // Build runs POST /build.
-func (d *Daemon) Build(ctx context.Context, body io.Reader, opts buildrouter.Options, out buildrouter.Output) (string, error) {
+func (d *Daemon) Build(ctx context.Context, body io.Reader, opts backend.BuildOptions, out backend.BuildOutput) (string, error) {
 	b, err := d.builder(ctx)
 	if err != nil {
 		return "", err
@@ -82,19 +81,8 @@ func (d *Daemon) BuildCachePrune(ctx context.Context) (int64, error) {
 }
 
 // PullImage pulls a FROM image for the builder.
-func (d *Daemon) PullImage(ctx context.Context, ref string) error {
-	named, err := reference.ParseNormalizedNamed(ref)
-	if err != nil {
-		return errdefs.InvalidParameter("%s", err.Error())
-	}
-	opts := imagerouter.PullOptions{Image: named.Name()}
-	switch r := reference.TagNameOnly(named).(type) {
-	case reference.Canonical:
-		opts.Tag = r.Digest().String()
-	case reference.Tagged:
-		opts.Tag = r.Tag()
-	}
-	return d.ImagePull(ctx, opts, io.Discard)
+func (d *Daemon) PullImage(ctx context.Context, ref reference.Named) error {
+	return d.ImagePull(ctx, backend.ImagePullOptions{Ref: reference.TagNameOnly(ref)}, io.Discard)
 }
 
 func (d *Daemon) buildRunDir(id string) string {

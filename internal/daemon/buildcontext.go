@@ -10,7 +10,7 @@ import (
 	"strings"
 	"syscall"
 
-	buildrouter "github.com/tug-project/tug/internal/api/router/build"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
@@ -32,7 +32,7 @@ import (
 // client falls back to a tar stream rather than build from the wrong files.
 func checkContextDir(dir, id string) error {
 	fail := func(format string, args ...any) error {
-		return errdefs.InvalidParameter("%w %s: %s", buildrouter.ErrContextDir, dir, fmt.Sprintf(format, args...))
+		return errdefs.InvalidParameter("%w %s: %s", backend.ErrBuildContextDir, dir, fmt.Sprintf(format, args...))
 	}
 	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
 		return fail("not an absolute, clean path")

@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
 	tugnet "github.com/tug-project/tug/internal/network"
+	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -215,7 +216,7 @@ func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]stri
 func mergeConfig(req *apicontainer.Config, img *image.Image) (*apicontainer.Config, error) {
 	c := *req
 	ic := img.Config.Config
-	c.Env = mergeEnv(ic.Env, req.Env)
+	c.Env = oci.MergeEnv(ic.Env, req.Env)
 	entrypointCleared := len(c.Entrypoint) == 1 && c.Entrypoint[0] == ""
 	if entrypointCleared {
 		c.Entrypoint = nil
@@ -277,27 +278,6 @@ func mergeConfig(req *apicontainer.Config, img *image.Image) (*apicontainer.Conf
 		c.Shell = slices.Clone(ic.Shell)
 	}
 	return &c, nil
-}
-
-// mergeEnv returns the image's environment overridden key by key by the
-// container's.
-func mergeEnv(base, over []string) []string {
-	out := slices.Clone(base)
-	index := map[string]int{}
-	for i, kv := range out {
-		k, _, _ := strings.Cut(kv, "=")
-		index[k] = i
-	}
-	for _, kv := range over {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := index[k]; ok {
-			out[i] = kv
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
 }
 
 func entrypointAndArgs(entrypoint, cmd []string) (string, []string) {

@@ -18,7 +18,7 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	execrouter "github.com/tug-project/tug/internal/api/router/exec"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
@@ -135,7 +135,7 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 // ContainerExecStart runs an exec through the container's shim and, unless
 // detached, streams its stdio until its output ends; it returns once the
 // exit code is recorded (or the client detached).
-func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts execrouter.StartOptions) error {
+func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
 	e, err := d.execByID(id)
 	if err != nil {
 		return err
@@ -320,7 +320,8 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 	if cfg.Tty {
 		env = append(env, "TERM=xterm")
 	}
-	env = replaceOrAppendEnv(replaceOrAppendEnv(env, ccfg.Env), cfg.Env)
+	// A bare "KEY" in the container's or the exec's environment unsets KEY.
+	env = oci.WithoutUnset(oci.MergeEnv(oci.WithoutUnset(oci.MergeEnv(env, ccfg.Env)), cfg.Env))
 	user := cfg.User
 	if user == "" {
 		user = ccfg.User
@@ -348,33 +349,6 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 		}
 	}
 	return &proc, nil
-}
-
-// replaceOrAppendEnv overrides the entries of env with those of over
-// (same key), appending the new ones; a bare "KEY" in over removes KEY.
-func replaceOrAppendEnv(env, over []string) []string {
-	out := append([]string(nil), env...)
-	for _, kv := range over {
-		key, _, hasValue := strings.Cut(kv, "=")
-		found := false
-		for i := 0; i < len(out); i++ {
-			if k, _, _ := strings.Cut(out[i], "="); k != key {
-				continue
-			}
-			if !hasValue {
-				out = append(out[:i], out[i+1:]...)
-				i--
-				found = true
-				continue
-			}
-			out[i] = kv
-			found = true
-		}
-		if !found && hasValue {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // ContainerExecResize sets the size of an exec's TTY.

@@ -6,21 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestReplaceOrAppendEnv(t *testing.T) {
-	tests := []struct {
-		env, over, want []string
-	}{
-		{[]string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3"}, []string{"PATH=/bin", "A=2", "B=3"}},
-		{[]string{"A=1", "B=2"}, []string{"A"}, []string{"B=2"}},
-		{nil, []string{"A"}, nil},
-	}
-	for _, tc := range tests {
-		if got := replaceOrAppendEnv(tc.env, tc.over); !cmp.Equal(got, tc.want) {
-			t.Errorf("replaceOrAppendEnv(%v, %v) = %v, want %v", tc.env, tc.over, got, tc.want)
-		}
-	}
-}
-
 func TestParsePS(t *testing.T) {
 	out := []byte(`UID   PID  PPID  C STIME TTY  TIME     CMD
 root    1     0  0 10:00 ?    00:00:01 /sbin/init splash

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	apievents "github.com/moby/moby/api/types/events"
@@ -13,23 +14,19 @@ import (
 	"github.com/moby/moby/api/types/storage"
 	"github.com/opencontainers/go-digest"
 
-	imagerouter "github.com/tug-project/tug/internal/api/router/image"
-	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/filters"
 	"github.com/tug-project/tug/internal/image"
 )
 
 // ImageList returns the images `tug images` shows.
-func (d *Daemon) ImageList(ctx context.Context, opts imagerouter.ListOptions) ([]apiimage.Summary, error) {
+func (d *Daemon) ImageList(ctx context.Context, opts backend.ImageListOptions) ([]apiimage.Summary, error) {
 	imgs, err := d.images.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for k := range opts.Filters {
-		switch k {
-		case "reference", "label", "dangling", "before", "since":
-		default:
-			return nil, errdefs.InvalidParameter("invalid filter '%s'", k)
-		}
+	if err := opts.Filters.Validate("reference", "label", "dangling", "before", "since"); err != nil {
+		return nil, err
 	}
 	counts := d.containerCountByImage()
 	out := []apiimage.Summary{}
@@ -50,34 +47,18 @@ func (d *Daemon) ImageList(ctx context.Context, opts imagerouter.ListOptions) ([
 	return out, nil
 }
 
-func imageMatches(img *image.Image, f imagerouter.Filters) bool {
-	if vals := f["dangling"]; len(vals) > 0 {
+func imageMatches(img *image.Image, f filters.Args) bool {
+	if vals := f.Get("dangling"); len(vals) > 0 {
 		dangling := len(img.RepoTags) == 0
 		if (vals[0] == "true") != dangling {
 			return false
 		}
 	}
-	if vals := f["reference"]; len(vals) > 0 {
-		ok := false
-		for _, v := range vals {
-			for _, t := range img.RepoTags {
-				if t == v || strings.TrimSuffix(t, ":latest") == v || globMatch(v, t) {
-					ok = true
-				}
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, v := range f["label"] {
-		k, want, hasValue := strings.Cut(v, "=")
-		got, ok := img.Config.Config.Labels[k]
-		if !ok || hasValue && got != want {
-			return false
-		}
-	}
-	return true
+	return f.Match("reference", func(v string) bool {
+		return slices.ContainsFunc(img.RepoTags, func(t string) bool {
+			return t == v || strings.TrimSuffix(t, ":latest") == v || globMatch(v, t)
+		})
+	}) && f.MatchKVList("label", img.Config.Config.Labels)
 }
 
 // globMatch matches a reference filter like "busy*" or "busybox:1.*"
@@ -87,10 +68,10 @@ func globMatch(pattern, tag string) bool {
 	if i := strings.LastIndex(tag, ":"); i > strings.LastIndex(tag, "/") {
 		name = tag[:i]
 	}
-	if m, _ := pathMatch(pattern, tag); m {
+	if m, _ := path.Match(pattern, tag); m {
 		return true
 	}
-	m, _ := pathMatch(pattern, name)
+	m, _ := path.Match(pattern, name)
 	return m
 }
 
@@ -237,7 +218,7 @@ func (d *Daemon) ImageLoad(ctx context.Context, in io.Reader, quiet bool, out io
 }
 
 // ImageImport creates an image from a root filesystem tarball.
-func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts imagerouter.ImportOptions, out io.Writer) error {
+func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts backend.ImageImportOptions, out io.Writer) error {
 	ref := opts.Repo
 	if ref != "" && opts.Tag != "" {
 		ref += ":" + opts.Tag
@@ -249,5 +230,3 @@ func (d *Daemon) ImageImport(ctx context.Context, in io.Reader, opts imagerouter
 	d.events.Publish(apievents.ImageEventType, apievents.ActionImport, img.ID.String(), map[string]string{"name": ref})
 	return json.NewEncoder(out).Encode(jsonstream.Message{Status: img.ID.String()})
 }
-
-func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }

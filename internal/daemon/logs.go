@@ -5,12 +5,12 @@ import (
 	"io"
 	"time"
 
-	containerrouter "github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/logger"
 )
 
 // ContainerLogs streams a container's json-file log.
-func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts containerrouter.LogsOptions, out func(tty bool) (stdout, stderr io.Writer)) error {
+func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts backend.ContainerLogsOptions, out func(tty bool) (stdout, stderr io.Writer)) error {
 	c, err := d.lookup(ref)
 	if err != nil {
 		return err
@@ -35,13 +35,13 @@ func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts containerro
 }
 
 // copyLogs replays a log for attach's logs=1.
-func (d *Daemon) copyLogs(ctx context.Context, path string, tty bool, opts containerrouter.LogsOptions, stdout, stderr io.Writer) error {
+func (d *Daemon) copyLogs(ctx context.Context, path string, tty bool, opts backend.ContainerLogsOptions, stdout, stderr io.Writer) error {
 	return logger.Read(ctx, path, logsReadOptions(opts), func(r logger.Record) error {
 		return writeRecord(r, false, tty, stdout, stderr)
 	})
 }
 
-func logsReadOptions(opts containerrouter.LogsOptions) logger.ReadOptions {
+func logsReadOptions(opts backend.ContainerLogsOptions) logger.ReadOptions {
 	return logger.ReadOptions{
 		Stdout: opts.Stdout, Stderr: opts.Stderr,
 		Tail: opts.Tail, Since: opts.Since, Until: opts.Until, Follow: opts.Follow,

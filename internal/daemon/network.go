@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -688,7 +689,7 @@ func (d *Daemon) networkSettings(c *container.Container) *apicontainer.NetworkSe
 			ns.Networks[string(mode)] = &network.EndpointSettings{}
 		}
 		if c.State.Running && !mode.IsHost() {
-			ns.SandboxKey = "/proc/" + itoa(c.State.Pid) + "/ns/net"
+			ns.SandboxKey = "/proc/" + strconv.Itoa(c.State.Pid) + "/ns/net"
 		}
 		return ns
 	}

@@ -7,31 +7,23 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/registry"
 
-	imagerouter "github.com/tug-project/tug/internal/api/router/image"
-	registryrouter "github.com/tug-project/tug/internal/api/router/registry"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/distribution"
 )
 
-// ImagePull fetches an image from a registry (every tag when opts.Tag is
-// empty), streaming Docker's progress messages to out.
-func (d *Daemon) ImagePull(ctx context.Context, opts imagerouter.PullOptions, out io.Writer) error {
+// ImagePull fetches an image from a registry (every tag of the repository
+// with opts.AllTags), streaming Docker's progress messages to out.
+func (d *Daemon) ImagePull(ctx context.Context, opts backend.ImagePullOptions, out io.Writer) error {
 	auth, err := distribution.DecodeAuth(opts.AuthHeader)
 	if err != nil {
 		return err
 	}
-	ref, all := opts.Image, opts.Tag == ""
-	if !all {
-		sep := ":"
-		if len(opts.Tag) > 7 && opts.Tag[:7] == "sha256:" {
-			sep = "@"
-		}
-		ref += sep + opts.Tag
-	}
-	img, err := d.dist.Pull(ctx, distribution.PullOptions{Ref: ref, AllTags: all, Auth: auth, Platform: opts.Platform, Progress: out})
+	img, err := d.dist.Pull(ctx, distribution.PullOptions{Ref: opts.Ref, AllTags: opts.AllTags, Auth: auth, Platform: opts.Platform, Progress: out})
 	if err != nil {
 		return err
 	}
 	if img != nil {
+		ref := opts.Ref.String()
 		d.events.Publish(apievents.ImageEventType, apievents.ActionPull, ref, map[string]string{"name": ref})
 	}
 	return nil
@@ -39,18 +31,15 @@ func (d *Daemon) ImagePull(ctx context.Context, opts imagerouter.PullOptions, ou
 
 // ImagePush uploads an image to its registry, streaming Docker's push
 // progress to out.
-func (d *Daemon) ImagePush(ctx context.Context, opts registryrouter.PushOptions, out io.Writer) error {
+func (d *Daemon) ImagePush(ctx context.Context, opts backend.ImagePushOptions, out io.Writer) error {
 	auth, err := distribution.DecodeAuth(opts.AuthHeader)
 	if err != nil {
 		return err
 	}
-	ref := opts.Name
-	if opts.Tag != "" {
-		ref += ":" + opts.Tag
-	}
-	if err := d.dist.Push(ctx, distribution.PushOptions{Ref: ref, Auth: auth, Progress: out}); err != nil {
+	if err := d.dist.Push(ctx, distribution.PushOptions{Ref: opts.Ref, Auth: auth, Progress: out}); err != nil {
 		return err
 	}
+	ref := opts.Ref.String()
 	d.events.Publish(apievents.ImageEventType, apievents.ActionPush, ref, map[string]string{"name": ref})
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/storage"
 
-	containerrouter "github.com/tug-project/tug/internal/api/router/container"
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -66,7 +66,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 }
 
 // ContainerList returns the containers `ps` shows.
-func (d *Daemon) ContainerList(ctx context.Context, opts containerrouter.ListOptions) ([]apicontainer.Summary, error) {
+func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]apicontainer.Summary, error) {
 	f, err := container.NewFilter(opts.Filters)
 	if err != nil {
 		return nil, err
@@ -160,5 +160,3 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
-
-func itoa(i int) string { return fmtInt(i) }

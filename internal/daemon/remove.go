@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"syscall"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -121,5 +120,3 @@ func trimSlash(s string) string {
 	}
 	return s
 }
-
-func fmtInt(i int) string { return strconv.Itoa(i) }

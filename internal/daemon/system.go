@@ -11,7 +11,7 @@ import (
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
-	systemrouter "github.com/tug-project/tug/internal/api/router/system"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // APIVersion is the newest Engine API version tugd speaks.
@@ -93,39 +93,23 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 }
 
 // SubscribeEvents returns past and live events matching filters.
-func (d *Daemon) SubscribeEvents(ctx context.Context, since, until time.Time, filters systemrouter.Filters) ([]apievents.Message, <-chan apievents.Message, func()) {
-	return d.events.Subscribe(since, until, func(m apievents.Message) bool { return eventMatches(m, filters) })
+func (d *Daemon) SubscribeEvents(ctx context.Context, since, until time.Time, f filters.Args) ([]apievents.Message, <-chan apievents.Message, func()) {
+	return d.events.Subscribe(since, until, func(m apievents.Message) bool { return eventMatches(m, f) })
 }
 
 // eventMatches applies `events --filter` keys: type, event/action,
 // container, image, label.
-func eventMatches(m apievents.Message, f systemrouter.Filters) bool {
-	anyOf := func(key string, ok func(string) bool) bool {
-		vals := f[key]
-		if len(vals) == 0 {
-			return true
-		}
-		for _, v := range vals {
-			if ok(v) {
-				return true
-			}
-		}
-		return false
-	}
+func eventMatches(m apievents.Message, f filters.Args) bool {
 	actor := func(v string) bool {
 		return v == m.Actor.ID || strings.HasPrefix(m.Actor.ID, v) || v == m.Actor.Attributes["name"]
 	}
-	return anyOf("type", func(v string) bool { return v == string(m.Type) }) &&
-		anyOf("event", func(v string) bool { return v == string(m.Action) }) &&
-		anyOf("container", func(v string) bool { return m.Type == apievents.ContainerEventType && actor(v) }) &&
-		anyOf("image", func(v string) bool {
+	return f.ExactMatch("type", string(m.Type)) &&
+		f.ExactMatch("event", string(m.Action)) &&
+		f.Match("container", func(v string) bool { return m.Type == apievents.ContainerEventType && actor(v) }) &&
+		f.Match("image", func(v string) bool {
 			return m.Type == apievents.ImageEventType && actor(v) || m.Actor.Attributes["image"] == v
 		}) &&
-		anyOf("label", func(v string) bool {
-			k, want, has := strings.Cut(v, "=")
-			got, ok := m.Actor.Attributes[k]
-			return ok && (!has || got == want)
-		})
+		f.Match("label", func(v string) bool { return filters.MatchKV(v, m.Actor.Attributes) })
 }
 
 func kernelVersion() string {

@@ -176,8 +176,12 @@ func TestPullThroughMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(Config{Mirrors: []string{dead.URL, srv.URL}}, cs, sn, is)
+	busybox, err := reference.ParseNormalizedNamed("busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	got, err := s.Pull(context.Background(), PullOptions{Ref: "busybox", Progress: &out})
+	got, err := s.Pull(context.Background(), PullOptions{Ref: busybox, Progress: &out})
 	if err != nil {
 		t.Fatalf("Pull() = %v\n%s", err, out.String())
 	}

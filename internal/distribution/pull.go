@@ -29,7 +29,7 @@ import (
 
 // PullOptions say what to pull and how.
 type PullOptions struct {
-	Ref      string // name[:tag|@digest] (Docker Hub rules); with AllTags a repository
+	Ref      reference.Named // normalized (Docker Hub rules); with AllTags a repository
 	AllTags  bool
 	Auth     *registry.AuthConfig // nil: anonymous
 	Platform string               // "os/arch[/variant]"; "" for the daemon's
@@ -40,10 +40,7 @@ type PullOptions struct {
 // Docker's progress messages, and returns the image (the last one for
 // AllTags).
 func (s *Service) Pull(ctx context.Context, opts PullOptions) (*image.Image, error) {
-	named, err := parseRef(opts.Ref)
-	if err != nil {
-		return nil, err
-	}
+	named := opts.Ref
 	plat, err := parsePlatform(opts.Platform)
 	if err != nil {
 		return nil, err

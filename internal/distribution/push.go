@@ -28,7 +28,7 @@ import (
 
 // PushOptions say what to push.
 type PushOptions struct {
-	Ref      string // name[:tag]; without a tag, every local tag of the repository
+	Ref      reference.Named // normalized; without a tag, every local tag of the repository
 	Auth     *registry.AuthConfig
 	Progress io.Writer
 }
@@ -37,10 +37,7 @@ type PushOptions struct {
 // other repositories of the registry where it can), then its manifest,
 // writing Docker's push progress.
 func (s *Service) Push(ctx context.Context, opts PushOptions) error {
-	named, err := parseRef(opts.Ref)
-	if err != nil {
-		return err
-	}
+	named := opts.Ref
 	if _, ok := named.(reference.Canonical); ok {
 		return errdefs.InvalidParameter("cannot push a digest reference")
 	}

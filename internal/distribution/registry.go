@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -174,13 +173,4 @@ func DecodeAuth(header string) (*registry.AuthConfig, error) {
 		return nil, errdefs.InvalidParameter("invalid X-Registry-Auth header: %v", err)
 	}
 	return &a, nil
-}
-
-// parseRef normalizes a user reference (Docker Hub rules).
-func parseRef(ref string) (reference.Named, error) {
-	named, err := reference.ParseNormalizedNamed(ref)
-	if err != nil {
-		return nil, errdefs.InvalidParameter("%s", err.Error())
-	}
-	return named, nil
 }

@@ -34,9 +34,6 @@ func Normalize(s string) (reference.Named, error) {
 	return reference.TagNameOnly(named), nil
 }
 
-// Familiar is the short form users see: "busybox:latest", "localhost:5000/app:v1".
-func Familiar(ref reference.Named) string { return reference.FamiliarString(ref) }
-
 var anchoredHex64 = regexp.MustCompile(`^[a-f0-9]{64}$`)
 
 // ParseTag parses the target of `docker tag`, `docker import` and the

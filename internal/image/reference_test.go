@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/tug-project/tug/internal/errdefs"
@@ -37,8 +38,8 @@ func TestNormalize(t *testing.T) {
 				}
 				return
 			}
-			if got.String() != tt.full || Familiar(got) != tt.familiar {
-				t.Fatalf("Normalize(%q) = %s (%s), want %s (%s)", tt.in, got, Familiar(got), tt.full, tt.familiar)
+			if got.String() != tt.full || reference.FamiliarString(got) != tt.familiar {
+				t.Fatalf("Normalize(%q) = %s (%s), want %s (%s)", tt.in, got, reference.FamiliarString(got), tt.full, tt.familiar)
 			}
 		})
 	}

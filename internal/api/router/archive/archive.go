@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -94,7 +95,7 @@ func (rt *Router) putArchive(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
-	opts := ExtractOptions{
+	opts := backend.ContainerExtractOptions{
 		NoOverwriteDirNonDir: server.BoolValue(r, "noOverwriteDirNonDir"),
 		CopyUIDGID:           server.BoolValue(r, "copyUIDGID"),
 	}

@@ -5,13 +5,9 @@ import (
 	"io"
 
 	"github.com/moby/moby/api/types/container"
-)
 
-// ExtractOptions are the query parameters of PUT /containers/{id}/archive.
-type ExtractOptions struct {
-	NoOverwriteDirNonDir bool
-	CopyUIDGID           bool
-}
+	"github.com/tug-project/tug/internal/api/backend"
+)
 
 // copyBackend copies files in and out of containers, running or not.
 type copyBackend interface {
@@ -19,7 +15,7 @@ type copyBackend interface {
 	// ContainerArchivePath writes a tar of path to the writer out returns;
 	// out is called once, with the path's stat, before the first byte.
 	ContainerArchivePath(ctx context.Context, nameOrID, path string, out func(*container.PathStat) io.Writer) error
-	ContainerExtractToDir(ctx context.Context, nameOrID, path string, opts ExtractOptions, content io.Reader) error
+	ContainerExtractToDir(ctx context.Context, nameOrID, path string, opts backend.ContainerExtractOptions, content io.Reader) error
 }
 
 // changesBackend reports a container's filesystem changes.

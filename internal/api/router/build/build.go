@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -30,8 +31,8 @@ func (rt *Router) Routes() []server.Route {
 }
 
 // ParseOptions decodes POST /build's query.
-func ParseOptions(r *http.Request) (Options, error) {
-	o := Options{
+func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
+	o := backend.BuildOptions{
 		Tags:        r.Form["t"],
 		Dockerfile:  r.FormValue("dockerfile"),
 		Target:      r.FormValue("target"),
@@ -45,7 +46,7 @@ func ParseOptions(r *http.Request) (Options, error) {
 		ContextID:   r.FormValue("tug-context-id"),
 	}
 	if o.ContextDir != "" && (!filepath.IsAbs(o.ContextDir) || filepath.Clean(o.ContextDir) != o.ContextDir) {
-		return o, errdefs.InvalidParameter("%w %q: not an absolute, clean path", ErrContextDir, o.ContextDir)
+		return o, errdefs.InvalidParameter("%w %q: not an absolute, clean path", backend.ErrBuildContextDir, o.ContextDir)
 	}
 	if v := r.FormValue("buildargs"); v != "" {
 		if err := json.Unmarshal([]byte(v), &o.BuildArgs); err != nil {
@@ -117,7 +118,7 @@ func (rt *Router) postBuild(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	// Drain what is left of the context so the client sees the response.
 	_, _ = io.Copy(io.Discard, r.Body)
-	if err != nil && errors.Is(err, ErrContextDir) && !wf.Written() {
+	if err != nil && errors.Is(err, backend.ErrBuildContextDir) && !wf.Written() {
 		// Nothing sent yet (the daemon could not use the directory): an
 		// HTTP error, on which the tug CLI falls back to a tar stream.
 		return err

@@ -3,42 +3,11 @@ package container
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/tug-project/tug/internal/api/backend"
 )
-
-// Filters are the decoded `filters` query parameter: key -> accepted values.
-type Filters map[string][]string
-
-// ListOptions are the query parameters of GET /containers/json.
-type ListOptions struct {
-	All     bool
-	Limit   int
-	Size    bool
-	Filters Filters
-}
-
-// AttachOptions are the query parameters of POST /containers/{id}/attach.
-// GetStreams is called by the backend once the container is found and
-// attachable; multiplex is true when the container has no TTY, and the
-// writers returned then frame their output with Docker's 8-byte header.
-type AttachOptions struct {
-	Stdin, Stdout, Stderr bool
-	Stream, Logs          bool
-	DetachKeys            string
-	GetStreams            func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
-}
-
-// LogsOptions are the query parameters of GET /containers/{id}/logs.
-// Tail < 0 means all lines.
-type LogsOptions struct {
-	Stdout, Stderr bool
-	Follow         bool
-	Timestamps     bool
-	Since, Until   time.Time
-	Tail           int
-}
 
 // stateBackend changes a container's run state.
 type stateBackend interface {
@@ -56,17 +25,17 @@ type stateBackend interface {
 
 // streamBackend connects clients to a container's streams.
 type streamBackend interface {
-	ContainerAttach(ctx context.Context, nameOrID string, opts AttachOptions) error
+	ContainerAttach(ctx context.Context, nameOrID string, opts backend.ContainerAttachOptions) error
 	ContainerResize(ctx context.Context, nameOrID string, height, width uint) error
 	// ContainerLogs writes the log to the writers out returns; out is called
 	// once, before the first byte, with the container's TTY setting.
-	ContainerLogs(ctx context.Context, nameOrID string, opts LogsOptions, out func(tty bool) (stdout, stderr io.Writer)) error
+	ContainerLogs(ctx context.Context, nameOrID string, opts backend.ContainerLogsOptions, out func(tty bool) (stdout, stderr io.Writer)) error
 }
 
 // queryBackend reads containers.
 type queryBackend interface {
 	ContainerInspect(ctx context.Context, nameOrID string) (*container.InspectResponse, error)
-	ContainerList(ctx context.Context, opts ListOptions) ([]container.Summary, error)
+	ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]container.Summary, error)
 }
 
 // Backend is everything the container router needs.

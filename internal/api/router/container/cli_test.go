@@ -17,8 +17,10 @@ import (
 	"github.com/moby/moby/api/types/events"
 	systemtypes "github.com/moby/moby/api/types/system"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/router/system"
 	"github.com/tug-project/tug/internal/api/server"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // runFake plays one container through create, attach, start and wait: the
@@ -35,7 +37,7 @@ func (f *runFake) ContainerStart(context.Context, string) error {
 	return nil
 }
 
-func (f *runFake) ContainerAttach(ctx context.Context, name string, opts AttachOptions) error {
+func (f *runFake) ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error {
 	stdin, stdout, stderr, err := opts.GetStreams(true)
 	if err != nil {
 		return err
@@ -80,7 +82,7 @@ func (systemFake) SystemVersion(context.Context) systemtypes.VersionResponse {
 	return systemtypes.VersionResponse{Version: "0.1.0", Os: "linux", Arch: "amd64"}
 }
 
-func (systemFake) SubscribeEvents(context.Context, time.Time, time.Time, system.Filters) ([]events.Message, <-chan events.Message, func()) {
+func (systemFake) SubscribeEvents(context.Context, time.Time, time.Time, filters.Args) ([]events.Message, <-chan events.Message, func()) {
 	return nil, nil, func() {}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/api/types"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -23,10 +24,10 @@ func (rt *Router) getContainersJSON(ctx context.Context, w http.ResponseWriter, 
 	if err != nil {
 		return err
 	}
-	opts := ListOptions{
+	opts := backend.ContainerListOptions{
 		All:     server.BoolValue(r, "all"),
 		Size:    server.BoolValue(r, "size"),
-		Filters: Filters(f),
+		Filters: f,
 	}
 	if n, ok, err := server.IntValue(r, "limit"); err != nil {
 		return err
@@ -177,7 +178,7 @@ func (rt *Router) postContainerWait(ctx context.Context, w http.ResponseWriter, 
 
 func (rt *Router) postContainerAttach(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	sess, ctx := server.NewStreamSession(ctx, w, r)
-	err := rt.backend.ContainerAttach(ctx, vars["name"], AttachOptions{
+	err := rt.backend.ContainerAttach(ctx, vars["name"], backend.ContainerAttachOptions{
 		Stdin:      server.BoolValue(r, "stdin"),
 		Stdout:     server.BoolValue(r, "stdout"),
 		Stderr:     server.BoolValue(r, "stderr"),
@@ -202,7 +203,7 @@ func (rt *Router) postContainerResize(ctx context.Context, w http.ResponseWriter
 }
 
 func (rt *Router) getContainerLogs(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	opts := LogsOptions{
+	opts := backend.ContainerLogsOptions{
 		Stdout:     server.BoolValue(r, "stdout"),
 		Stderr:     server.BoolValue(r, "stderr"),
 		Follow:     server.BoolValue(r, "follow"),

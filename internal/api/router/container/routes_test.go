@@ -20,8 +20,10 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // fakeBackend is a hand-written Backend: "missing" is not found, "running"
@@ -30,16 +32,16 @@ type fakeBackend struct {
 	mu        sync.Mutex
 	created   *container.CreateRequest
 	name      string
-	listOpts  ListOptions
+	listOpts  backend.ContainerListOptions
 	stdin     []byte
 	stopSig   string
 	stopT     *int
 	removed   string
 	renamed   [2]string
 	resized   [2]uint
-	logsOpts  LogsOptions
+	logsOpts  backend.ContainerLogsOptions
 	waitCond  container.WaitCondition
-	attachOpt AttachOptions
+	attachOpt backend.ContainerAttachOptions
 	hungUp    chan struct{}
 }
 
@@ -112,7 +114,7 @@ func (f *fakeBackend) ContainerRename(_ context.Context, name, newName string) e
 	return nil
 }
 
-func (f *fakeBackend) ContainerAttach(ctx context.Context, name string, opts AttachOptions) error {
+func (f *fakeBackend) ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error {
 	if name == "missing" {
 		return notFound(name)
 	}
@@ -153,7 +155,7 @@ func (f *fakeBackend) ContainerResize(_ context.Context, name string, h, w uint)
 	return nil
 }
 
-func (f *fakeBackend) ContainerLogs(ctx context.Context, name string, opts LogsOptions, out func(tty bool) (io.Writer, io.Writer)) error {
+func (f *fakeBackend) ContainerLogs(ctx context.Context, name string, opts backend.ContainerLogsOptions, out func(tty bool) (io.Writer, io.Writer)) error {
 	if name == "missing" {
 		return notFound(name)
 	}
@@ -174,7 +176,7 @@ func (f *fakeBackend) ContainerInspect(_ context.Context, name string) (*contain
 	return &container.InspectResponse{ID: "c0ffee", Name: "/" + name, Config: &container.Config{Tty: name == "tty"}, State: &container.State{Status: "running", Running: true}}, nil
 }
 
-func (f *fakeBackend) ContainerList(_ context.Context, opts ListOptions) ([]container.Summary, error) {
+func (f *fakeBackend) ContainerList(_ context.Context, opts backend.ContainerListOptions) ([]container.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listOpts = opts
@@ -289,9 +291,9 @@ func TestListFilters(t *testing.T) {
 	if len(res.Items) != 1 || res.Items[0].ID != "c0ffee" {
 		t.Errorf("ContainerList() = %+v", res.Items)
 	}
-	want := ListOptions{All: true, Limit: 3, Filters: Filters{"status": {"exited", "running"}, "name": {"web"}}}
+	want := backend.ContainerListOptions{All: true, Limit: 3, Filters: filters.Args{"status": {"exited", "running"}, "name": {"web"}}}
 	if d := cmp.Diff(want, b.listOpts); d != "" {
-		t.Errorf("backend ListOptions mismatch (-want +got):\n%s", d)
+		t.Errorf("backend backend.ContainerListOptions mismatch (-want +got):\n%s", d)
 	}
 
 	// The legacy filter form, as old clients send it.
@@ -300,7 +302,7 @@ func TestListFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || cmp.Diff(Filters{"label": {"a=b"}}, b.listOpts.Filters) != "" {
+	if resp.StatusCode != 200 || cmp.Diff(filters.Args{"label": {"a=b"}}, b.listOpts.Filters) != "" {
 		t.Errorf("legacy filters: status %d, backend got %v", resp.StatusCode, b.listOpts.Filters)
 	}
 }
@@ -420,9 +422,9 @@ func TestLogs(t *testing.T) {
 	if stdout.String() != "line 1\nline 2\n" || stderr.String() != "oops\n" {
 		t.Errorf("logs stdout %q stderr %q", stdout.String(), stderr.String())
 	}
-	want := LogsOptions{Stdout: true, Stderr: true, Follow: true, Timestamps: true, Tail: 10, Since: time.Unix(1700000000, 5e8)}
+	want := backend.ContainerLogsOptions{Stdout: true, Stderr: true, Follow: true, Timestamps: true, Tail: 10, Since: time.Unix(1700000000, 5e8)}
 	if d := cmp.Diff(want, b.logsOpts); d != "" {
-		t.Errorf("backend LogsOptions mismatch (-want +got):\n%s", d)
+		t.Errorf("backend backend.ContainerLogsOptions mismatch (-want +got):\n%s", d)
 	}
 
 	rc, err = c.ContainerLogs(context.Background(), "tty", client.ContainerLogsOptions{ShowStdout: true})

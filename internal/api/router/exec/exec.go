@@ -9,6 +9,7 @@ import (
 	"github.com/moby/moby/api/types/common"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -65,7 +66,7 @@ func (rt *Router) postExecStart(ctx context.Context, w http.ResponseWriter, r *h
 		return err
 	}
 	sess, ctx := server.NewStreamSession(ctx, w, r)
-	opts := StartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize}
+	opts := backend.ExecStartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize}
 	if !req.Detach {
 		opts.GetStreams = sess.GetStreams
 	}

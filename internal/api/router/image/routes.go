@@ -7,7 +7,9 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -21,7 +23,7 @@ func (rt *Router) getImagesJSON(ctx context.Context, w http.ResponseWriter, r *h
 	if ref := r.Form.Get("filter"); ref != "" && server.VersionBefore(ctx, "1.25") && len(f["reference"]) == 0 {
 		f["reference"] = []string{ref}
 	}
-	list, err := rt.backend.ImageList(ctx, ListOptions{All: server.BoolValue(r, "all"), Filters: Filters(f)})
+	list, err := rt.backend.ImageList(ctx, backend.ImageListOptions{All: server.BoolValue(r, "all"), Filters: f})
 	if err != nil {
 		return err
 	}
@@ -98,6 +100,28 @@ func splitRepoTag(repo, tag string) (string, string, error) {
 	return repo, tag, nil
 }
 
+// pullReference joins the fromImage and tag of a pull into one reference;
+// the tag may be a digest. Without a tag, every tag of the repository is
+// pulled (all).
+func pullReference(img, tag string) (ref reference.Named, all bool, err error) {
+	ref, err = reference.ParseNormalizedNamed(img)
+	if err != nil {
+		return nil, false, errdefs.InvalidParameter("%s", err.Error())
+	}
+	if tag == "" {
+		return ref, true, nil
+	}
+	if dgst, derr := digest.Parse(tag); derr == nil {
+		ref, err = reference.WithDigest(reference.TrimNamed(ref), dgst)
+	} else {
+		ref, err = reference.WithTag(ref, tag)
+	}
+	if err != nil {
+		return nil, false, errdefs.InvalidParameter("%s", err.Error())
+	}
+	return ref, false, nil
+}
+
 func (rt *Router) postImageTag(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	repo, tag := r.Form.Get("repo"), r.Form.Get("tag")
 	if repo == "" {
@@ -171,13 +195,13 @@ func (rt *Router) postImagesCreate(ctx context.Context, w http.ResponseWriter, r
 	var err error
 	if img := r.Form.Get("fromImage"); img != "" {
 		// "pull -a" may send a name with a trailing ':'.
-		img = strings.TrimSuffix(img, ":")
-		if _, perr := reference.ParseNormalizedNamed(img); perr != nil {
-			return errdefs.InvalidParameter("%s", perr.Error())
+		ref, all, perr := pullReference(strings.TrimSuffix(img, ":"), r.Form.Get("tag"))
+		if perr != nil {
+			return perr
 		}
-		err = rt.backend.ImagePull(ctx, PullOptions{
-			Image:      img,
-			Tag:        r.Form.Get("tag"),
+		err = rt.backend.ImagePull(ctx, backend.ImagePullOptions{
+			Ref:        ref,
+			AllTags:    all,
 			Platform:   platform,
 			AuthHeader: r.Header.Get("X-Registry-Auth"),
 		}, out)
@@ -197,7 +221,7 @@ func (rt *Router) postImagesCreate(ctx context.Context, w http.ResponseWriter, r
 		if msg == "" {
 			msg = "Imported from " + src
 		}
-		err = rt.backend.ImageImport(ctx, r.Body, ImportOptions{
+		err = rt.backend.ImageImport(ctx, r.Body, backend.ImageImportOptions{
 			Repo:     repo,
 			Tag:      tag,
 			Changes:  r.Form["changes"],

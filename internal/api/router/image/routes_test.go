@@ -15,19 +15,22 @@ import (
 	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // fakeBackend is a hand-written Backend; the image "missing" does not exist.
 type fakeBackend struct {
 	mu         sync.Mutex
-	listOpts   ListOptions
+	listOpts   backend.ImageListOptions
 	tagged     [3]string
 	deleted    string
 	force      bool
@@ -36,15 +39,15 @@ type fakeBackend struct {
 	loaded     string
 	quiet      bool
 	imported   string
-	importOpts ImportOptions
-	pullOpts   PullOptions
+	importOpts backend.ImageImportOptions
+	pullOpts   backend.ImagePullOptions
 }
 
 func noImage(name string) error { return errdefs.NotFound("No such image: %s", name) }
 
 func writeMsg(out io.Writer, m jsonstream.Message) { json.NewEncoder(out).Encode(m) }
 
-func (f *fakeBackend) ImageList(_ context.Context, opts ListOptions) ([]image.Summary, error) {
+func (f *fakeBackend) ImageList(_ context.Context, opts backend.ImageListOptions) ([]image.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listOpts = opts
@@ -116,7 +119,7 @@ func (f *fakeBackend) ImageLoad(_ context.Context, in io.Reader, quiet bool, out
 	return nil
 }
 
-func (f *fakeBackend) ImageImport(_ context.Context, in io.Reader, opts ImportOptions, out io.Writer) error {
+func (f *fakeBackend) ImageImport(_ context.Context, in io.Reader, opts backend.ImageImportOptions, out io.Writer) error {
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return err
@@ -128,19 +131,24 @@ func (f *fakeBackend) ImageImport(_ context.Context, in io.Reader, opts ImportOp
 	return nil
 }
 
-func (f *fakeBackend) ImagePull(_ context.Context, opts PullOptions, out io.Writer) error {
+func (f *fakeBackend) ImagePull(_ context.Context, opts backend.ImagePullOptions, out io.Writer) error {
 	f.mu.Lock()
 	f.pullOpts = opts
 	f.mu.Unlock()
-	switch path.Base(opts.Image) {
+	tagged, _ := opts.Ref.(reference.Tagged)
+	tag := ""
+	if tagged != nil {
+		tag = tagged.Tag()
+	}
+	switch path.Base(opts.Ref.Name()) {
 	case "missing":
 		return errdefs.NotFound("pull access denied for missing, repository does not exist or may require 'docker login'")
 	case "flaky":
-		writeMsg(out, jsonstream.Message{Status: "Pulling from library/flaky", ID: opts.Tag})
+		writeMsg(out, jsonstream.Message{Status: "Pulling from library/flaky", ID: tag})
 		return errors.New("unexpected EOF")
 	}
-	writeMsg(out, jsonstream.Message{Status: "Pulling from library/" + opts.Image, ID: opts.Tag})
-	writeMsg(out, jsonstream.Message{Status: "Status: Downloaded newer image for " + opts.Image + ":" + opts.Tag})
+	writeMsg(out, jsonstream.Message{Status: "Pulling from library/" + opts.Ref.Name(), ID: tag})
+	writeMsg(out, jsonstream.Message{Status: "Status: Downloaded newer image for " + opts.Ref.String()})
 	return nil
 }
 
@@ -186,8 +194,8 @@ func TestListInspectHistory(t *testing.T) {
 	if len(res.Items) != 2 || res.Items[1].RepoTags == nil {
 		t.Errorf("ImageList() = %+v, want 2 images with non-nil RepoTags", res.Items)
 	}
-	if d := cmp.Diff(ListOptions{All: true, Filters: Filters{"dangling": {"true"}}}, b.listOpts); d != "" {
-		t.Errorf("backend ListOptions mismatch (-want +got):\n%s", d)
+	if d := cmp.Diff(backend.ImageListOptions{All: true, Filters: filters.Args{"dangling": {"true"}}}, b.listOpts); d != "" {
+		t.Errorf("backend backend.ImageListOptions mismatch (-want +got):\n%s", d)
 	}
 
 	// API < 1.43 shows untagged images as <none>:<none>.
@@ -312,9 +320,9 @@ func TestImportPull(t *testing.T) {
 	if m.Status != "sha256:ccc" || b.imported != "rootfs tar" {
 		t.Errorf("ImageImport() message %+v, backend got %q", m, b.imported)
 	}
-	wantOpts := ImportOptions{Repo: "me/imported", Tag: "v2", Changes: []string{"CMD [\"sh\"]"}, Message: "Imported from -"}
+	wantOpts := backend.ImageImportOptions{Repo: "me/imported", Tag: "v2", Changes: []string{"CMD [\"sh\"]"}, Message: "Imported from -"}
 	if d := cmp.Diff(wantOpts, b.importOpts); d != "" {
-		t.Errorf("backend ImportOptions mismatch (-want +got):\n%s", d)
+		t.Errorf("backend backend.ImageImportOptions mismatch (-want +got):\n%s", d)
 	}
 
 	pr, err := c.ImagePull(ctx, "busybox:1.36", client.ImagePullOptions{RegistryAuth: "e30="})
@@ -328,7 +336,7 @@ func TestImportPull(t *testing.T) {
 		}
 		statuses = append(statuses, m.Status)
 	}
-	if len(statuses) != 2 || b.pullOpts != (PullOptions{Image: "docker.io/library/busybox", Tag: "1.36", AuthHeader: "e30="}) {
+	if len(statuses) != 2 || b.pullOpts.Ref.String() != "docker.io/library/busybox:1.36" || b.pullOpts.AllTags || b.pullOpts.AuthHeader != "e30=" {
 		t.Errorf("pull statuses %q, backend opts %+v", statuses, b.pullOpts)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/registry"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -36,13 +37,13 @@ func (rt *Router) postImagesPush(ctx context.Context, w http.ResponseWriter, r *
 		return errdefs.InvalidParameter("%s", err.Error())
 	}
 	if tag != "" {
-		if _, err := reference.WithTag(named, tag); err != nil {
+		if named, err = reference.WithTag(named, tag); err != nil {
 			return errdefs.InvalidParameter("%s", err.Error())
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	out := server.NewWriteFlusher(w, true)
-	err = rt.backend.ImagePush(ctx, PushOptions{Name: name, Tag: tag, AuthHeader: r.Header.Get("X-Registry-Auth")}, out)
+	err = rt.backend.ImagePush(ctx, backend.ImagePushOptions{Ref: named, AuthHeader: r.Header.Get("X-Registry-Auth")}, out)
 	if err != nil {
 		if !out.Written() {
 			w.Header().Del("Content-Type")

@@ -98,7 +98,7 @@ func (rt *Router) getEvents(ctx context.Context, w http.ResponseWriter, r *http.
 	if timeout != nil {
 		backendUntil = time.Time{}
 	}
-	past, live, cancel := rt.backend.SubscribeEvents(ctx, since, backendUntil, Filters(f))
+	past, live, cancel := rt.backend.SubscribeEvents(ctx, since, backendUntil, f)
 	if cancel != nil {
 		defer cancel()
 	}

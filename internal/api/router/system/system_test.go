@@ -21,6 +21,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/tug-project/tug/internal/api/server"
+	"github.com/tug-project/tug/internal/filters"
 )
 
 // fakeBackend is a hand-written Backend with two stored events and a live
@@ -28,7 +29,7 @@ import (
 type fakeBackend struct {
 	mu           sync.Mutex
 	since, until time.Time
-	filters      Filters
+	filters      filters.Args
 	live         chan events.Message
 	cancelled    chan struct{}
 }
@@ -44,10 +45,10 @@ func (f *fakeBackend) SystemVersion(context.Context) system.VersionResponse {
 	}
 }
 
-func (f *fakeBackend) SubscribeEvents(_ context.Context, since, until time.Time, filters Filters) ([]events.Message, <-chan events.Message, func()) {
+func (f *fakeBackend) SubscribeEvents(_ context.Context, since, until time.Time, fs filters.Args) ([]events.Message, <-chan events.Message, func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.since, f.until, f.filters = since, until, filters
+	f.since, f.until, f.filters = since, until, fs
 	past := []events.Message{
 		{Type: events.ContainerEventType, Action: events.ActionCreate, Actor: events.Actor{ID: "c0ffee"}, Time: 1700000000, TimeNano: 1700000000e9},
 		{Type: events.ContainerEventType, Action: events.ActionStart, Actor: events.Actor{ID: "c0ffee"}, Time: 1700000001, TimeNano: 1700000001e9},
@@ -194,7 +195,7 @@ func TestEvents(t *testing.T) {
 	if !b.since.Equal(time.Unix(1699999999, 1)) || !b.until.IsZero() {
 		t.Errorf("backend since %v until %v", b.since, b.until)
 	}
-	if d := cmp.Diff(Filters{"type": {"container"}, "event": {"create", "start"}}, b.filters); d != "" {
+	if d := cmp.Diff(filters.Args{"type": {"container"}, "event": {"create", "start"}}, b.filters); d != "" {
 		t.Errorf("backend filters mismatch (-want +got):\n%s", d)
 	}
 	b.mu.Unlock()

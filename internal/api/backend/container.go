@@ -1,0 +1,57 @@
+package backend
+
+import (
+	"io"
+	"time"
+
+	"github.com/tug-project/tug/internal/filters"
+)
+
+// ContainerListOptions are the query parameters of GET /containers/json.
+type ContainerListOptions struct {
+	All     bool
+	Limit   int
+	Size    bool
+	Filters filters.Args
+}
+
+// ContainerAttachOptions are the query parameters of POST
+// /containers/{id}/attach. GetStreams is called by the backend once the
+// container is found and attachable; multiplex is true when the container
+// has no TTY, and the writers returned then frame their output with
+// Docker's 8-byte header.
+type ContainerAttachOptions struct {
+	Stdin, Stdout, Stderr bool
+	Stream, Logs          bool
+	DetachKeys            string
+	GetStreams            func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
+}
+
+// ContainerLogsOptions are the query parameters of GET
+// /containers/{id}/logs. Tail < 0 means all lines.
+type ContainerLogsOptions struct {
+	Stdout, Stderr bool
+	Follow         bool
+	Timestamps     bool
+	Since, Until   time.Time
+	Tail           int
+}
+
+// ContainerExtractOptions are the query parameters of PUT
+// /containers/{id}/archive.
+type ContainerExtractOptions struct {
+	NoOverwriteDirNonDir bool
+	CopyUIDGID           bool
+}
+
+// ExecStartOptions are the body of POST /exec/{id}/start. Unless Detach,
+// GetStreams is called by the backend once the exec is found and
+// startable; it hijacks the connection. multiplex is true when the exec
+// has no TTY, and the writers returned then frame their output with
+// Docker's 8-byte header.
+type ExecStartOptions struct {
+	Detach      bool
+	Tty         bool
+	ConsoleSize *[2]uint
+	GetStreams  func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
+}
