@@ -20,7 +20,6 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
-	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -100,7 +99,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
-	if err := d.createSandbox(c, req.NetworkingConfig); err != nil {
+	if err := d.net.AddSandbox(c, req.NetworkingConfig); err != nil {
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
@@ -112,21 +111,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 // bind-mounted into the container.
 func (d *Daemon) writeEtcFiles(c *container.Container) error {
 	dir := d.containers.Dir(c.ID)
-	hosts := tugnet.Hosts(extraHosts(c.HostConfig.ExtraHosts))
-	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-	resolv := tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{
-		Nameservers: addrStrings(c.HostConfig.DNS),
-		Search:      c.HostConfig.DNSSearch,
-		Options:     c.HostConfig.DNSOptions,
-	})
-	if c.HostConfig.NetworkMode.IsHost() {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = b
-		}
-		if len(c.HostConfig.DNS) == 0 && len(hostResolv) > 0 {
-			resolv = hostResolv
-		}
-	}
+	hosts, resolv := d.net.EtcFiles(c)
 	for name, body := range map[string][]byte{
 		"hostname":    []byte(c.Config.Hostname + "\n"),
 		"hosts":       hosts,
@@ -137,26 +122,6 @@ func (d *Daemon) writeEtcFiles(c *container.Container) error {
 		}
 	}
 	return nil
-}
-
-func extraHosts(in []string) []tugnet.HostsEntry {
-	var out []tugnet.HostsEntry
-	for _, h := range in {
-		name, ip, ok := strings.Cut(h, ":")
-		if !ok {
-			name, ip, _ = strings.Cut(h, "=")
-		}
-		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
-	}
-	return out
-}
-
-func addrStrings[T fmt.Stringer](in []T) []string {
-	var out []string
-	for _, a := range in {
-		out = append(out, a.String())
-	}
-	return out
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {

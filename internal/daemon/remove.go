@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"syscall"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -71,7 +70,7 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) er
 		return err
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
-	d.removeSandbox(ctx, c.ID)
+	d.net.Forget(ctx, c.ID)
 	if err := d.snapshots.Remove(ctx, c.ID); err != nil && !isNotExist(err) {
 		return err
 	}
@@ -122,5 +121,3 @@ func trimSlash(s string) string {
 	}
 	return s
 }
-
-func fmtInt(i int) string { return strconv.Itoa(i) }

@@ -71,7 +71,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		}
 		_ = mount.UnmountAll(rootfs)
 		_ = os.RemoveAll(stateDir)
-		d.teardownNetwork(ctx, c.ID)
+		d.net.Detach(ctx, c.ID)
 		code := 128
 		switch {
 		case errors.Is(retErr, errdefs.ErrCommandNotFound):
@@ -252,7 +252,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
-	d.teardownNetwork(ctx, c.ID)
+	d.net.Detach(ctx, c.ID)
 	stopping := t != nil && t.stopping
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
 	// A --rm container is saved as removing right below; a daemon dying

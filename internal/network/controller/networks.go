@@ -1,28 +1,27 @@
-package daemon
+package controller
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
 )
 
-// The network router's backend: GET/POST/DELETE /networks.
-
-// NetworkList returns the networks matching filters (name, id, driver,
-// label, type).
-func (d *Daemon) NetworkList(ctx context.Context, filters map[string][]string) ([]network.Summary, error) {
+// List returns the networks matching filters (name, id, driver, label,
+// type, scope, dangling).
+func (n *Controller) List(ctx context.Context, filters map[string][]string) ([]network.Summary, error) {
 	for k := range filters {
 		switch k {
 		case "name", "id", "driver", "label", "type", "scope", "dangling":
@@ -30,11 +29,11 @@ func (d *Daemon) NetworkList(ctx context.Context, filters map[string][]string) (
 			return nil, errdefs.InvalidParameter("invalid filter '%s'", k)
 		}
 	}
-	st := d.net.store.Snapshot()
+	st := n.store.Snapshot()
 	out := []network.Summary{}
-	for _, n := range sortedNetworks(st) {
-		if matchNetwork(st, n, filters) {
-			out = append(out, network.Summary{Network: apiNetwork(n)})
+	for _, nw := range sortedNetworks(st) {
+		if matchNetwork(st, nw, filters) {
+			out = append(out, network.Summary{Network: apiNetwork(nw)})
 		}
 	}
 	return out, nil
@@ -77,10 +76,6 @@ func allLabels(labels map[string]string, want []string) bool {
 	return true
 }
 
-func predefined(name string) bool {
-	return name == tugnet.DefaultNetwork || name == "host" || name == "none"
-}
-
 func apiNetwork(n *tugnet.Network) network.Network {
 	out := network.Network{
 		Name: n.Name, ID: n.ID, Created: n.Created, Scope: "local", Driver: n.Driver,
@@ -100,28 +95,28 @@ func apiNetwork(n *tugnet.Network) network.Network {
 	return out
 }
 
-// NetworkInspect returns a network with its running containers.
-func (d *Daemon) NetworkInspect(ctx context.Context, ref string) (network.Inspect, error) {
-	st := d.net.store.Snapshot()
-	n, err := st.Network(ref)
+// Inspect returns a network with its running containers.
+func (n *Controller) Inspect(ctx context.Context, ref string) (network.Inspect, error) {
+	st := n.store.Snapshot()
+	nw, err := st.Network(ref)
 	if err != nil {
 		return network.Inspect{}, err
 	}
-	out := network.Inspect{Network: apiNetwork(n), Containers: map[string]network.EndpointResource{}}
+	out := network.Inspect{Network: apiNetwork(nw), Containers: map[string]network.EndpointResource{}}
 	for id, s := range st.Sandboxes {
-		e := s.Endpoint(n.ID)
+		e := s.Endpoint(nw.ID)
 		if e == nil || !e.Active() {
 			continue
 		}
-		mac, _ := parseMAC(e.MAC)
+		mac, _ := net.ParseMAC(e.MAC)
 		out.Containers[id] = network.EndpointResource{Name: s.Name, EndpointID: e.ID, MacAddress: network.HardwareAddr(mac),
-			IPv4Address: netip.PrefixFrom(e.IP, n.Subnet.Bits())}
+			IPv4Address: netip.PrefixFrom(e.IP, nw.Subnet.Bits())}
 	}
 	return out, nil
 }
 
-// NetworkCreate creates a bridge network and its bridge.
-func (d *Daemon) NetworkCreate(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
+// Create creates a bridge network and its bridge.
+func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
 	switch req.Driver {
 	case "", "bridge":
 	default:
@@ -139,66 +134,29 @@ func (d *Daemon) NetworkCreate(ctx context.Context, req network.CreateRequest) (
 	}
 	id := newID()
 	var nw *tugnet.Network
-	err = d.net.store.Update(func(st *tugnet.State) error {
-		for _, n := range st.Networks {
-			if n.Name == req.Name {
-				return errdefs.Conflict("network with name %s already exists", req.Name)
-			}
-		}
-		nw = &tugnet.Network{ID: id, Name: req.Name, Driver: "bridge", Created: time.Now().UTC(), Internal: req.Internal,
-			Labels: maps.Clone(req.Labels), Options: maps.Clone(req.Options), Bridge: "tug-" + id[:11]}
-		if b := req.Options["com.docker.network.bridge.name"]; b != "" {
-			nw.Bridge = b
-		}
-		if req.IPAM != nil && len(req.IPAM.Config) > 0 {
-			c := req.IPAM.Config[0]
-			if c.Subnet.IsValid() {
-				if !c.Subnet.Addr().Is4() {
-					return errdefs.InvalidParameter("IPv6 subnets are not supported")
-				}
-				if tugnet.Overlaps(c.Subnet, st.Subnets()) {
-					return errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
-				}
-				nw.Subnet, nw.UserSubnet = c.Subnet.Masked(), true
-			}
-			if c.Gateway.IsValid() {
-				if !nw.Subnet.IsValid() || !nw.Subnet.Contains(c.Gateway) {
-					return errdefs.InvalidParameter("invalid gateway %s: not in the subnet", c.Gateway)
-				}
-				nw.Gateway = c.Gateway
-			}
-		}
-		if !nw.Subnet.IsValid() {
-			subnet, err := tugnet.PickSubnet(d.net.pools, append(routes, st.Subnets()...))
-			if err != nil {
-				return errdefs.Forbidden("%s", err.Error())
-			}
-			nw.Subnet = subnet
-		}
-		if !nw.Gateway.IsValid() {
-			nw.Gateway = tugnet.FirstHost(nw.Subnet)
-		}
-		st.Networks[id] = nw
-		return nil
+	err = n.store.Update(func(st *tugnet.State) error {
+		var err error
+		nw, err = addNetwork(st, id, req, n.pools, routes)
+		return err
 	})
 	if err != nil {
 		return network.CreateResponse{}, err
 	}
 	if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
-		d.dropNetwork(ctx, nw)
+		n.dropNetwork(ctx, nw)
 		return network.CreateResponse{}, fmt.Errorf("creating bridge: %w", err)
 	}
-	if err := d.applyRules(); err != nil {
-		d.dropNetwork(ctx, nw)
+	if err := n.applyRules(); err != nil {
+		n.dropNetwork(ctx, nw)
 		return network.CreateResponse{}, err
 	}
-	d.events.Publish(apievents.NetworkEventType, apievents.ActionCreate, id, map[string]string{"name": nw.Name, "type": "bridge"})
+	n.events.Publish(apievents.NetworkEventType, apievents.ActionCreate, id, map[string]string{"name": nw.Name, "type": "bridge"})
 	return network.CreateResponse{ID: id}, nil
 }
 
 // dropNetwork removes nw from the state and the kernel.
-func (d *Daemon) dropNetwork(ctx context.Context, nw *tugnet.Network) {
-	if err := d.net.store.Update(func(st *tugnet.State) error {
+func (n *Controller) dropNetwork(ctx context.Context, nw *tugnet.Network) {
+	if err := n.store.Update(func(st *tugnet.State) error {
 		delete(st.Networks, nw.ID)
 		return nil
 	}); err != nil {
@@ -207,31 +165,31 @@ func (d *Daemon) dropNetwork(ctx context.Context, nw *tugnet.Network) {
 	if err := bridge.DeleteBridge(nw.Bridge); err != nil {
 		slog.WarnContext(ctx, "deleting bridge", "bridge", nw.Bridge, "err", err)
 	}
-	if err := d.applyRules(); err != nil {
+	if err := n.applyRules(); err != nil {
 		slog.WarnContext(ctx, "programming nftables", "err", err)
 	}
 }
 
-// NetworkRemove removes a network no running container uses.
-func (d *Daemon) NetworkRemove(ctx context.Context, ref string) error {
+// Delete removes a network no running container uses.
+func (n *Controller) Delete(ctx context.Context, ref string) error {
 	var nw *tugnet.Network
-	err := d.net.store.Update(func(st *tugnet.State) error {
-		n, err := st.Network(ref)
+	err := n.store.Update(func(st *tugnet.State) error {
+		found, err := st.Network(ref)
 		if err != nil {
 			return err
 		}
-		if predefined(n.Name) {
-			return errdefs.Forbidden("%s is a pre-defined network and cannot be removed", n.Name)
+		if predefined(found.Name) {
+			return errdefs.Forbidden("%s is a pre-defined network and cannot be removed", found.Name)
 		}
-		if active := activeOn(st, n.ID); len(active) > 0 {
-			return errdefs.Forbidden("error while removing network: network %s has active endpoints (name:%q id:%q)", n.Name, active[0].Name, active[0].ContainerID[:12])
+		if active := activeOn(st, found.ID); len(active) > 0 {
+			return errdefs.Forbidden("error while removing network: network %s has active endpoints (name:%q id:%q)", found.Name, active[0].Name, active[0].ContainerID[:12])
 		}
 		// Stopped containers forget the network, as in Docker.
 		for _, s := range st.Sandboxes {
-			s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e *tugnet.Endpoint) bool { return e.NetworkID == n.ID })
+			s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e *tugnet.Endpoint) bool { return e.NetworkID == found.ID })
 		}
-		delete(st.Networks, n.ID)
-		nw = n
+		delete(st.Networks, found.ID)
+		nw = found
 		return nil
 	})
 	if err != nil {
@@ -240,37 +198,32 @@ func (d *Daemon) NetworkRemove(ctx context.Context, ref string) error {
 	if err := bridge.DeleteBridge(nw.Bridge); err != nil {
 		slog.WarnContext(ctx, "deleting bridge", "bridge", nw.Bridge, "err", err)
 	}
-	if err := d.applyRules(); err != nil {
+	if err := n.applyRules(); err != nil {
 		return err
 	}
-	d.events.Publish(apievents.NetworkEventType, apievents.ActionDestroy, nw.ID, map[string]string{"name": nw.Name, "type": "bridge"})
+	n.events.Publish(apievents.NetworkEventType, apievents.ActionDestroy, nw.ID, map[string]string{"name": nw.Name, "type": "bridge"})
 	return nil
 }
 
-// NetworkPrune removes the user networks no running container uses.
-func (d *Daemon) NetworkPrune(ctx context.Context, filters map[string][]string) (network.PruneReport, error) {
+// Prune removes the user networks no running container uses.
+func (n *Controller) Prune(ctx context.Context, filters map[string][]string) (network.PruneReport, error) {
 	rep := network.PruneReport{NetworksDeleted: []string{}}
-	st := d.net.store.Snapshot()
-	for _, n := range sortedNetworks(st) {
-		if predefined(n.Name) || len(activeOn(st, n.ID)) > 0 || !allLabels(n.Labels, filters["label"]) {
+	st := n.store.Snapshot()
+	for _, nw := range sortedNetworks(st) {
+		if predefined(nw.Name) || len(activeOn(st, nw.ID)) > 0 || !allLabels(nw.Labels, filters["label"]) {
 			continue
 		}
-		if err := d.NetworkRemove(ctx, n.ID); err != nil {
+		if err := n.Delete(ctx, nw.ID); err != nil {
 			continue
 		}
-		rep.NetworksDeleted = append(rep.NetworksDeleted, n.Name)
+		rep.NetworksDeleted = append(rep.NetworksDeleted, nw.Name)
 	}
 	return rep, nil
 }
 
-// NetworkConnect attaches a container to a network, at once if it runs.
-func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *network.EndpointSettings) error {
-	c, err := d.lookup(ctr)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	defer c.Unlock()
+// Connect attaches container c to a network, at once if it runs. The
+// caller holds c's lock.
+func (n *Controller) Connect(ctx context.Context, ref string, c *container.Container, cfg *network.EndpointSettings) error {
 	if !usesSandbox(c.HostConfig) {
 		return errdefs.Forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
 	}
@@ -278,12 +231,12 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *netwo
 	var nw tugnet.Network
 	var ep tugnet.Endpoint
 	var nsPath string
-	err = d.net.store.Update(func(st *tugnet.State) error {
-		n, err := st.Network(ref)
+	err := n.store.Update(func(st *tugnet.State) error {
+		found, err := st.Network(ref)
 		if err != nil {
 			return err
 		}
-		if predefined(n.Name) && n.Name != tugnet.DefaultNetwork {
+		if predefined(found.Name) && found.Name != tugnet.DefaultNetwork {
 			return errdefs.Forbidden("container cannot be disconnected from host network or connected to host network")
 		}
 		s := st.Sandboxes[c.ID]
@@ -291,23 +244,23 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *netwo
 			s = &tugnet.Sandbox{ContainerID: c.ID, Name: c.Name, Hostname: c.Config.Hostname}
 			st.Sandboxes[c.ID] = s
 		}
-		if s.Endpoint(n.ID) != nil {
-			return errdefs.Forbidden("endpoint with name %s already exists in network %s", c.Name, n.Name)
+		if s.Endpoint(found.ID) != nil {
+			return errdefs.Forbidden("endpoint with name %s already exists in network %s", c.Name, found.Name)
 		}
-		e := &tugnet.Endpoint{NetworkID: n.ID}
+		e := &tugnet.Endpoint{NetworkID: found.ID}
 		if cfg != nil {
-			if err := endpointConfig(n, cfg, e); err != nil {
+			if err := endpointConfig(found, cfg, e); err != nil {
 				return err
 			}
 		}
 		s.Endpoints = append(s.Endpoints, e)
 		if running && s.NetNS != "" {
-			if err := allocate(st, n, e, s); err != nil {
+			if err := allocate(st, found, e, s); err != nil {
 				return err
 			}
 			nsPath = s.NetNS
 		}
-		nw, ep = *n, *e
+		nw, ep = *found, *e
 		return nil
 	})
 	if err != nil {
@@ -315,7 +268,7 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *netwo
 	}
 	if nsPath != "" {
 		if err := plugEndpoint(nsPath, &nw, &ep, false); err != nil {
-			_ = d.net.store.Update(func(st *tugnet.State) error {
+			_ = n.store.Update(func(st *tugnet.State) error {
 				if s := st.Sandboxes[c.ID]; s != nil {
 					s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e *tugnet.Endpoint) bool { return e.NetworkID == nw.ID })
 				}
@@ -323,44 +276,39 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *netwo
 			})
 			return err
 		}
-		if err := d.applyRules(); err != nil {
+		// The resolvers look names up in the live state: nothing to refresh.
+		if err := n.applyRules(); err != nil {
 			return err
 		}
-		d.refreshDNS(c.ID)
 	}
-	d.events.Publish(apievents.NetworkEventType, apievents.ActionConnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})
+	n.events.Publish(apievents.NetworkEventType, apievents.ActionConnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})
 	return nil
 }
 
-// NetworkDisconnect detaches a container from a network.
-func (d *Daemon) NetworkDisconnect(ctx context.Context, ref, ctr string, force bool) error {
-	c, err := d.lookup(ctr)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	defer c.Unlock()
+// Disconnect detaches container c from a network. The caller holds c's
+// lock.
+func (n *Controller) Disconnect(ctx context.Context, ref string, c *container.Container, force bool) error {
 	var nw tugnet.Network
 	var veth string
-	err = d.net.store.Update(func(st *tugnet.State) error {
-		n, err := st.Network(ref)
+	err := n.store.Update(func(st *tugnet.State) error {
+		found, err := st.Network(ref)
 		if err != nil {
 			return err
 		}
 		s := st.Sandboxes[c.ID]
 		var e *tugnet.Endpoint
 		if s != nil {
-			e = s.Endpoint(n.ID)
+			e = s.Endpoint(found.ID)
 		}
 		if e == nil {
-			if !usesSandbox(c.HostConfig) && (n.Name == "host" || n.Name == "none") {
+			if !usesSandbox(c.HostConfig) && (found.Name == "host" || found.Name == "none") {
 				return errdefs.Forbidden("container cannot be disconnected from host network or connected to host network")
 			}
-			return errdefs.Forbidden("container %s is not connected to network %s", c.ID, n.Name)
+			return errdefs.Forbidden("container %s is not connected to network %s", c.ID, found.Name)
 		}
 		veth = e.HostVeth
 		s.Endpoints = slices.DeleteFunc(s.Endpoints, func(x *tugnet.Endpoint) bool { return x == e })
-		nw = *n
+		nw = *found
 		return nil
 	})
 	if err != nil {
@@ -370,11 +318,10 @@ func (d *Daemon) NetworkDisconnect(ctx context.Context, ref, ctr string, force b
 		if err := bridge.DeleteLink(veth); err != nil {
 			slog.WarnContext(ctx, "deleting veth", "veth", veth, "err", err)
 		}
-		if err := d.applyRules(); err != nil {
+		if err := n.applyRules(); err != nil {
 			return err
 		}
-		d.refreshDNS(c.ID)
 	}
-	d.events.Publish(apievents.NetworkEventType, apievents.ActionDisconnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})
+	n.events.Publish(apievents.NetworkEventType, apievents.ActionDisconnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})
 	return nil
 }
