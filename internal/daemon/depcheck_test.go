@@ -1,0 +1,34 @@
+package daemon
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDaemonLeavesNetworkingToTheController asserts that the daemon
+// package reaches the kernel's networking only through
+// internal/network/controller: it imports none of the packages that do.
+// (It still depends on them through the controller, and on netlink
+// through runc's libcontainer.)
+func TestDaemonLeavesNetworkingToTheController(t *testing.T) {
+	forbidden := []string{
+		"github.com/tug-project/tug/internal/network/bridge",
+		"github.com/tug-project/tug/internal/network/portmap",
+		"github.com/tug-project/tug/internal/network/dns",
+		"github.com/vishvananda/",
+		"github.com/google/nftables",
+		"github.com/miekg/dns",
+	}
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, path := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if strings.HasPrefix(path, f) {
+				t.Errorf("internal/daemon imports %s: networking belongs to internal/network/controller", path)
+			}
+		}
+	}
+}
