@@ -2,8 +2,6 @@ package builder
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +25,7 @@ import (
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/stringid"
 )
 
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -561,7 +560,7 @@ func (j *job) runStep(ctx context.Context, r *stageRun, w stageWriter, st *state
 	env := append(append(slices.Clone(st.cfg.Config.Env), buildArgs...), j.proxyEnv(st)...)
 	parent := st.chain()
 	run := func(ctx context.Context) (*image.Layer, error) {
-		id := newID()
+		id := stringid.New()
 		w.printf(" ---> Running in %s\n", id[:12])
 		var layer *image.Layer
 		err := j.b.runner.RunBuildStep(ctx, RunRequest{
@@ -604,12 +603,6 @@ func (e *StepFailed) Error() string { return e.Msg }
 // Is makes a failed step an invalid-parameter error (HTTP 400 before the
 // stream starts).
 func (e *StepFailed) Is(target error) bool { return target == errdefs.ErrInvalidParameter }
-
-func newID() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // workdir sets the working directory, creating it in a layer if missing.
 func (j *job) workdir(ctx context.Context, w stageWriter, st *state, p string) error {

@@ -134,7 +134,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
-		Etc:    bundle.Etc{Hostname: []byte(id[:12] + "\n"), Hosts: bnet.hosts, ResolvConf: bnet.resolv},
+		Etc:    bundle.Etc{Hostname: []byte(id[:12] + "\n"), Hosts: bnet.Hosts, ResolvConf: bnet.ResolvConf},
 		Process: bundle.Process{
 			ID:       id,
 			Args:     req.Args,
@@ -143,7 +143,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: []oci.SpecOpt{bnet.opt},
+		Opts: []oci.SpecOpt{bnet.NetNS},
 	}); err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"os"
@@ -16,12 +14,13 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
-	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/stringid"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -59,7 +58,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		return apicontainer.CreateResponse{}, err
 	}
 
-	id := newID()
+	id := stringid.New()
 	if name == "" {
 		for i := 0; ; i++ {
 			name = container.RandomName(i)
@@ -101,7 +100,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
-	if err := d.createSandbox(c, req.NetworkingConfig); err != nil {
+	if err := d.net.AddSandbox(c, req.NetworkingConfig); err != nil {
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
@@ -112,52 +111,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 // writeEtcFiles writes the hostname, hosts and resolv.conf files that are
 // bind-mounted into the container.
 func (d *Daemon) writeEtcFiles(c *container.Container) error {
-	dir := d.containers.Dir(c.ID)
-	hosts := tugnet.Hosts(extraHosts(c.HostConfig.ExtraHosts))
-	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-	resolv := tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{
-		Nameservers: addrStrings(c.HostConfig.DNS),
-		Search:      c.HostConfig.DNSSearch,
-		Options:     c.HostConfig.DNSOptions,
-	})
-	if c.HostConfig.NetworkMode.IsHost() {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = b
-		}
-		if len(c.HostConfig.DNS) == 0 && len(hostResolv) > 0 {
-			resolv = hostResolv
-		}
-	}
-	for name, body := range map[string][]byte{
-		"hostname":    []byte(c.Config.Hostname + "\n"),
-		"hosts":       hosts,
-		"resolv.conf": resolv,
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func extraHosts(in []string) []tugnet.HostsEntry {
-	var out []tugnet.HostsEntry
-	for _, h := range in {
-		name, ip, ok := strings.Cut(h, ":")
-		if !ok {
-			name, ip, _ = strings.Cut(h, "=")
-		}
-		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
-	}
-	return out
-}
-
-func addrStrings[T fmt.Stringer](in []T) []string {
-	var out []string
-	for _, a := range in {
-		out = append(out, a.String())
-	}
-	return out
+	hosts, resolv := d.net.EtcFiles(c)
+	return d.bundle(c.ID).WriteEtc(bundle.Etc{Hostname: []byte(c.Config.Hostname + "\n"), Hosts: hosts, ResolvConf: resolv})
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {
@@ -286,12 +241,4 @@ func entrypointAndArgs(entrypoint, cmd []string) (string, []string) {
 		return "", nil
 	}
 	return all[0], all[1:]
-}
-
-func newID() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
 }

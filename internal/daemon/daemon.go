@@ -18,6 +18,7 @@ import (
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 )
@@ -46,8 +47,8 @@ type Daemon struct {
 	images     *image.Store
 	dist       *distribution.Service
 	events     *events.Bus
-	net        *networking // network.go
-	build      buildState  // build.go
+	net        *controller.Controller
+	build      buildState // build.go
 	started    time.Time
 
 	mu        sync.Mutex
@@ -190,7 +191,7 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
-	d.teardownNetwork(ctx, c.ID)
+	d.net.Detach(ctx, c.ID)
 	c.SetStartFailed(128, errors.New("tugd stopped while the container was starting"))
 	if err := d.containers.Save(c); err != nil {
 		slog.WarnContext(ctx, "saving container state", "id", c.ID, "err", err)
@@ -207,7 +208,7 @@ func (d *Daemon) Close() error {
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
-	d.closeNetwork(context.Background())
+	d.net.Close(context.Background())
 	return nil
 }
 

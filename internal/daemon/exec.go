@@ -23,6 +23,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
+	"github.com/tug-project/tug/internal/stringid"
 )
 
 // execRecord is an exec instance: created by POST /containers/{id}/exec,
@@ -118,7 +119,7 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 	if _, err := d.runningTask(c); err != nil {
 		return "", err
 	}
-	e := &execRecord{id: newID(), containerID: c.ID, cfg: *req, created: time.Now(), done: make(chan struct{})}
+	e := &execRecord{id: stringid.New(), containerID: c.ID, cfg: *req, created: time.Now(), done: make(chan struct{})}
 	d.mu.Lock()
 	if d.execs == nil {
 		d.execs = map[string]*execRecord{}

@@ -59,7 +59,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 		}},
 		Mounts:          mountPoints(c),
 		Config:          &cfg,
-		NetworkSettings: d.networkSettings(c),
+		NetworkSettings: d.net.Settings(c),
 		ExecIDs:         d.execIDs(c.ID),
 	}
 	return resp, nil
@@ -115,12 +115,12 @@ func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apico
 		ImageID:         c.ImageID.String(),
 		Command:         strings.Join(append([]string{c.Path}, c.Args...), " "),
 		Created:         c.Created.Unix(),
-		Ports:           d.portSummaries(c),
+		Ports:           d.net.PortSummaries(c),
 		Labels:          c.Config.Labels,
 		State:           c.State.Status,
 		Status:          c.State.Describe(now),
 		Mounts:          []apicontainer.MountPoint{},
-		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: d.summaryNetworks(c)},
+		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: d.net.SummaryNetworks(c)},
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
 	if size {

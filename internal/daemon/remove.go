@@ -69,7 +69,7 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) er
 		return err
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
-	d.removeSandbox(ctx, c.ID)
+	d.net.Forget(ctx, c.ID)
 	if err := d.snapshots.Remove(ctx, c.ID); err != nil && !isNotExist(err) {
 		return err
 	}

@@ -67,7 +67,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		}
 		_ = bdl.Unmount()
 		_ = os.RemoveAll(stateDir)
-		d.teardownNetwork(ctx, c.ID)
+		d.net.Detach(ctx, c.ID)
 		code := 128
 		switch {
 		case errors.Is(retErr, errdefs.ErrCommandNotFound):
@@ -83,7 +83,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
 	}
-	if err := d.setupNetwork(ctx, c); err != nil {
+	att, err := d.attachNetwork(ctx, c)
+	if err != nil {
 		return err
 	}
 	opts, err := d.specOpts(c)
@@ -93,6 +94,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
+		Etc:    bundle.Etc{Hosts: att.Hosts, ResolvConf: att.ResolvConf},
 		Process: bundle.Process{
 			ID:       c.ID,
 			Args:     append([]string{c.Path}, c.Args...),
@@ -102,7 +104,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 			Hostname: c.Config.Hostname,
 			Terminal: c.Config.Tty,
 		},
-		Opts: opts,
+		Opts: append([]oci.SpecOpt{att.NetNS}, opts...),
 	}); err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 }
 
 // specOpts are the spec options of c beyond what every container process
-// has (bundle.Spec): console size, domain name, network, mounts.
+// has (bundle.Spec) and its network: console size, domain name, mounts.
 func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	var opts []oci.SpecOpt
 	if cs := c.HostConfig.ConsoleSize; c.Config.Tty && cs[0] > 0 && cs[1] > 0 {
@@ -173,11 +175,6 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	if c.Config.Domainname != "" {
 		opts = append(opts, oci.WithDomainname(c.Config.Domainname))
 	}
-	netOpt, err := d.networkOpt(c)
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts, netOpt)
 	mounts, err := mountOpts(c)
 	if err != nil {
 		return nil, err
@@ -227,7 +224,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
-	d.teardownNetwork(ctx, c.ID)
+	d.net.Detach(ctx, c.ID)
 	stopping := t != nil && t.stopping
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
 	// A --rm container is saved as removing right below; a daemon dying

@@ -41,13 +41,18 @@ type ResolvConfOptions struct {
 	Options     []string // --dns-option
 }
 
-// ResolvConf derives a container's /etc/resolv.conf from the host's, the
-// way Docker does for a private network namespace: loopback nameservers
-// are dropped (they are not reachable from the container), the defaults
-// are used when none remain, and explicit options replace the host's.
-func ResolvConf(host []byte, opts ResolvConfOptions) []byte {
-	var ns, search, options, other []string
-	sc := bufio.NewScanner(bytes.NewReader(host))
+// resolvConf is the parts of a resolv.conf tug reads.
+type resolvConf struct {
+	nameservers []string // in order, loopback ones included
+	search      []string // the last search or domain line
+	options     []string
+	other       []string // lines of any other kind, verbatim
+}
+
+// parseResolvConf is the one reader of resolv.conf files.
+func parseResolvConf(b []byte) resolvConf {
+	var rc resolvConf
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		f := strings.Fields(line)
@@ -56,17 +61,37 @@ func ResolvConf(host []byte, opts ResolvConfOptions) []byte {
 		}
 		switch f[0] {
 		case "nameserver":
-			if len(f) > 1 && !isLoopback(f[1]) {
-				ns = append(ns, f[1])
+			if len(f) > 1 {
+				rc.nameservers = append(rc.nameservers, f[1])
 			}
 		case "search", "domain":
-			search = append(search[:0], f[1:]...)
+			rc.search = append(rc.search[:0], f[1:]...)
 		case "options":
-			options = append(options, f[1:]...)
+			rc.options = append(rc.options, f[1:]...)
 		default:
-			other = append(other, line)
+			rc.other = append(rc.other, line)
 		}
 	}
+	return rc
+}
+
+// Nameservers are the nameservers of a resolv.conf, loopback ones
+// included (tugd, on the host, can reach them).
+func Nameservers(resolv []byte) []string { return parseResolvConf(resolv).nameservers }
+
+// ResolvConf derives a container's /etc/resolv.conf from the host's, the
+// way Docker does for a private network namespace: loopback nameservers
+// are dropped (they are not reachable from the container), the defaults
+// are used when none remain, and explicit options replace the host's.
+func ResolvConf(host []byte, opts ResolvConfOptions) []byte {
+	rc := parseResolvConf(host)
+	var ns []string
+	for _, n := range rc.nameservers {
+		if !isLoopback(n) {
+			ns = append(ns, n)
+		}
+	}
+	search, options := rc.search, rc.options
 	if len(opts.Nameservers) > 0 {
 		ns = opts.Nameservers
 	}
@@ -83,7 +108,7 @@ func ResolvConf(host []byte, opts ResolvConfOptions) []byte {
 		options = opts.Options
 	}
 	var b bytes.Buffer
-	for _, l := range other {
+	for _, l := range rc.other {
 		b.WriteString(l + "\n")
 	}
 	if len(search) > 0 {
@@ -95,6 +120,29 @@ func ResolvConf(host []byte, opts ResolvConfOptions) []byte {
 	if len(options) > 0 {
 		b.WriteString("options " + strings.Join(options, " ") + "\n")
 	}
+	return b.Bytes()
+}
+
+// EmbeddedResolvConf is the resolv.conf of a container on user networks:
+// the embedded resolver at nameserver, the host's search domains (or
+// --dns-search, where "." clears them), and ndots:0 followed by
+// --dns-option. The host's nameservers and options are not used: the
+// resolver forwards to them.
+func EmbeddedResolvConf(host []byte, nameserver string, dnsSearch, dnsOptions []string) []byte {
+	search := parseResolvConf(host).search
+	if len(dnsSearch) > 0 {
+		search = dnsSearch
+		if len(search) == 1 && search[0] == "." {
+			search = nil
+		}
+	}
+	options := append([]string{"ndots:0"}, dnsOptions...)
+	var b bytes.Buffer
+	if len(search) > 0 {
+		b.WriteString("search " + strings.Join(search, " ") + "\n")
+	}
+	b.WriteString("nameserver " + nameserver + "\n")
+	b.WriteString("options " + strings.Join(options, " ") + "\n")
 	return b.Bytes()
 }
 

@@ -1,0 +1,306 @@
+package controller
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+	tugnet "github.com/tug-project/tug/internal/network"
+	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/stringid"
+)
+
+// The controller's decisions, as functions over the state that touch no
+// kernel: each runs inside a store update or view.
+
+// ensureDefaultNetworks records the host and none networks and the default
+// bridge network on the interface br, choosing its subnet (bip, or the
+// first pool subnet that collides with no route) when it is new, or when
+// it holds no container and its subnet now collides.
+func ensureDefaultNetworks(st *tugnet.State, br string, bip netip.Prefix, pools []tugnet.Pool, routes []netip.Prefix) error {
+	for name, driver := range map[string]string{"host": "host", "none": "null"} {
+		if _, err := st.Network(name); err != nil {
+			id := stringid.New()
+			st.Networks[id] = &tugnet.Network{ID: id, Name: name, Driver: driver, Created: time.Now().UTC()}
+		}
+	}
+	def := st.DefaultNetwork()
+	if def != nil && def.Bridge == br {
+		busy := len(activeOn(st, def.ID)) > 0
+		wantBip := bip.IsValid() && (def.Subnet != bip.Masked() || def.Gateway != bip.Addr())
+		if busy || (!wantBip && !tugnet.Overlaps(def.Subnet, routes)) {
+			return nil
+		}
+	}
+	var avoid []netip.Prefix
+	avoid = append(avoid, routes...)
+	for _, nw := range st.Networks {
+		if !nw.Default() && nw.Subnet.IsValid() {
+			avoid = append(avoid, nw.Subnet)
+		}
+	}
+	var subnet netip.Prefix
+	var gw netip.Addr
+	if bip.IsValid() {
+		subnet, gw = bip.Masked(), bip.Addr()
+	} else {
+		var err error
+		if subnet, err = tugnet.PickSubnet(pools, avoid); err != nil {
+			return err
+		}
+		gw = tugnet.FirstHost(subnet)
+	}
+	if def == nil {
+		def = &tugnet.Network{ID: stringid.New(), Name: tugnet.DefaultNetwork, Driver: "bridge", Created: time.Now().UTC(),
+			Options: map[string]string{
+				"com.docker.network.bridge.default_bridge":       "true",
+				"com.docker.network.bridge.enable_icc":           "true",
+				"com.docker.network.bridge.enable_ip_masquerade": "true",
+				"com.docker.network.bridge.name":                 br,
+			}}
+		st.Networks[def.ID] = def
+	}
+	def.Bridge, def.Subnet, def.Gateway, def.LastIP = br, subnet, gw, netip.Addr{}
+	def.Options["com.docker.network.bridge.name"] = br
+	return nil
+}
+
+// addNetwork records the bridge network of a create request under id,
+// with the requested subnet and gateway or ones picked from pools clear
+// of routes and the other networks. The request's driver, IPv6 and name
+// were checked by the caller.
+func addNetwork(st *tugnet.State, id string, req network.CreateRequest, pools []tugnet.Pool, routes []netip.Prefix) (*tugnet.Network, error) {
+	for _, n := range st.Networks {
+		if n.Name == req.Name {
+			return nil, errdefs.Conflict("network with name %s already exists", req.Name)
+		}
+	}
+	nw := &tugnet.Network{ID: id, Name: req.Name, Driver: "bridge", Created: time.Now().UTC(), Internal: req.Internal,
+		Labels: maps.Clone(req.Labels), Options: maps.Clone(req.Options), Bridge: "tug-" + id[:11]}
+	if b := req.Options["com.docker.network.bridge.name"]; b != "" {
+		nw.Bridge = b
+	}
+	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
+		c := req.IPAM.Config[0]
+		if c.Subnet.IsValid() {
+			if !c.Subnet.Addr().Is4() {
+				return nil, errdefs.InvalidParameter("IPv6 subnets are not supported")
+			}
+			if tugnet.Overlaps(c.Subnet, st.Subnets()) {
+				return nil, errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
+			}
+			nw.Subnet, nw.UserSubnet = c.Subnet.Masked(), true
+		}
+		if c.Gateway.IsValid() {
+			if !nw.Subnet.IsValid() || !nw.Subnet.Contains(c.Gateway) {
+				return nil, errdefs.InvalidParameter("invalid gateway %s: not in the subnet", c.Gateway)
+			}
+			nw.Gateway = c.Gateway
+		}
+	}
+	if !nw.Subnet.IsValid() {
+		subnet, err := tugnet.PickSubnet(pools, append(routes, st.Subnets()...))
+		if err != nil {
+			return nil, errdefs.Forbidden("%s", err.Error())
+		}
+		nw.Subnet = subnet
+	}
+	if !nw.Gateway.IsValid() {
+		nw.Gateway = tugnet.FirstHost(nw.Subnet)
+	}
+	st.Networks[id] = nw
+	return nw, nil
+}
+
+func activeOn(st *tugnet.State, netID string) []*tugnet.Sandbox {
+	var out []*tugnet.Sandbox
+	for _, s := range st.Sandboxes {
+		if e := s.Endpoint(netID); e != nil && e.Active() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func predefined(name string) bool {
+	return name == tugnet.DefaultNetwork || name == "host" || name == "none"
+}
+
+// usesSandbox reports whether a container gets a network namespace of its
+// own that tug sets up (bridge and user networks).
+func usesSandbox(hc *apicontainer.HostConfig) bool {
+	m := hc.NetworkMode
+	return !m.IsHost() && !m.IsNone() && !m.IsContainer()
+}
+
+// onUserNetwork reports whether s has an endpoint on a user network:
+// those containers get the embedded resolver; the default bridge has none,
+// like Docker's.
+func onUserNetwork(st *tugnet.State, s *tugnet.Sandbox) bool {
+	for _, e := range s.Endpoints {
+		if n := st.Networks[e.NetworkID]; n != nil && !n.Default() && n.Bridge != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// addSandbox records the networks c joins when it starts: its network
+// mode, plus the other networks of the create request.
+func addSandbox(st *tugnet.State, c *container.Container, nc *network.NetworkingConfig) error {
+	s := &tugnet.Sandbox{ContainerID: c.ID, Name: c.Name, Hostname: c.Config.Hostname}
+	primary := string(c.HostConfig.NetworkMode)
+	cfgs := map[string]*network.EndpointSettings{}
+	if nc != nil {
+		for name, es := range nc.EndpointsConfig {
+			// The docker CLI names the default network "default".
+			if name == "default" {
+				name = "bridge"
+			}
+			cfgs[name] = es
+		}
+	}
+	names := []string{primary}
+	if es, ok := cfgs["default"]; ok && primary == tugnet.DefaultNetwork && cfgs[primary] == nil {
+		cfgs = maps.Clone(cfgs) // docker's CLI names the default network "default"
+		cfgs[primary] = es
+	}
+	for name := range cfgs {
+		if name != primary && name != "default" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names[1:])
+	for _, name := range names {
+		nw, err := st.Network(name)
+		if err != nil {
+			return err
+		}
+		if s.Endpoint(nw.ID) != nil {
+			continue
+		}
+		ep := &tugnet.Endpoint{NetworkID: nw.ID}
+		if es := cfgs[name]; es != nil {
+			if err := endpointConfig(nw, es, ep); err != nil {
+				return err
+			}
+		}
+		s.Endpoints = append(s.Endpoints, ep)
+	}
+	st.Sandboxes[c.ID] = s
+	return nil
+}
+
+// endpointConfig checks the endpoint settings es of a request on nw and
+// records them in ep: aliases (user networks only) and a requested IPv4
+// address (on user subnets, inside the subnet).
+func endpointConfig(nw *tugnet.Network, es *network.EndpointSettings, ep *tugnet.Endpoint) error {
+	if len(es.Aliases) > 0 && nw.Default() {
+		return errdefs.InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
+	}
+	ep.Aliases = slices.Clone(es.Aliases)
+	if es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+		ip := es.IPAMConfig.IPv4Address
+		if !nw.UserSubnet {
+			return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
+		}
+		if !nw.Subnet.Contains(ip) {
+			return errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", ip)
+		}
+		ep.RequestedIP = ip
+	}
+	return nil
+}
+
+// allocateSandbox gives every endpoint of s a fresh address, MAC and
+// veth name, and records nsPath as its namespace; it returns the networks
+// of the endpoints by ID.
+func allocateSandbox(st *tugnet.State, s *tugnet.Sandbox, nsPath string) (map[string]tugnet.Network, error) {
+	s.NetNS = nsPath
+	for _, e := range s.Endpoints {
+		e.IP = netip.Addr{} // a fresh start: everything is allocated anew
+	}
+	nets := map[string]tugnet.Network{}
+	for _, e := range s.Endpoints {
+		nw := st.Networks[e.NetworkID]
+		if nw == nil {
+			return nil, errdefs.NotFound("network %s not found", e.NetworkID)
+		}
+		if err := allocate(st, nw, e, s); err != nil {
+			return nil, err
+		}
+		nets[nw.ID] = *nw
+	}
+	return nets, nil
+}
+
+// allocate gives endpoint e of sandbox s on nw its address, MAC, IDs and
+// interface names (the first ethN no other active endpoint of s has).
+func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugnet.Sandbox) error {
+	used := st.UsedIPs(nw.ID)
+	if e.Active() {
+		delete(used, e.IP)
+	}
+	ip := e.RequestedIP
+	if ip.IsValid() {
+		if used[ip] {
+			return errdefs.Conflict("Address already in use")
+		}
+	} else {
+		var err error
+		if ip, err = tugnet.NextIP(nw.Subnet, used, nw.LastIP); err != nil {
+			return err
+		}
+		nw.LastIP = ip
+	}
+	e.IP = ip
+	e.MAC = tugnet.MACFromIP(ip).String()
+	e.ID = stringid.New()
+	e.HostVeth = bridge.VethPrefix + e.ID[:8]
+	taken := map[string]bool{}
+	for _, o := range s.Endpoints {
+		if o != e && o.Active() {
+			taken[o.IfName] = true
+		}
+	}
+	for i := 0; ; i++ {
+		if name := fmt.Sprintf("eth%d", i); !taken[name] {
+			e.IfName = name
+			break
+		}
+	}
+	return nil
+}
+
+// sandboxHostsEntries is the /etc/hosts line naming the sandbox's first
+// address after its hostname.
+func sandboxHostsEntries(sb *tugnet.Sandbox, hostname string) []tugnet.HostsEntry {
+	for _, e := range sb.Endpoints {
+		if e.Active() {
+			return []tugnet.HostsEntry{{IP: e.IP.String(), Names: []string{hostname}}}
+		}
+	}
+	return nil
+}
+
+// extraHosts are the /etc/hosts entries of --add-host (host:ip or
+// host=ip).
+func extraHosts(in []string) []tugnet.HostsEntry {
+	var out []tugnet.HostsEntry
+	for _, h := range in {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok {
+			name, ip, _ = strings.Cut(h, "=")
+		}
+		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
+	}
+	return out
+}
