@@ -11,9 +11,11 @@ import (
 
 // Tests of attaching to the container's init: terminal, stdin, detach.
 
-// With a terminal the container sees a pty, and a resize reaches it.
+// With a terminal the container sees a pty, and a resize reaches it. (The
+// container polls until the pty has a size: `stty size` prints nothing
+// before.)
 func TestTerminalGetsPtyAndResize(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", `tty; i=0; while [ "$(stty size)" = "0 0" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; stty size`}, true)
+	b := setup(t, []string{"sh", "-c", `tty; i=0; s=; while [ -z "$s" ] && [ $i -lt 1000 ]; do s=$(stty size 2>/dev/null); [ -n "$s" ] || sleep 0.01; i=$((i+1)); done; echo "$s"`}, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := spawn(t, b)

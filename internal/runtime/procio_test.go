@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,26 +241,37 @@ func TestProcIOResizeWithoutTerminalIsANoop(t *testing.T) {
 }
 
 func TestProcIOStartFailureClosesEverything(t *testing.T) {
-	before := openFds(t)
 	p := newProcIO(nil, slog.Default())
 	failed := errors.New("no such process")
-	err := p.start(false, true, func(libct.ProcessIO) error { return failed })
+	var pipes []string // the pipes made for the process, as /proc/self/fd names them
+	err := p.start(false, true, func(stdio libct.ProcessIO) error {
+		for _, f := range []*os.File{stdio.Stdin, stdio.Stdout, stdio.Stderr} {
+			pipes = append(pipes, fdTarget(t, int(f.Fd())))
+		}
+		return failed
+	})
 	if !errors.Is(err, failed) {
 		t.Fatalf("start() = %v, want %v", err, failed)
 	}
 	if p.stdin != nil {
 		t.Error("stdin kept after a failed start")
 	}
-	if after := openFds(t); after != before {
-		t.Errorf("open fds = %d after a failed start, %d before", after, before)
-	}
-}
-
-func openFds(t *testing.T) int {
-	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ents)
+	for _, e := range ents {
+		fd, _ := strconv.Atoi(e.Name())
+		if target := fdTarget(t, fd); slices.Contains(pipes, target) {
+			t.Errorf("fd %d (%s) still open after a failed start", fd, target)
+		}
+	}
+}
+
+// fdTarget returns what /proc/self/fd/FD links to ("pipe:[123]" for a
+// pipe; both ends of a pipe name the same inode).
+func fdTarget(t *testing.T, fd int) string {
+	t.Helper()
+	target, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	return target
 }
