@@ -224,7 +224,7 @@ func (b *bench) measure(ctx context.Context) []row {
 			ussCells[b.index(e)] = shimCells[b.index(e)]
 		} else {
 			shimCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims)", m.shimKB/1024, m.shims), val: m.shimKB / 1024, ok: true}
-			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims)", m.shimUSS/1024, m.shims), val: m.shimUSS / 1024, ok: true}
+			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims, %.1f threads each)", m.shimUSS/1024, m.shims, m.threads), val: m.shimUSS / 1024, ok: true}
 		}
 		if m.daemonErr != nil {
 			return b.fail(fmt.Errorf("%s daemon RSS: %w", e.name, m.daemonErr))

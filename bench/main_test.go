@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -43,5 +44,18 @@ func TestUnescapeMount(t *testing.T) {
 		if got := unescapeMount(tt.in); got != tt.want {
 			t.Fatalf("unescapeMount(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestStatusFieldsOfSelf(t *testing.T) {
+	pid := os.Getpid()
+	if n, err := threads(pid); err != nil || n < 1 {
+		t.Errorf("threads(self) = %d, %v; want at least 1", n, err)
+	}
+	if kb, err := rssKB(pid); err != nil || kb <= 0 {
+		t.Errorf("rssKB(self) = %d, %v; want > 0", kb, err)
+	}
+	if _, err := statusField(pid, "NoSuchField"); err == nil {
+		t.Error("statusField(NoSuchField) = nil error, want one")
 	}
 }

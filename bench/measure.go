@@ -74,6 +74,7 @@ type memory struct {
 	daemonErr error
 	shimKB    float64 // mean RSS of one container's shim
 	shimUSS   float64 // mean USS (private memory) of one container's shim
+	threads   float64 // mean threads of one container's shim
 	shims     int     // shims found
 	shimErr   error
 }
@@ -118,6 +119,7 @@ func measureMemory(ctx context.Context, e *engine, prefix string, count int) (m 
 
 	shims := e.shimPIDs(ids)
 	var total, private int64
+	var nthreads int
 	for _, pid := range shims {
 		kb, err := rssKB(pid)
 		if err != nil {
@@ -127,8 +129,13 @@ func measureMemory(ctx context.Context, e *engine, prefix string, count int) (m 
 		if err != nil {
 			continue
 		}
+		n, err := threads(pid)
+		if err != nil {
+			continue
+		}
 		total += kb
 		private += uss
+		nthreads += n
 		m.shims++
 	}
 	switch {
@@ -137,6 +144,7 @@ func measureMemory(ctx context.Context, e *engine, prefix string, count int) (m 
 	default:
 		m.shimKB = float64(total) / float64(m.shims)
 		m.shimUSS = float64(private) / float64(m.shims)
+		m.threads = float64(nthreads) / float64(m.shims)
 		if m.shims != count {
 			fmt.Fprintf(os.Stderr, "note: %s: found %d shim processes for %d containers\n", e.name, m.shims, count)
 		}

@@ -16,18 +16,36 @@ import (
 
 // rssKB returns a process's resident set size (VmRSS) in KiB.
 func rssKB(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := statusField(pid, "VmRSS")
 	if err != nil {
 		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+}
+
+// threads returns a process's number of threads.
+func threads(pid int) (int, error) {
+	v, err := statusField(pid, "Threads")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(v)
+}
+
+// statusField returns the value of a field of /proc/PID/status.
+func statusField(pid int, key string) (string, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
+			return strings.TrimSpace(v), nil
 		}
 	}
-	return 0, fmt.Errorf("pid %d: no VmRSS (exited or kernel thread)", pid)
+	return "", fmt.Errorf("pid %d: no %s (exited or kernel thread)", pid, key)
 }
 
 // ussKB returns a process's unique set size in KiB: the pages only it maps

@@ -19,7 +19,9 @@ func execProcess(tty bool, args ...string) *specs.Process {
 	return &specs.Process{Args: args, Env: []string{"PATH=/bin", "X=1"}, Cwd: "/", Terminal: tty}
 }
 
-func TestExec(t *testing.T) {
+// Execs in one running container: output, stdin, terminal, start errors,
+// and a detached exec that dies with the container.
+func TestExecRunsProcessesInContainer(t *testing.T) {
 	b := setup(t, []string{"sleep", "100"}, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -28,7 +30,7 @@ func TestExec(t *testing.T) {
 		t.Fatalf("Start() = %v", err)
 	}
 
-	exec := func(id string, tty bool, stdin string, args ...string) (string, string, Exit, error) {
+	exec := func(t *testing.T, id string, tty bool, stdin string, args ...string) (string, string, Exit, error) {
 		t.Helper()
 		out, errb := newBuf(), newBuf()
 		s := &AttachStreams{Stdout: out, Stderr: errb}
@@ -47,24 +49,34 @@ func TestExec(t *testing.T) {
 		return out.String(), errb.String(), e, err
 	}
 
-	out, errOut, e, err := exec("e1", false, "", "sh", "-c", "echo out $X; echo err >&2; exit 3")
-	if err != nil || out != "out 1\n" || errOut != "err\n" || e.Code != 3 {
-		t.Errorf("exec = %q, %q, %+v, %v; want out, err, code 3", out, errOut, e, err)
-	}
-	out, _, e, err = exec("e2", false, "through stdin\n", "cat")
-	if err != nil || out != "through stdin\n" || e.Code != 0 {
-		t.Errorf("exec cat = %q, %+v, %v", out, e, err)
-	}
-	out, _, e, err = exec("e3", true, "", "tty")
-	if err != nil || !strings.HasPrefix(out, "/dev/pts/") || e.Code != 0 {
-		t.Errorf("exec -t tty = %q, %+v, %v", out, e, err)
-	}
-	if _, _, _, err = exec("e4", false, "", "no-such-command"); !errors.Is(err, errdefs.ErrCommandNotFound) {
-		t.Errorf("exec no-such-command = %v, want class ErrCommandNotFound", err)
-	}
-	if _, _, _, err = exec("e5", false, "", "/etc"); !errors.Is(err, errdefs.ErrCannotInvoke) {
-		t.Errorf("exec /etc = %v, want class ErrCannotInvoke", err)
-	}
+	t.Run("output, environment and exit code reach the client", func(t *testing.T) {
+		out, errOut, e, err := exec(t, "e1", false, "", "sh", "-c", "echo out $X; echo err >&2; exit 3")
+		if err != nil || out != "out 1\n" || errOut != "err\n" || e.Code != 3 {
+			t.Errorf("exec = %q, %q, %+v, %v; want out, err, code 3", out, errOut, e, err)
+		}
+	})
+	t.Run("client stdin reaches it and its end closes it", func(t *testing.T) {
+		out, _, e, err := exec(t, "e2", false, "through stdin\n", "cat")
+		if err != nil || out != "through stdin\n" || e.Code != 0 {
+			t.Errorf("exec cat = %q, %+v, %v", out, e, err)
+		}
+	})
+	t.Run("terminal gives it a pty", func(t *testing.T) {
+		out, _, e, err := exec(t, "e3", true, "", "tty")
+		if err != nil || !strings.HasPrefix(out, "/dev/pts/") || e.Code != 0 {
+			t.Errorf("exec -t tty = %q, %+v, %v", out, e, err)
+		}
+	})
+	t.Run("missing command fails with ErrCommandNotFound", func(t *testing.T) {
+		if _, _, _, err := exec(t, "e4", false, "", "no-such-command"); !errors.Is(err, errdefs.ErrCommandNotFound) {
+			t.Errorf("exec no-such-command = %v, want class ErrCommandNotFound", err)
+		}
+	})
+	t.Run("directory as command fails with ErrCannotInvoke", func(t *testing.T) {
+		if _, _, _, err := exec(t, "e5", false, "", "/etc"); !errors.Is(err, errdefs.ErrCannotInvoke) {
+			t.Errorf("exec /etc = %v, want class ErrCannotInvoke", err)
+		}
+	})
 
 	// A detached exec, listed among the container's pids, dies with it.
 	var pid int

@@ -11,20 +11,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/tug-project/tug/internal/errdefs"
-	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime/libct"
 	"github.com/tug-project/tug/internal/testutil"
 )
+
+// This file holds what the package's tests share: TestMain and the
+// helpers that set up, run and check containers. The tests themselves are
+// in shim_test.go (the container's init), attach_test.go, exec_test.go
+// and procio_test.go.
 
 // TestMain makes the test binary its own shim and container init, like tugd.
 func TestMain(m *testing.M) {
@@ -97,7 +97,7 @@ func setupFn(t *testing.T, args []string, tty bool, optFn func(rootfs string) []
 }
 
 // shimBinary is this test binary (see TestMain), or $TUG_SHIM_BINARY (e.g.
-// a built tugd) to measure the real thing.
+// a built tugd) to test the real thing.
 func shimBinary(t *testing.T) string {
 	if b := os.Getenv("TUG_SHIM_BINARY"); b != "" {
 		return b
@@ -198,352 +198,25 @@ func run(t *testing.T, b box, stdin io.Reader) (string, string, Exit) {
 	return stdout.String(), stderr.String(), e
 }
 
-func TestEchoAndLog(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", "echo hi; echo oops >&2; echo bye"}, false)
-	stdout, stderr, e := run(t, b, nil)
-	if stdout != "hi\nbye\n" || stderr != "oops\n" {
-		t.Errorf("output = %q, %q; want %q, %q", stdout, stderr, "hi\nbye\n", "oops\n")
-	}
-	if e.Code != 0 || e.ExitedAt.IsZero() {
-		t.Errorf("Wait() = %+v, want code 0", e)
-	}
-	var got []string
-	err := logger.Read(context.Background(), b.cfg.LogPath, logger.ReadOptions{Tail: -1}, func(r logger.Record) error {
-		got = append(got, r.Stream+":"+string(r.Line))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// stdout and stderr are separate pipes: only the order within a stream is fixed.
-	var out, errs []string
-	for _, l := range got {
-		if strings.HasPrefix(l, "stdout:") {
-			out = append(out, l)
-		} else {
-			errs = append(errs, l)
-		}
-	}
-	if strings.Join(out, "|") != "stdout:hi\n|stdout:bye\n" || strings.Join(errs, "|") != "stderr:oops\n" {
-		t.Errorf("log = %q", got)
-	}
-	raw, _ := os.ReadFile(b.cfg.LogPath)
-	if !bytes.HasPrefix(raw, []byte(`{"log":"`)) || !bytes.Contains(raw, []byte(`"stream":"stderr","time":"`)) {
-		t.Errorf("log format: %s", raw)
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", "exit 3"}, false)
-	_, _, e := run(t, b, nil)
-	if e.Code != 3 {
-		t.Errorf("Wait() code = %d, want 3", e.Code)
-	}
-}
-
-func TestKill(t *testing.T) {
-	b := setup(t, []string{"sleep", "100"}, false)
-	ctx := context.Background()
-	c := spawn(t, b)
-	pid, err := c.Start(ctx)
-	if err != nil || pid <= 0 {
-		t.Fatalf("Start() = %d, %v", pid, err)
-	}
-	if c.Pid() != pid {
-		t.Errorf("Pid() = %d, want %d", c.Pid(), pid)
-	}
-	if err := c.Kill(ctx, syscall.SIGKILL); err != nil {
-		t.Fatalf("Kill() = %v", err)
-	}
-	e, err := c.Wait(ctx)
-	if err != nil || e.Code != 137 {
-		t.Fatalf("Wait() = %+v, %v; want 137", e, err)
-	}
-	if err := c.Kill(ctx, syscall.SIGKILL); !errors.Is(err, errdefs.ErrConflict) {
-		t.Errorf("Kill(exited) = %v, want conflict", err)
-	}
-	if err := c.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown() = %v", err)
-	}
-}
-
-func TestTTY(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", "tty; sleep 0.3; stty size"}, true)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c := spawn(t, b)
-	out := newBuf()
-	attached := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Attach(ctx, AttachStreams{Stdout: out, Attached: func() { close(attached) }})
-	}()
-	<-attached
-	if _, err := c.Start(ctx); err != nil {
-		t.Fatalf("Start() = %v", err)
-	}
-	if err := c.Resize(ctx, 42, 137); err != nil {
-		t.Fatalf("Resize() = %v", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("Attach() = %v", err)
-	}
-	if want := "/dev/pts/0\r\n42 137\r\n"; out.String() != want {
-		t.Errorf("output = %q, want %q", out.String(), want)
-	}
-	if e, err := c.Wait(ctx); err != nil || e.Code != 0 {
-		t.Errorf("Wait() = %+v, %v", e, err)
-	}
-	if err := c.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestStdin(t *testing.T) {
-	b := setup(t, []string{"cat"}, false)
-	b.cfg.OpenStdin, b.cfg.StdinOnce = true, true
-	stdout, _, e := run(t, b, strings.NewReader("hello stdin\n"))
-	if stdout != "hello stdin\n" || e.Code != 0 {
-		t.Errorf("cat = %q, %+v; want echo and code 0", stdout, e)
-	}
-}
-
-func TestDetach(t *testing.T) {
-	b := setup(t, []string{"cat"}, false)
-	b.cfg.OpenStdin = true
-	ctx := context.Background()
-	c := spawn(t, b)
-	if _, err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pr, pw := io.Pipe()
-	out := newBuf()
-	done := make(chan error, 1)
-	go func() { done <- c.Attach(ctx, AttachStreams{Stdin: pr, Stdout: out}) }()
-	pw.Write([]byte("one\n"))
-	pw.Write([]byte{16, 'x', '\n'}) // ctrl-p then not ctrl-q: sent as is
-	waitFor(t, out, "one\n\x10x\n")
-	pw.Write([]byte{16, 17})
-	select {
-	case err := <-done:
-		if err != ErrDetached {
-			t.Fatalf("Attach() = %v, want ErrDetached", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no detach")
-	}
-	// still running: a second attacher can talk to it.
-	pr2, pw2 := io.Pipe()
-	out2 := newBuf()
-	go func() { done <- c.Attach(ctx, AttachStreams{Stdin: pr2, Stdout: out2}) }()
-	pw2.Write([]byte("two\n"))
-	waitFor(t, out2, "two\n")
-	if got := out.String(); got != "one\n\x10x\n" {
-		t.Errorf("first attach output = %q", got)
-	}
-	if got := out2.String(); got != "two\n" {
-		t.Errorf("second attach output = %q", got)
-	}
-	c.Kill(ctx, syscall.SIGKILL)
-	if err := <-done; err != nil {
-		t.Errorf("Attach() after kill = %v", err)
-	}
-	c.Wait(ctx)
-	c.Shutdown(ctx)
-}
-
-func TestCommandNotFound(t *testing.T) {
-	tests := []struct {
-		args  []string
-		class error
-		text  string
-	}{
-		{[]string{"nosuch"}, errdefs.ErrCommandNotFound, `exec: "nosuch": executable file not found in $PATH`},
-		{[]string{"/etc/passwd"}, errdefs.ErrCannotInvoke, `exec: "/etc/passwd": permission denied`},
-		{[]string{"/bin"}, errdefs.ErrCannotInvoke, `exec: "/bin": is a directory`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.args[0], func(t *testing.T) {
-			b := setup(t, tt.args, false)
-			_, err := Spawn(context.Background(), shimBinary(t), b.cfg)
-			if !errors.Is(err, tt.class) {
-				t.Fatalf("Spawn() = %v, want class %v", err, tt.class)
-			}
-			if !strings.Contains(err.Error(), tt.text) {
-				t.Errorf("Spawn() = %q, want %q", err, tt.text)
-			}
-			if _, err := os.Stat(b.cfg.StateDir); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("state dir left after failure: %v", err)
-			}
-		})
-	}
-}
-
-func TestReconnect(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", "read x; echo got $x; exit 5"}, false)
-	b.cfg.OpenStdin = true
-	ctx := context.Background()
-	c := spawn(t, b)
-	if _, err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pid := c.Pid()
-	c.Close() // the daemon goes away
-
-	c2, err := Connect(ctx, b.cfg.StateDir)
-	if err != nil {
-		t.Fatalf("Connect() = %v", err)
-	}
-	if c2.Pid() != pid {
-		t.Errorf("Pid() after Connect = %d, want %d", c2.Pid(), pid)
-	}
-	out := newBuf()
-	attached := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- c2.Attach(ctx, AttachStreams{Stdin: strings.NewReader("x\n"), Stdout: out, Attached: func() { close(attached) }})
-	}()
-	<-attached
-	if err := <-done; err != nil || out.String() != "got x\n" {
-		t.Errorf("Attach() = %v, %q", err, out.String())
-	}
-	e, err := c2.Wait(ctx)
-	if err != nil || e.Code != 5 {
-		t.Fatalf("Wait() = %+v, %v", e, err)
-	}
-	// After the exit a reconnect still finds the status.
-	c3, err := Connect(ctx, b.cfg.StateDir)
-	if err != nil {
-		t.Fatalf("Connect() after exit = %v", err)
-	}
-	if e, err := c3.Wait(ctx); err != nil || e.Code != 5 {
-		t.Fatalf("Wait() after reconnect = %+v, %v", e, err)
-	}
-	if err := c3.Attach(ctx, AttachStreams{Stdout: out}); err != nil {
-		t.Errorf("Attach() after exit = %v", err)
-	}
-	if e2, err := ReadExit(b.cfg.StateDir); err != nil || e2 != e {
-		t.Errorf("ReadExit() = %+v, %v; want %+v", e2, err, e)
-	}
-	if err := c3.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadExit(b.cfg.StateDir); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Errorf("ReadExit() after Shutdown = %v, want not found", err)
-	}
-}
-
-func TestIdleExit(t *testing.T) {
-	b := setup(t, []string{"sh", "-c", "exit 7"}, false)
-	b.cfg.IdleExit = 100 * time.Millisecond
-	ctx := context.Background()
-	c := spawn(t, b)
-	if _, err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, pidName))
-	shimPid, _ := strconv.Atoi(string(pidb))
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(shimPid, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if syscall.Kill(shimPid, 0) == nil {
-		t.Fatal("shim still running after idle exit")
-	}
-	e, err := ReadExit(b.cfg.StateDir)
-	if err != nil || e.Code != 7 {
-		t.Fatalf("ReadExit() = %+v, %v", e, err)
-	}
-	if _, err := Connect(ctx, b.cfg.StateDir); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Errorf("Connect() = %v, want not found", err)
-	}
-	if e, err := c.Wait(ctx); err != nil || e.Code != 7 {
-		t.Errorf("Wait() without shim = %+v, %v", e, err)
-	}
-	if err := c.Shutdown(ctx); err != nil {
-		t.Errorf("Shutdown() without shim = %v", err)
-	}
-}
-
-func TestLatency(t *testing.T) {
-	b := setup(t, []string{"true"}, false, oci.WithNetworkNone())
-	ctx := context.Background()
-	var total time.Duration
-	const n = 5
-	for i := range n {
-		start := time.Now()
-		c := spawn(t, b)
-		spawned := time.Since(start)
-		if _, err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Wait(ctx); err != nil {
-			t.Fatal(err)
-		}
-		d := time.Since(start)
-		if err := c.Shutdown(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("run %d: spawn %v, spawn+start+wait %v, +shutdown %v", i, spawned, d, time.Since(start))
-		total += d
-	}
-	t.Logf("mean spawn+start+wait of true: %v", total/n)
-}
-
-func TestShimRSS(t *testing.T) {
-	b := setup(t, []string{"sleep", "100"}, false)
-	ctx := context.Background()
-	c := spawn(t, b)
-	if _, err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// Some traffic first, like a daemon would cause.
-	for range 3 {
-		c2, err := Connect(ctx, b.cfg.StateDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c2.Close()
-	}
-	time.Sleep(200 * time.Millisecond)
-	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, pidName))
-	status, _ := os.ReadFile("/proc/" + string(pidb) + "/status")
-	for _, l := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "RssFile") || strings.HasPrefix(l, "Threads") {
-			t.Log(l)
-		}
-	}
-	if os.Getenv("TUG_TEST_SMAPS") != "" {
-		smaps, _ := os.ReadFile("/proc/" + string(pidb) + "/smaps_rollup")
-		t.Logf("%s", smaps)
-		out, _ := runCmd("sh", "-c", "awk '/^[0-9a-f]+-/{name=$1\" \"$2\" \"$6} /^Rss:/{print $2, name}' /proc/"+string(pidb)+"/smaps | sort -rn | head")
-		t.Logf("%s", out)
-	}
-	c.Kill(ctx, syscall.SIGKILL)
-	c.Wait(ctx)
-	c.Shutdown(ctx)
-}
-
+// waitFor waits until b contains want, and fails the test if it does not
+// within 5 seconds.
 func waitFor(t *testing.T, b *syncBuf, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(b.String(), want) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	eventually(t, 5*time.Second, func() bool { return strings.Contains(b.String(), want) })
+	if !strings.Contains(b.String(), want) {
+		t.Fatalf("output = %q, want it to contain %q within 5s", b.String(), want)
 	}
 }
 
-func TestDefaults(t *testing.T) {
-	b := setupFn(t, []string{"sh", "-c", `ip -o link show lo | grep -o "<[A-Z,_]*>"; ls /sys/class/net; hostname; id; ls /sys/firmware | wc -l; grep -c "/proc/sys proc ro," /proc/mounts; ulimit -n; grep CapEff /proc/self/status; echo $HOME`}, false,
-		func(rootfs string) []oci.SpecOpt { return []oci.SpecOpt{oci.WithUser(rootfs, "tester")} })
-	stdout, stderr, e := run(t, b, nil)
-	var rl syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	want := []string{"<LOOPBACK,UP,LOWER_UP>", "lo", b.cfg.ID[:12], "uid=1000(tester) gid=1000(tester) groups=50(staff)",
-		"0", "1", strconv.FormatUint(min(rl.Max, 1048576), 10), "CapEff:\t0000000000000000", "/home/tester"}
-	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(stdout), "\n")); diff != "" {
-		t.Errorf("defaults (-want +got):\n%s\nstderr: %s", diff, stderr)
-	}
-	if e.Code != 0 {
-		t.Errorf("exit %d", e.Code)
+// eventually polls cond until it holds or timeout passes, then fails the
+// test. (A stand-in for testutil.Eventually, which is on its way.)
+func eventually(t *testing.T, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

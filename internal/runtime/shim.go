@@ -78,26 +78,17 @@ func ShimMain(args []string) int {
 }
 
 type shim struct {
-	cfg Config
-	ct  *libct.Container
-	ln  *net.UnixListener
-	log *logger.File
-
-	stdin   *os.File // pipe write end or pty master; nil without OpenStdin
-	console *os.File // pty master, with Terminal
+	cfg  Config
+	ct   *libct.Container
+	ln   *net.UnixListener
+	log  *logger.File
+	main *procIO // the container's init
 
 	mu        sync.Mutex
-	attachers map[*attacher]struct{}
 	writers   sync.WaitGroup // attachers' write loops, drained before the shim exits
-	outDone   bool           // all output read
-	stdinShut bool
 	started   bool
 	conns     int       // open client connections
 	idleSince time.Time // last time conns dropped to 0
-
-	pumps  sync.WaitGroup
-	exited chan struct{} // closed once exit is recorded
-	exit   Exit
 
 	execs map[string]*execProc // additional processes by exec ID (exec.go); under mu
 }
@@ -105,12 +96,8 @@ type shim struct {
 // newShim creates the container. On error it leaves nothing behind but
 // what Spawn removes (the state dir).
 func newShim(cfg Config) (_ *shim, retErr error) {
-	s := &shim{cfg: cfg, attachers: map[*attacher]struct{}{}, exited: make(chan struct{})}
-	var closers []io.Closer // the container's ends, closed once it holds them
+	s := &shim{cfg: cfg}
 	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
 		if retErr != nil {
 			s.closeAll()
 		}
@@ -131,107 +118,30 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 		return nil, err
 	}
 
-	opts := libct.CreateOpts{ID: cfg.ID, Root: filepath.Join(cfg.StateDir, libctName), Bundle: cfg.Bundle}
-	var outR, errR *os.File
-	var consoleSock *os.File
-	if cfg.Terminal {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return nil, err
-		}
-		consoleSock = os.NewFile(uintptr(fds[0]), "console")
-		defer consoleSock.Close()
-		opts.ConsoleSocket = os.NewFile(uintptr(fds[1]), "console-child")
-		closers = append(closers, opts.ConsoleSocket)
-	} else {
-		if cfg.OpenStdin {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return nil, err
-			}
-			opts.Stdin, s.stdin = r, w
-			closers = append(closers, r)
-		} else if opts.Stdin, err = os.Open(os.DevNull); err == nil {
-			closers = append(closers, opts.Stdin)
-		} else {
-			return nil, err
-		}
-		if outR, opts.Stdout, err = os.Pipe(); err != nil {
-			return nil, err
-		}
-		closers = append(closers, opts.Stdout)
-		if errR, opts.Stderr, err = os.Pipe(); err != nil {
-			outR.Close()
-			return nil, err
-		}
-		closers = append(closers, opts.Stderr)
-	}
-
-	ct, err := libct.Create(opts)
+	s.main = newProcIO(s.log, slog.Default())
+	err = s.main.start(cfg.Terminal, cfg.OpenStdin, func(stdio libct.ProcessIO) error {
+		ct, err := libct.Create(libct.CreateOpts{
+			ID: cfg.ID, Root: filepath.Join(cfg.StateDir, libctName), Bundle: cfg.Bundle,
+			Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr, ConsoleSocket: stdio.ConsoleSocket,
+		})
+		s.ct = ct
+		return err
+	})
 	if err != nil {
-		if outR != nil {
-			outR.Close()
-			errR.Close()
+		if s.ct != nil {
+			_ = s.ct.Signal(unix.SIGKILL)
+			_, _ = s.ct.Wait()
+			_ = s.ct.Destroy()
 		}
 		return nil, err
 	}
-	s.ct = ct
-	defer func() {
-		if retErr != nil {
-			_ = ct.Signal(unix.SIGKILL)
-			_, _ = ct.Wait()
-			_ = ct.Destroy()
+	go s.main.reap(s.ct.Wait, func(e *Exit) {
+		e.OOMKilled = s.ct.OOMKilled()
+		if err := writeExit(s.cfg.StateDir, *e); err != nil {
+			slog.Error("record exit", "err", err)
 		}
-	}()
-
-	if cfg.Terminal {
-		opts.ConsoleSocket.Close() // init has sent the master by now
-		closers = closers[:0]
-		master, err := recvFd(consoleSock)
-		if err != nil {
-			return nil, fmt.Errorf("receive pty master: %w", err)
-		}
-		s.console = master
-		if cfg.OpenStdin {
-			s.stdin = master
-		}
-		s.pumps.Add(1)
-		go s.pump(master, frameStdout, "stdout")
-	} else {
-		s.pumps.Add(2)
-		go s.pump(outR, frameStdout, "stdout")
-		go s.pump(errR, frameStderr, "stderr")
-	}
-	go s.reap()
+	})
 	return s, nil
-}
-
-// recvFd receives one file descriptor over a unix socket.
-func recvFd(sock *os.File) (*os.File, error) {
-	buf := make([]byte, 4096)
-	oob := make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range msgs {
-		fds, err := unix.ParseUnixRights(&m)
-		if err != nil {
-			return nil, err
-		}
-		for i, fd := range fds[1:] {
-			unix.Close(fd)
-			_ = i
-		}
-		if len(fds) > 0 {
-			return os.NewFile(uintptr(fds[0]), string(buf[:n])), nil
-		}
-	}
-	return nil, errors.New("no file descriptor received")
 }
 
 // closeAll releases the shim's resources after a failed creation.
@@ -241,144 +151,6 @@ func (s *shim) closeAll() {
 	}
 	if s.log != nil {
 		s.log.Close()
-	}
-	if s.stdin != nil {
-		s.stdin.Close()
-	}
-}
-
-// pump copies one output stream to the log first, then to the attachers.
-func (s *shim) pump(r *os.File, kind byte, stream string) {
-	defer s.pumps.Done()
-	lw := logger.NewLineWriter(s.log, stream)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			if _, werr := lw.Write(buf[:n]); werr != nil {
-				slog.Error("write log", "err", werr)
-			}
-			s.broadcast(makeFrame(kind, buf[:n]))
-		}
-		if err != nil { // EOF, or EIO from a pty whose last slave closed
-			break
-		}
-	}
-	if err := lw.Close(); err != nil {
-		slog.Error("write log", "err", err)
-	}
-	r.Close()
-}
-
-// reap waits for the container's init, waits (bounded) for its output to
-// drain, records the exit and answers waiters.
-func (s *shim) reap() {
-	ws, err := s.ct.Wait()
-	at := time.Now().UTC()
-	if err != nil {
-		slog.Error("wait", "err", err)
-	}
-	code := ws.ExitStatus()
-	if ws.Signaled() {
-		code = 128 + int(ws.Signal())
-	}
-	drained := make(chan struct{})
-	go func() { s.pumps.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(2 * time.Second): // a process outside the pid namespace keeps the pipe open
-		slog.Warn("output not drained after exit")
-	}
-	s.mu.Lock()
-	s.outDone = true
-	for a := range s.attachers {
-		a.end()
-	}
-	s.mu.Unlock()
-	s.exit = Exit{Code: code, ExitedAt: at, OOMKilled: s.ct.OOMKilled()}
-	if err := writeExit(s.cfg.StateDir, s.exit); err != nil {
-		slog.Error("record exit", "err", err)
-	}
-	close(s.exited)
-}
-
-// broadcast hands a frame to every attacher. A full attacher gets a bounded
-// grace period; one that stays full is dropped, so a stuck client cannot
-// stall the container for long.
-func (s *shim) broadcast(frame []byte) {
-	s.mu.Lock()
-	if len(s.attachers) == 0 {
-		s.mu.Unlock()
-		return
-	}
-	list := make([]*attacher, 0, len(s.attachers))
-	for a := range s.attachers {
-		list = append(list, a)
-	}
-	s.mu.Unlock()
-	for _, a := range list {
-		a.send(frame)
-	}
-}
-
-const (
-	attacherQueue = 64              // frames (each ≤ 32 KiB)
-	slowAttacher  = 5 * time.Second // how long the container may wait for one attacher
-)
-
-type attacher struct {
-	conn     net.Conn
-	ch       chan []byte
-	once     sync.Once // end
-	killOnce sync.Once
-	dead     chan struct{}
-}
-
-func (a *attacher) send(frame []byte) {
-	select {
-	case a.ch <- frame:
-		return
-	case <-a.dead:
-		return
-	default:
-	}
-	t := time.NewTimer(slowAttacher)
-	defer t.Stop()
-	select {
-	case a.ch <- frame:
-	case <-a.dead:
-	case <-t.C:
-		slog.Warn("dropping slow attacher")
-		a.kill()
-	}
-}
-
-// end queues the end-of-output frame; the writer stops after it.
-func (a *attacher) end() {
-	a.once.Do(func() {
-		go a.send(makeFrame(frameEnd, nil))
-	})
-}
-
-func (a *attacher) kill() {
-	a.killOnce.Do(func() {
-		close(a.dead)
-		a.conn.Close()
-	})
-}
-
-// writeLoop sends queued frames to the client until the end frame.
-func (a *attacher) writeLoop() {
-	defer a.kill()
-	for {
-		select {
-		case f := <-a.ch:
-			if _, err := a.conn.Write(f); err != nil || f[0] == frameEnd {
-				return
-			}
-		case <-a.dead:
-			return
-		}
 	}
 }
 
@@ -407,7 +179,7 @@ func (s *shim) serve() int {
 // idleWatch makes a shim whose container has exited and that nobody talks
 // to clean up and exit (exit.json stays for the daemon).
 func (s *shim) idleWatch() {
-	<-s.exited
+	<-s.main.exited
 	s.mu.Lock()
 	if s.idleSince.IsZero() {
 		s.idleSince = time.Now()
@@ -474,10 +246,8 @@ func (s *shim) handle(c *net.UnixConn) {
 	switch req.Op {
 	case opState:
 		r := response{Pid: s.ct.Pid()}
-		select {
-		case <-s.exited:
-			r.Exited, r.Exit = true, &s.exit
-		default:
+		if e, ok := s.main.exitStatus(); ok {
+			r.Exited, r.Exit = true, &e
 		}
 		reply(c, r)
 	case opStart:
@@ -485,11 +255,17 @@ func (s *shim) handle(c *net.UnixConn) {
 	case opAttach:
 		s.attach(c, br, req.Stdin)
 	case opResize:
-		reply(c, s.resize(req.Height, req.Width))
+		if err := s.main.resize(req.Height, req.Width); err != nil {
+			reply(c, errResponse(err))
+			return
+		}
+		reply(c, response{})
 	case opKill:
 		reply(c, s.kill(unix.Signal(req.Signal)))
 	case opWait:
-		s.wait(c)
+		if e, ok := waitExit(c, s.main); ok {
+			reply(c, response{Exited: true, Exit: &e})
+		}
 	case opShutdown:
 		s.shutdown(c)
 	default:
@@ -505,10 +281,8 @@ func reply(w io.Writer, r response) {
 func (s *shim) start() response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	select {
-	case <-s.exited:
+	if _, ok := s.main.exitStatus(); ok {
 		return errResponse(errdefs.Conflict("container %s has exited", s.cfg.ID))
-	default:
 	}
 	if s.started {
 		return errResponse(errdefs.Conflict("container %s is already running", s.cfg.ID))
@@ -520,22 +294,9 @@ func (s *shim) start() response {
 	return response{Pid: s.ct.Pid()}
 }
 
-func (s *shim) resize(h, w uint) response {
-	if s.console == nil {
-		return response{}
-	}
-	ws := &unix.Winsize{Row: uint16(h), Col: uint16(w)}
-	if err := unix.IoctlSetWinsize(int(s.console.Fd()), unix.TIOCSWINSZ, ws); err != nil {
-		return errResponse(fmt.Errorf("resize: %w", err))
-	}
-	return response{}
-}
-
 func (s *shim) kill(sig unix.Signal) response {
-	select {
-	case <-s.exited:
+	if _, ok := s.main.exitStatus(); ok {
 		return errResponse(errdefs.Conflict("container %s is not running", s.cfg.ID))
-	default:
 	}
 	if err := s.ct.Signal(sig); err != nil {
 		if errors.Is(err, os.ErrProcessDone) {
@@ -546,9 +307,9 @@ func (s *shim) kill(sig unix.Signal) response {
 	return response{}
 }
 
-// wait answers once the container has exited, or gives up when the client
-// goes away.
-func (s *shim) wait(c *net.UnixConn) {
+// waitExit waits for p to exit and returns how; it gives up (false) when
+// the client on c goes away first.
+func waitExit(c *net.UnixConn, p *procIO) (Exit, bool) {
 	gone := make(chan struct{})
 	go func() {
 		var b [1]byte
@@ -556,17 +317,15 @@ func (s *shim) wait(c *net.UnixConn) {
 		close(gone)
 	}()
 	select {
-	case <-s.exited:
-		e := s.exit
-		reply(c, response{Exited: true, Exit: &e})
+	case <-p.exited:
+		return p.exit, true
 	case <-gone:
+		return Exit{}, false
 	}
 }
 
 func (s *shim) shutdown(c *net.UnixConn) {
-	select {
-	case <-s.exited:
-	default:
+	if _, ok := s.main.exitStatus(); !ok {
 		reply(c, errResponse(errdefs.Conflict("container %s is running", s.cfg.ID)))
 		return
 	}
@@ -584,78 +343,21 @@ func (s *shim) shutdown(c *net.UnixConn) {
 	os.Exit(0)
 }
 
+// attach streams the container's output to the client on c, and with
+// withStdin the client's stdin to the container.
 func (s *shim) attach(c *net.UnixConn, br *bufio.Reader, withStdin bool) {
-	a := &attacher{conn: c, ch: make(chan []byte, attacherQueue), dead: make(chan struct{})}
-	s.mu.Lock()
-	reply(c, response{Pid: s.ct.Pid()}) // under the lock: no frame can precede the reply
-	if s.outDone {
-		s.mu.Unlock()
+	a := newAttacher(c)
+	// Registered before the reply: output written once the client has it
+	// reaches the client; the writer, started after the reply, sends it.
+	ok := s.main.attach(a)
+	reply(c, response{Pid: s.ct.Pid()})
+	if !ok {
 		_, _ = c.Write(makeFrame(frameEnd, nil))
 		return
 	}
-	s.attachers[a] = struct{}{}
-	s.writers.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.writers.Done()
-		a.writeLoop()
-	}()
-	defer func() {
-		s.mu.Lock()
-		delete(s.attachers, a)
-		s.mu.Unlock()
-	}()
-
-	if !withStdin {
-		readInput(br, a, func([]byte) {}, func() {})
-		return
-	}
-	readInput(br, a, s.writeStdin, func() {
+	s.main.stream(a, br, &s.writers, withStdin, func() {
 		if s.cfg.StdinOnce {
-			s.closeStdin()
+			s.main.closeStdin()
 		}
 	})
-}
-
-// readInput feeds an attacher's stdin frames to write and its end of
-// input to eof, until the client detaches or goes away (the attacher's
-// writer then ends on its own).
-func readInput(br *bufio.Reader, a *attacher, write func([]byte), eof func()) {
-	buf := make([]byte, 32<<10)
-	for {
-		kind, p, err := readFrame(br, buf)
-		if err != nil {
-			a.kill()
-			return
-		}
-		switch kind {
-		case frameStdin:
-			write(p)
-		case frameStdinEOF:
-			eof()
-		}
-	}
-}
-
-func (s *shim) writeStdin(p []byte) {
-	s.mu.Lock()
-	w := s.stdin
-	shut := s.stdinShut
-	s.mu.Unlock()
-	if w == nil || shut {
-		return
-	}
-	_, _ = w.Write(p) // may block while the container does not read: only this attacher waits
-}
-
-func (s *shim) closeStdin() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stdinShut || s.stdin == nil {
-		return
-	}
-	s.stdinShut = true
-	if s.console == nil { // a pty stays open (Docker does not send EOF to a terminal either)
-		s.stdin.Close()
-	}
 }

@@ -1,0 +1,231 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/oci"
+)
+
+// Tests of the shim and the container's init: spawn, start, output, exit,
+// kill, reconnect, idle exit and the container's defaults.
+
+// The init's stdout and stderr reach an attacher and the json-file log,
+// each stream in order.
+func TestInitOutputReachesAttacherAndLog(t *testing.T) {
+	b := setup(t, []string{"sh", "-c", "echo hi; echo oops >&2; echo bye"}, false)
+	stdout, stderr, e := run(t, b, nil)
+	if stdout != "hi\nbye\n" || stderr != "oops\n" {
+		t.Errorf("output = %q, %q; want %q, %q", stdout, stderr, "hi\nbye\n", "oops\n")
+	}
+	if e.Code != 0 || e.ExitedAt.IsZero() {
+		t.Errorf("Wait() = %+v, want code 0", e)
+	}
+	var got []string
+	err := logger.Read(context.Background(), b.cfg.LogPath, logger.ReadOptions{Tail: -1}, func(r logger.Record) error {
+		got = append(got, r.Stream+":"+string(r.Line))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// stdout and stderr are separate pipes: only the order within a stream is fixed.
+	var out, errs []string
+	for _, l := range got {
+		if strings.HasPrefix(l, "stdout:") {
+			out = append(out, l)
+		} else {
+			errs = append(errs, l)
+		}
+	}
+	if strings.Join(out, "|") != "stdout:hi\n|stdout:bye\n" || strings.Join(errs, "|") != "stderr:oops\n" {
+		t.Errorf("log = %q", got)
+	}
+	raw, _ := os.ReadFile(b.cfg.LogPath)
+	if !bytes.HasPrefix(raw, []byte(`{"log":"`)) || !bytes.Contains(raw, []byte(`"stream":"stderr","time":"`)) {
+		t.Errorf("log format: %s", raw)
+	}
+}
+
+func TestWaitReturnsInitExitCode(t *testing.T) {
+	b := setup(t, []string{"sh", "-c", "exit 3"}, false)
+	_, _, e := run(t, b, nil)
+	if e.Code != 3 {
+		t.Errorf("Wait() code = %d, want 3", e.Code)
+	}
+}
+
+// A killed init exits with 128+signal; killing it again is a conflict.
+func TestKillEndsInitAndConflictsOnceExited(t *testing.T) {
+	b := setup(t, []string{"sleep", "100"}, false)
+	ctx := context.Background()
+	c := spawn(t, b)
+	pid, err := c.Start(ctx)
+	if err != nil || pid <= 0 {
+		t.Fatalf("Start() = %d, %v", pid, err)
+	}
+	if c.Pid() != pid {
+		t.Errorf("Pid() = %d, want %d", c.Pid(), pid)
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL); err != nil {
+		t.Fatalf("Kill() = %v", err)
+	}
+	e, err := c.Wait(ctx)
+	if err != nil || e.Code != 137 {
+		t.Fatalf("Wait() = %+v, %v; want 137", e, err)
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("Kill(exited) = %v, want conflict", err)
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown() = %v", err)
+	}
+}
+
+// A command that cannot run fails Spawn with Docker's error class and
+// leaves no state behind.
+func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
+	tests := []struct {
+		args  []string
+		class error
+		text  string
+	}{
+		{[]string{"nosuch"}, errdefs.ErrCommandNotFound, `exec: "nosuch": executable file not found in $PATH`},
+		{[]string{"/etc/passwd"}, errdefs.ErrCannotInvoke, `exec: "/etc/passwd": permission denied`},
+		{[]string{"/bin"}, errdefs.ErrCannotInvoke, `exec: "/bin": is a directory`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			b := setup(t, tt.args, false)
+			_, err := Spawn(context.Background(), shimBinary(t), b.cfg)
+			if !errors.Is(err, tt.class) {
+				t.Fatalf("Spawn() = %v, want class %v", err, tt.class)
+			}
+			if !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("Spawn() = %q, want %q", err, tt.text)
+			}
+			if _, err := os.Stat(b.cfg.StateDir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("state dir left after failure: %v", err)
+			}
+		})
+	}
+}
+
+// A client that goes away (a daemon restart) can reconnect to a running
+// container, and after its exit still finds the exit status.
+func TestConnectFindsRunningAndExitedContainer(t *testing.T) {
+	b := setup(t, []string{"sh", "-c", "read x; echo got $x; exit 5"}, false)
+	b.cfg.OpenStdin = true
+	ctx := context.Background()
+	c := spawn(t, b)
+	if _, err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pid := c.Pid()
+	c.Close() // the daemon goes away
+
+	c2, err := Connect(ctx, b.cfg.StateDir)
+	if err != nil {
+		t.Fatalf("Connect() = %v", err)
+	}
+	if c2.Pid() != pid {
+		t.Errorf("Pid() after Connect = %d, want %d", c2.Pid(), pid)
+	}
+	out := newBuf()
+	attached := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- c2.Attach(ctx, AttachStreams{Stdin: strings.NewReader("x\n"), Stdout: out, Attached: func() { close(attached) }})
+	}()
+	<-attached
+	if err := <-done; err != nil || out.String() != "got x\n" {
+		t.Errorf("Attach() = %v, %q", err, out.String())
+	}
+	e, err := c2.Wait(ctx)
+	if err != nil || e.Code != 5 {
+		t.Fatalf("Wait() = %+v, %v", e, err)
+	}
+	// After the exit a reconnect still finds the status.
+	c3, err := Connect(ctx, b.cfg.StateDir)
+	if err != nil {
+		t.Fatalf("Connect() after exit = %v", err)
+	}
+	if e, err := c3.Wait(ctx); err != nil || e.Code != 5 {
+		t.Fatalf("Wait() after reconnect = %+v, %v", e, err)
+	}
+	if err := c3.Attach(ctx, AttachStreams{Stdout: out}); err != nil {
+		t.Errorf("Attach() after exit = %v", err)
+	}
+	if e2, err := ReadExit(b.cfg.StateDir); err != nil || e2 != e {
+		t.Errorf("ReadExit() = %+v, %v; want %+v", e2, err, e)
+	}
+	if err := c3.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadExit(b.cfg.StateDir); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("ReadExit() after Shutdown = %v, want not found", err)
+	}
+}
+
+// A shim whose container has exited and that nobody talks to cleans up
+// and exits, leaving only the exit status.
+func TestIdleShimExitsKeepingExitStatus(t *testing.T) {
+	b := setup(t, []string{"sh", "-c", "exit 7"}, false)
+	b.cfg.IdleExit = 100 * time.Millisecond
+	ctx := context.Background()
+	c := spawn(t, b)
+	if _, err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, pidName))
+	shimPid, _ := strconv.Atoi(string(pidb))
+	if shimPid <= 0 {
+		t.Fatalf("shim pid file = %q", pidb)
+	}
+	// The shim is gone once signal 0 finds no process (Spawn reaps it).
+	eventually(t, 5*time.Second, func() bool { return syscall.Kill(shimPid, 0) != nil })
+	e, err := ReadExit(b.cfg.StateDir)
+	if err != nil || e.Code != 7 {
+		t.Fatalf("ReadExit() = %+v, %v", e, err)
+	}
+	if _, err := Connect(ctx, b.cfg.StateDir); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Connect() = %v, want not found", err)
+	}
+	if e, err := c.Wait(ctx); err != nil || e.Code != 7 {
+		t.Errorf("Wait() without shim = %+v, %v", e, err)
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown() without shim = %v", err)
+	}
+}
+
+// The container gets Docker's defaults: loopback up, no other link, the
+// ID as hostname, the user's ids and home, masked /sys/firmware, read-only
+// /proc/sys, the nofile limit, no capabilities for a non-root user.
+func TestContainerGetsDockerDefaults(t *testing.T) {
+	b := setupFn(t, []string{"sh", "-c", `ip -o link show lo | grep -o "<[A-Z,_]*>"; ls /sys/class/net; hostname; id; ls /sys/firmware | wc -l; grep -c "/proc/sys proc ro," /proc/mounts; ulimit -n; grep CapEff /proc/self/status; echo $HOME`}, false,
+		func(rootfs string) []oci.SpecOpt { return []oci.SpecOpt{oci.WithUser(rootfs, "tester")} })
+	stdout, stderr, e := run(t, b, nil)
+	var rl syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	want := []string{"<LOOPBACK,UP,LOWER_UP>", "lo", b.cfg.ID[:12], "uid=1000(tester) gid=1000(tester) groups=50(staff)",
+		"0", "1", strconv.FormatUint(min(rl.Max, 1048576), 10), "CapEff:\t0000000000000000", "/home/tester"}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(stdout), "\n")); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s\nstderr: %s", diff, stderr)
+	}
+	if e.Code != 0 {
+		t.Errorf("exit %d", e.Code)
+	}
+}
