@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -197,11 +196,8 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 
 // startExit maps a command that cannot run to the shell's exit codes.
 func startExit(err error) error {
-	switch {
-	case errors.Is(err, errdefs.ErrCommandNotFound):
-		return &builder.ExitError{Code: 127}
-	case errors.Is(err, errdefs.ErrCannotInvoke):
-		return &builder.ExitError{Code: 126}
+	if code := errdefs.ExitStatus(err, 0); code != 0 {
+		return &builder.ExitError{Code: code}
 	}
 	return err
 }

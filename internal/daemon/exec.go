@@ -189,11 +189,7 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 		}
 	}
 	fail := func(err error) error {
-		code := 126
-		if errors.Is(err, errdefs.ErrCommandNotFound) {
-			code = 127
-		}
-		d.endExec(c, e, code)
+		d.endExec(c, e, errdefs.ExitStatus(err, 126))
 		if stdout != nil {
 			_, _ = fmt.Fprintf(stdout, "%v\r\n", err)
 		}

@@ -68,14 +68,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		_ = bdl.Unmount()
 		_ = os.RemoveAll(stateDir)
 		d.net.Detach(ctx, c.ID)
-		code := 128
-		switch {
-		case errors.Is(retErr, errdefs.ErrCommandNotFound):
-			code = 127
-		case errors.Is(retErr, errdefs.ErrCannotInvoke):
-			code = 126
-		}
-		c.SetStartFailed(code, retErr)
+		c.SetStartFailed(errdefs.ExitStatus(retErr, 128), retErr)
 		_ = d.containers.Save(c)
 	}()
 

@@ -71,6 +71,19 @@ func NotModified(format string, args ...any) error { return newf(ErrNotModified,
 // CannotInvoke returns an error of class ErrCannotInvoke (exit status 126).
 func CannotInvoke(format string, args ...any) error { return newf(ErrCannotInvoke, format, args...) }
 
+// ExitStatus is the shell's exit status for a process that could not be
+// started with err: 127 for ErrCommandNotFound, 126 for ErrCannotInvoke,
+// def for anything else.
+func ExitStatus(err error, def int) int {
+	switch {
+	case errors.Is(err, ErrCommandNotFound):
+		return 127
+	case errors.Is(err, ErrCannotInvoke):
+		return 126
+	}
+	return def
+}
+
 // CommandNotFound returns an error of class ErrCommandNotFound (exit status 127).
 func CommandNotFound(format string, args ...any) error {
 	return newf(ErrCommandNotFound, format, args...)

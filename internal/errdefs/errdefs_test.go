@@ -33,3 +33,20 @@ func TestClasses(t *testing.T) {
 		t.Errorf("cause lost through CommandNotFound")
 	}
 }
+
+func TestExitStatusIsTheShellsForACommandThatCannotRun(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{CommandNotFound("exec: %q: executable file not found in $PATH", "x"), 127},
+		{CannotInvoke("exec: %q: permission denied", "/etc/passwd"), 126},
+		{fmt.Errorf("starting: %w", CommandNotFound("x")), 127},
+		{errors.New("something else"), 128},
+	}
+	for _, tc := range tests {
+		if got := ExitStatus(tc.err, 128); got != tc.want {
+			t.Errorf("ExitStatus(%v, 128) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
