@@ -74,4 +74,21 @@ type Backend interface {
 	stateBackend
 	streamBackend
 	queryBackend
+	limitsBackend
+}
+
+// StatsOptions are the query parameters of GET /containers/{id}/stats.
+// Without Stream and OneShot, the one sample sent has a previous one
+// taken a second earlier (precpu_stats), for CPU percentages.
+type StatsOptions struct {
+	Stream  bool
+	OneShot bool
+}
+
+// limitsBackend reads and changes a container's resource limits.
+type limitsBackend interface {
+	// ContainerStats calls emit with each sample until the stream ends,
+	// ctx is done or emit fails.
+	ContainerStats(ctx context.Context, nameOrID string, opts StatsOptions, emit func(*container.StatsResponse) error) error
+	ContainerUpdate(ctx context.Context, nameOrID string, upd *container.UpdateConfig) (container.UpdateResponse, error)
 }
