@@ -89,6 +89,9 @@ func (d *Daemon) statsSample(id string) *apicontainer.StatsResponse {
 	}
 	c.Lock()
 	running, pid := c.State.Running && !c.State.Restarting, c.State.Pid
+	if c.HostConfig.NetworkMode.IsHost() {
+		pid = 0 // the host's interfaces are not the container's: no networks, as in Docker
+	}
 	path := resources.CgroupPath(c.HostConfig.CgroupParent, c.ID)
 	c.Unlock()
 	if !running {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/resources"
+	"github.com/tug-project/tug/internal/sysinfo"
 )
 
 // ContainerUpdate changes the resource limits and restart policy of a
@@ -35,6 +36,10 @@ func (d *Daemon) ContainerUpdate(ctx context.Context, ref string, upd *apicontai
 		lr, err := resources.Linux(hc.Resources, nil)
 		if err != nil {
 			return apicontainer.UpdateResponse{}, err
+		}
+		if upd.MemorySwap == -1 && lr.Memory != nil && lr.Memory.Limit != nil && sysinfo.Get().SwapLimit {
+			unlimited := int64(-1) // back to unlimited swap: the one case a -1 must be written
+			lr.Memory.Swap = &unlimited
 		}
 		cg, err := resources.Open(resources.CgroupPath(hc.CgroupParent, c.ID))
 		if err == nil {

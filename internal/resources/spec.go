@@ -51,7 +51,7 @@ func Linux(r container.Resources, dev DevNum) (*specs.LinuxResources, error) {
 	if r.MemoryReservation > 0 {
 		mem.Reservation = ptr(r.MemoryReservation)
 	}
-	if r.MemorySwap > 0 || (r.MemorySwap == -1 && r.Memory > 0) {
+	if r.MemorySwap > 0 { // -1 (unlimited) is the kernel's default: nothing to write, as in Docker
 		mem.Swap = ptr(r.MemorySwap)
 	}
 	if r.MemorySwappiness != nil && *r.MemorySwappiness >= 0 {
