@@ -288,6 +288,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, r)
 	rows = append(rows, b.pullRow(ctx))
 	rows = append(rows, b.execRow(ctx))
+	rows = append(rows, b.limitsRows(ctx)...)
 	rows = append(rows, b.networkRows(ctx)...) // network.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
 	return rows

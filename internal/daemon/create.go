@@ -20,6 +20,7 @@ import (
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/stringid"
 	"github.com/tug-project/tug/internal/volume"
 )
@@ -47,6 +48,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		return apicontainer.CreateResponse{}, err
 	}
 	if err := d.validateNetworkMode(hc); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+	warnings, err := resources.Validate(hc, resources.ThisHost())
+	if err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
 	img, err := d.images.Get(ctx, cfg.Image)
@@ -105,7 +110,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		return apicontainer.CreateResponse{}, err
 	}
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionCreate, id, d.containerAttrs(c))
-	return apicontainer.CreateResponse{ID: id, Warnings: []string{}}, nil
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return apicontainer.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
 // writeEtcFiles writes the hostname, hosts and resolv.conf files that are

@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
 )
 
@@ -172,7 +173,8 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(opts, mounts...), nil
+	opts = append(opts, mounts...)
+	return append(opts, resources.SpecOpt(c.ID, c.HostConfig)), nil
 }
 
 // monitor waits for the container's exit in the background.
@@ -226,6 +228,9 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		if err := d.containers.Save(c); err != nil {
 			slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
 		}
+	}
+	if exit.OOMKilled {
+		d.events.Publish(apievents.ContainerEventType, apievents.ActionOOM, c.ID, d.containerAttrs(c))
 	}
 	attrs := d.containerAttrs(c)
 	attrs["exitCode"] = strconv.Itoa(exit.Code)

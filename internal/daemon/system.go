@@ -65,13 +65,11 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Debug:              d.cfg.Debug,
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		NGoroutines:        goruntime.NumGoroutine(),
-		MemoryLimit:        true,
-		CPUShares:          true,
-		PidsLimit:          true,
 		SecurityOptions:    []string{"name=cgroupns"},
 		Warnings:           []string{},
 		Labels:             []string{},
 	}
+	limitsInfo(info) // system_limits.go
 	info.Name, _ = os.Hostname()
 	for _, c := range d.containers.List() {
 		c.Lock()

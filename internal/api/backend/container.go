@@ -55,3 +55,12 @@ type ExecStartOptions struct {
 	ConsoleSize *[2]uint
 	GetStreams  func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
 }
+
+// ContainerStatsOptions are the query parameters of GET
+// /containers/{id}/stats. Without Stream and OneShot, the one sample sent
+// has a previous one taken a second earlier (precpu_stats), for CPU
+// percentages.
+type ContainerStatsOptions struct {
+	Stream  bool
+	OneShot bool
+}

@@ -34,8 +34,10 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		rm,
 		newRunCommand(c),
 		newStartCommand(c),
+		newStatsCommand(c),
 		newStopCommand(c),
 		newTopCommand(c),
+		newUpdateCommand(c),
 		newWaitCommand(c),
 	)
 	return cmd
@@ -63,8 +65,10 @@ func TopLevelCommands(c *command.Cli) []*cobra.Command {
 		newRmCommand(c),
 		run,
 		newStartCommand(c),
+		newStatsCommand(c),
 		newStopCommand(c),
 		newTopCommand(c),
+		newUpdateCommand(c),
 		newWaitCommand(c),
 	}
 }

@@ -98,5 +98,8 @@ func createContainer(ctx context.Context, c *command.Cli, cfg *containerConfig, 
 	for _, w := range resp.Warnings {
 		fmt.Fprintf(c.Err(), "WARNING: %s\n", w)
 	}
+	if o.res.kernelMemory != 0 {
+		fmt.Fprintln(c.Err(), kernelMemoryWarning) // resopts.go
+	}
 	return resp.ID, nil
 }

@@ -53,6 +53,8 @@ type containerOptions struct {
 
 	image string
 	args  []string
+
+	res resourceOptions // resopts.go
 }
 
 func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
@@ -83,6 +85,7 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.Var(opts.NewList(&o.logOpts, "list"), "log-opt", "Log driver options")
 
 	addNetworkFlags(flags, &o.net)
+	addResourceFlags(flags, &o.res)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
 	flags.StringVar(&o.pull, "pull", PullMissing, `Pull image before running ("always", "missing", "never")`)
 	flags.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the pull output")
@@ -207,6 +210,9 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 			hc.Tmpfs = map[string]string{}
 		}
 		hc.Tmpfs[dst] = options
+	}
+	if err := o.res.apply(flags, hc); err != nil {
+		return nil, err
 	}
 	if hc.LogConfig, err = logConfig(o.logDriver, o.logOpts); err != nil {
 		return nil, err

@@ -43,4 +43,13 @@ type Backend interface {
 	stateBackend
 	streamBackend
 	queryBackend
+	limitsBackend
+}
+
+// limitsBackend reads and changes a container's resource limits.
+type limitsBackend interface {
+	// ContainerStats calls emit with each sample until the stream ends,
+	// ctx is done or emit fails.
+	ContainerStats(ctx context.Context, nameOrID string, opts backend.ContainerStatsOptions, emit func(*container.StatsResponse) error) error
+	ContainerUpdate(ctx context.Context, nameOrID string, upd *container.UpdateConfig) (container.UpdateResponse, error)
 }

@@ -30,5 +30,7 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/resize", Handler: rt.postContainerResize},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/rename", Handler: rt.postContainerRename},
 		{Method: http.MethodDelete, Path: "/containers/{name:.*}", Handler: rt.deleteContainer},
+		{Method: http.MethodGet, Path: "/containers/{name:.*}/stats", Handler: rt.getContainerStats, Stream: true},
+		{Method: http.MethodPost, Path: "/containers/{name:.*}/update", Handler: rt.postContainerUpdate},
 	}
 }

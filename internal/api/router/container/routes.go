@@ -64,7 +64,8 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	var req container.CreateRequest
-	if err := server.ReadJSON(r, &req); err != nil {
+	kmem, err := readBody(r, &req) // limits.go: KernelMemory is not in moby's types
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: Config cannot be empty in order to create a container")
 		}
@@ -80,6 +81,7 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 	if err != nil {
 		return err
 	}
+	resp.Warnings = append(resp.Warnings, kernelMemoryWarnings(kmem)...)
 	if resp.Warnings == nil {
 		resp.Warnings = []string{}
 	}
