@@ -4,9 +4,10 @@ BIN := bin
 .PHONY: build test lint bench clean hello
 
 build:
-	CGO_ENABLED=1 $(GO) build -o $(BIN)/tugd ./cmd/tugd
+	CGO_ENABLED=1 $(GO) build -tags seccomp -o $(BIN)/tugd ./cmd/tugd
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/tug ./cmd/tug
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-hello ./cmd/tug-hello
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-init ./cmd/tug-init
 
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo 'gofmt: files above need formatting'; exit 1)

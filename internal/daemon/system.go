@@ -68,7 +68,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		MemoryLimit:        true,
 		CPUShares:          true,
 		PidsLimit:          true,
-		SecurityOptions:    []string{"name=cgroupns"},
+		SecurityOptions:    securityOptions(),
 		Warnings:           []string{},
 		Labels:             []string{},
 	}

@@ -42,9 +42,10 @@ type containerOptions struct {
 	privileged  bool
 	logDriver   string
 	logOpts     []string
-	volumes     []string       // -v SRC:DST[:MODE], passed to the daemon as is
-	tmpfs       []string       // --tmpfs DST[:OPTIONS]
-	net         networkOptions // netopts.go
+	volumes     []string        // -v SRC:DST[:MODE], passed to the daemon as is
+	tmpfs       []string        // --tmpfs DST[:OPTIONS]
+	net         networkOptions  // netopts.go
+	sec         securityOptions // secopts.go
 
 	name     string
 	pull     string
@@ -83,6 +84,7 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.Var(opts.NewList(&o.logOpts, "list"), "log-opt", "Log driver options")
 
 	addNetworkFlags(flags, &o.net)
+	addSecurityFlags(flags, &o.sec)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
 	flags.StringVar(&o.pull, "pull", PullMissing, `Pull image before running ("always", "missing", "never")`)
 	flags.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the pull output")
@@ -209,6 +211,9 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		hc.Tmpfs[dst] = options
 	}
 	if hc.LogConfig, err = logConfig(o.logDriver, o.logOpts); err != nil {
+		return nil, err
+	}
+	if err := applySecurityOptions(&o.sec, hc); err != nil {
 		return nil, err
 	}
 	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
