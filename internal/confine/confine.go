@@ -241,8 +241,11 @@ func namespaceOpts(hc *apicontainer.HostConfig, lookup func(string) (Peer, error
 		if !p.IpcMode.IsShareable() {
 			return nil, errdefs.Conflict("non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
 		}
-		proc := "/proc/" + strconv.Itoa(p.Pid)
-		opts = append(opts, oci.WithNamespacePath(specs.IPCNamespace, proc+"/ns/ipc"), oci.WithBindMount(proc+"/root/dev/shm", "/dev/shm", false))
+		// The namespace (System V IPC, POSIX message queues) is shared;
+		// /dev/shm is not: the donor's is a tmpfs in its own mount
+		// namespace, which cannot be bind-mounted from here (Docker keeps
+		// a shareable container's /dev/shm on the host for that).
+		opts = append(opts, oci.WithNamespacePath(specs.IPCNamespace, "/proc/"+strconv.Itoa(p.Pid)+"/ns/ipc"))
 	case ipc.IsNone():
 		opts = append(opts, func(s *specs.Spec) error {
 			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev/shm" })
