@@ -72,6 +72,14 @@ func TestPrivilegedGetsTheBoundingSetDevicesAndWritableSys(t *testing.T) {
 				t.Errorf("%s: read-only in a privileged container: %s", cli.Name, l)
 			}
 		}
+		name := "priv-exec-" + cli.Name
+		if r := cli.Run("", "run", "-d", "--name", name, "--network", "none", "busybox", "sleep", "100"); r.ExitCode != 0 {
+			t.Fatal(r)
+		}
+		r := cli.Run("", "exec", "--privileged", name, "grep", "CapEff", "/proc/self/status")
+		if r.ExitCode != 0 || statusField(t, r.Stdout, "CapEff") != bnd {
+			t.Errorf("%s: exec --privileged: %s", cli.Name, r)
+		}
 		// Masked paths are not masked: /proc/keys is the kernel's.
 		out = run(t, cli, "--privileged", "busybox", "sh", "-c", "grep -c ' /proc/keys ' /proc/mounts || true")
 		if strings.TrimSpace(out) != "0" {
