@@ -10,19 +10,25 @@ import (
 	"github.com/tug-project/tug/internal/testutil"
 )
 
-// orphans leaves two exited orphans behind (reparented to pid 1), then
-// sleeps as a child of pid 1.
-const orphans = "(sleep 0 &); (sleep 0 &); sleep 100"
+// orphans leaves two orphans (reparented to pid 1) that exit a second
+// later, and becomes a sleep that never waits for a child.
+const orphans = "(sleep 1 &); (sleep 1 &); exec sleep 100"
 
-func zombies(d *testutil.Daemon, name string) int {
+// sleeps counts the container's sleep processes: live ones and zombies.
+func sleeps(d *testutil.Daemon, name string) (live, zombies int) {
 	r := d.Tug("exec", name, "sh", "-c", "cat /proc/[0-9]*/stat")
-	n := 0
 	for _, l := range strings.Split(r.Stdout, "\n") {
-		if f := strings.Fields(l); len(f) > 2 && f[2] == "Z" {
-			n++
+		f := strings.Fields(l)
+		if len(f) < 3 || f[1] != "(sleep)" {
+			continue
+		}
+		if f[2] == "Z" {
+			zombies++
+		} else {
+			live++
 		}
 	}
-	return n
+	return live, zombies
 }
 
 func TestInitIsPid1ReapsZombiesAndForwardsSignals(t *testing.T) {
@@ -33,20 +39,18 @@ func TestInitIsPid1ReapsZombiesAndForwardsSignals(t *testing.T) {
 			t.Errorf("%s: pid 1 under --init = %q", cli.Name, out)
 		}
 	}
-	// Without an init, pid 1 (a shell that never waits) leaves zombies.
+	// Without an init, pid 1 (a sleep, which never waits) leaves zombies.
 	if r := d.Tug("run", "-d", "--name", "noinit", "--network", "none", "busybox", "sh", "-c", orphans); r.ExitCode != 0 {
 		t.Fatal(r)
 	}
-	testutil.Eventually(t, 10*time.Second, func() bool { return zombies(d, "noinit") == 2 })
+	testutil.Eventually(t, 10*time.Second, func() bool { live, z := sleeps(d, "noinit"); return live == 1 && z == 2 })
 	if r := d.Tug("run", "-d", "--init", "--name", "withinit", "--network", "none", "busybox", "sh", "-c", orphans); r.ExitCode != 0 {
 		t.Fatal(r)
 	}
-	// The orphans exist and are reaped: poll until the shell's sleep runs
-	// (the subshells are done) and no zombie is left.
-	testutil.Eventually(t, 10*time.Second, func() bool {
-		r := d.Tug("exec", "withinit", "sh", "-c", "pidof sleep")
-		return r.ExitCode == 0 && zombies(d, "withinit") == 0
-	})
+	// The orphans run (for a second), then exit and are reaped: one live
+	// sleep, no zombie.
+	testutil.Eventually(t, 10*time.Second, func() bool { live, _ := sleeps(d, "withinit"); return live == 3 })
+	testutil.Eventually(t, 10*time.Second, func() bool { live, z := sleeps(d, "withinit"); return live == 1 && z == 0 })
 	// SIGTERM reaches the command (a sleep as pid 1 would ignore it and
 	// wait for the 10 s timeout's SIGKILL): exit status 143.
 	began := time.Now()
