@@ -208,6 +208,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	}
 	latencyRow("run --rm --network none IMG true (median)", goalRunNoneMS, "--network", "none")
 	latencyRow("run --rm IMG true, default network (median)", goalRunBridgeMS)
+	rows = append(rows, b.seccompRow(ctx)) // seccomp.go
 
 	var daemonCells, shimCells, ussCells [2]cell
 	daemonCells[0], daemonCells[1] = b.each(ctx, func(e *engine) cell {

@@ -44,6 +44,7 @@ type options struct {
 	mirrors    []string          // registry-mirrors
 	insecure   []string          // insecure-registries
 	logOpts    map[string]string // log-opts
+	init       bool              // init
 }
 
 // fileConfig is the part of daemon.json tugd reads (Docker's keys).
@@ -59,6 +60,9 @@ type fileConfig struct {
 	InsecureRegistries []string `json:"insecure-registries"`
 
 	LogOpts map[string]string `json:"log-opts"`
+
+	Init        bool   `json:"init"`
+	UsernsRemap string `json:"userns-remap"`
 }
 
 func main() {
@@ -124,6 +128,10 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	opts.network = daemon.NetworkConfig{Bip: fc.Bip, Pools: fc.Pools}
 	opts.mirrors, opts.insecure = fc.RegistryMirrors, fc.InsecureRegistries
 	opts.logOpts = fc.LogOpts
+	opts.init = fc.Init
+	if fc.UsernsRemap != "" {
+		return fmt.Errorf("config file %s: userns-remap: user namespaces are not implemented by tug", opts.configFile)
+	}
 	return nil
 }
 
@@ -151,6 +159,7 @@ func run(ctx context.Context, opts options) error {
 		RegistryMirrors:    opts.mirrors,
 		InsecureRegistries: opts.insecure,
 		LogOpts:            opts.logOpts,
+		Init:               opts.init,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/tug-project/tug/internal/bundle"
+	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
@@ -73,7 +74,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		}
 	}
 	if merged.Hostname == "" {
-		if hc.NetworkMode.IsHost() {
+		if hc.NetworkMode.IsHost() || hc.UTSMode.IsHost() {
 			merged.Hostname, _ = os.Hostname()
 		} else {
 			merged.Hostname = id[:12]
@@ -171,7 +172,8 @@ func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]stri
 	if hc.AutoRemove && rp.Name != "" && rp.Name != apicontainer.RestartPolicyDisabled {
 		return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
 	}
-	return nil
+	// Capabilities, seccomp, devices, namespaces, sysctls, --init, userns.
+	return confine.Validate(hc, confine.Probe())
 }
 
 // mergeConfig fills the request's config with the image's defaults, the way

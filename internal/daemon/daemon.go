@@ -36,6 +36,7 @@ type Config struct {
 	InsecureRegistries []string          // daemon.json insecure-registries
 	Network            NetworkConfig     // network.go
 	LogOpts            map[string]string // daemon.json log-opts: json-file defaults (max-size, max-file)
+	Init               bool              // daemon.json init: run --init unless the container says otherwise
 }
 
 // Daemon owns images and containers.

@@ -19,6 +19,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
@@ -338,7 +339,9 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 		if proc.Capabilities == nil {
 			proc.Capabilities = &specs.LinuxCapabilities{}
 		}
-		opts = append(opts, oci.WithCapabilities([]string{"ALL"}, nil))
+		// Every capability of the bounding set (asking for more fails).
+		caps := confine.Probe().Bounding
+		opts = append(opts, oci.WithCapabilities(caps, []string{"ALL"}))
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/sys/signal"
 
 	"github.com/tug-project/tug/internal/bundle"
+	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
@@ -160,7 +161,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 }
 
 // specOpts are the spec options of c beyond what every container process
-// has (bundle.Spec) and its network: console size, domain name, mounts.
+// has (bundle.Spec) and its network: console size, domain name, mounts,
+// resources, confinement.
 func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	var opts []oci.SpecOpt
 	if cs := c.HostConfig.ConsoleSize; c.Config.Tty && cs[0] > 0 && cs[1] > 0 {
@@ -174,7 +176,13 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 		return nil, err
 	}
 	opts = append(opts, mounts...)
-	return append(opts, resources.SpecOpt(c.ID, c.HostConfig)), nil
+	opts = append(opts, resources.SpecOpt(c.ID, c.HostConfig))
+	// Confinement last: it adjusts the process, user and mounts above.
+	confined, err := confine.SpecOpt(c.HostConfig, confine.Config{Host: confine.Probe(), Init: d.cfg.Init, Lookup: func(ref string) (confine.Peer, error) { return d.confinePeer(c.ID, ref) }})
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, confined), nil
 }
 
 // monitor waits for the container's exit in the background.

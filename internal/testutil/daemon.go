@@ -27,7 +27,7 @@ var (
 	buildErr  error
 )
 
-// Binaries builds tugd, tug and tug-hello once per test process and
+// Binaries builds tugd, tug, tug-hello and tug-init once per test process and
 // returns the directory holding them.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -45,10 +45,13 @@ func Binaries(t testing.TB) string {
 		if buildErr = os.MkdirAll(binDir, 0o755); buildErr != nil {
 			return
 		}
-		for _, b := range []struct{ name, pkg, cgo string }{
-			{"tugd", "./cmd/tugd", "1"}, {"tug", "./cmd/tug", "0"}, {"tug-hello", "./cmd/tug-hello", "0"},
+		// tugd needs libseccomp (the seccomp tag: libcontainer loads the
+		// containers' syscall filters with it).
+		for _, b := range []struct{ name, pkg, cgo, tags string }{
+			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
+			{"tug-hello", "./cmd/tug-hello", "0", ""}, {"tug-init", "./cmd/tug-init", "0", ""},
 		} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, b.name), b.pkg)
+			cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.name), b.pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
 			if out, err := cmd.CombinedOutput(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/pflag"
+
 	"github.com/tug-project/tug/internal/cli/opts"
 )
 
@@ -42,9 +43,10 @@ type containerOptions struct {
 	privileged  bool
 	logDriver   string
 	logOpts     []string
-	volumes     []string       // -v SRC:DST[:MODE], passed to the daemon as is
-	tmpfs       []string       // --tmpfs DST[:OPTIONS]
-	net         networkOptions // netopts.go
+	volumes     []string        // -v SRC:DST[:MODE], passed to the daemon as is
+	tmpfs       []string        // --tmpfs DST[:OPTIONS]
+	net         networkOptions  // netopts.go
+	sec         securityOptions // secopts.go
 
 	name     string
 	pull     string
@@ -86,6 +88,7 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 
 	addNetworkFlags(flags, &o.net)
 	addResourceFlags(flags, &o.res)
+	addSecurityFlags(flags, &o.sec)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
 	flags.StringVar(&o.pull, "pull", PullMissing, `Pull image before running ("always", "missing", "never")`)
 	flags.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the pull output")
@@ -215,6 +218,9 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		return nil, err
 	}
 	if hc.LogConfig, err = logConfig(o.logDriver, o.logOpts); err != nil {
+		return nil, err
+	}
+	if err := applySecurityOptions(&o.sec, hc); err != nil {
 		return nil, err
 	}
 	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
