@@ -42,7 +42,8 @@ func (d *Daemon) planMounts(hc *apicontainer.HostConfig, volumes map[string]stru
 func (d *Daemon) volumesFrom(ref string) ([]volume.MountPoint, error) {
 	c, err := d.lookup(ref)
 	if err != nil {
-		return nil, err
+		// Not a 404: clients take that for a missing image and pull.
+		return nil, errdefs.InvalidParameter("%s", err.Error())
 	}
 	c.Lock()
 	defer c.Unlock()

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
@@ -63,7 +64,7 @@ func copyEntry(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	st := fi.Sys().(*unix.Stat_t)
+	st := fi.Sys().(*syscall.Stat_t)
 	switch mode := fi.Mode(); {
 	case mode.IsDir():
 		if err := os.Mkdir(dst, 0o700); err != nil {
@@ -82,7 +83,7 @@ func copyEntry(src, dst string) error {
 			return err
 		}
 	case mode&(os.ModeDevice|os.ModeNamedPipe|os.ModeSocket) != 0:
-		if err := unix.Mknod(dst, st.Mode, int(st.Rdev)); err != nil {
+		if err := unix.Mknod(dst, st.Mode, int(st.Rdev)); err != nil { //nolint:gosec // dev_t fits
 			return err
 		}
 	default:
@@ -110,7 +111,7 @@ func copyFile(src, dst string) error {
 
 // copyMeta gives dst src's owner, mode, xattrs and times.
 func copyMeta(src, dst string, fi os.FileInfo) error {
-	st := fi.Sys().(*unix.Stat_t)
+	st := fi.Sys().(*syscall.Stat_t)
 	if err := os.Lchown(dst, int(st.Uid), int(st.Gid)); err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func copyMeta(src, dst string, fi os.FileInfo) error {
 	if err := copyXattrs(src, dst); err != nil {
 		return err
 	}
-	ts := []unix.Timespec{st.Atim, st.Mtim}
+	ts := []unix.Timespec{unix.Timespec(st.Atim), unix.Timespec(st.Mtim)}
 	return unix.UtimesNanoAt(unix.AT_FDCWD, dst, ts, unix.AT_SYMLINK_NOFOLLOW)
 }
 

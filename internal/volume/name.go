@@ -26,7 +26,9 @@ func ValidateDriver(driver string) error {
 	if driver == "" || driver == DefaultDriver {
 		return nil
 	}
-	return errdefs.NotFound("error looking up volume plugin %s: plugin %q not found", driver, driver)
+	// Docker says 404; 400 here, so clients do not take it for a
+	// missing image and pull.
+	return errdefs.InvalidParameter("error looking up volume plugin %s: plugin %q not found", driver, driver)
 }
 
 // ValidateOptions checks the local driver's options: type, device, o
