@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	apicontainer "github.com/moby/moby/api/types/container"
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/mount"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	mnt "github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/stringid"
 	"github.com/tug-project/tug/internal/volume"
@@ -272,4 +274,97 @@ func (d *Daemon) mountPoints(c *container.Container) []apicontainer.MountPoint {
 		out = append(out, m.API(p))
 	}
 	return out
+}
+
+// mountForArchive mounts c's binds and volumes over its rootfs in tugd's
+// namespace, as Docker does for cp, so the archive API reads and writes
+// through them; the returned func unmounts them all.
+func (d *Daemon) mountForArchive(c *container.Container, rootfs string) (func(), error) {
+	var targets []string
+	var vols []string
+	user := "archive:" + c.ID
+	release := func() {
+		for i := len(targets) - 1; i >= 0; i-- {
+			if err := mnt.UnmountAll(targets[i]); err != nil {
+				slog.Warn("unmounting after cp", "path", targets[i], "err", err)
+			}
+		}
+		for _, n := range vols {
+			_ = d.volumes.Unmount(n, user)
+		}
+	}
+	for _, m := range c.MountPoints {
+		var src string
+		switch m.Type {
+		case mount.TypeBind:
+			src = m.Source
+		case mount.TypeVolume:
+			p, err := d.volumes.Mount(m.Name, user)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			vols = append(vols, m.Name)
+			src = p
+			if m.Subpath != "" {
+				if src, err = subpath(p, m.Subpath); err != nil {
+					release()
+					return nil, err
+				}
+			}
+		default:
+			continue // a tmpfs has nothing while the container is stopped
+		}
+		fi, err := os.Stat(src)
+		if err != nil {
+			continue // a -v source not made yet: nothing to show
+		}
+		target, err := securejoin.SecureJoin(rootfs, m.Destination)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if fi.IsDir() {
+			err = os.MkdirAll(target, 0o755)
+		} else if _, serr := os.Lstat(target); os.IsNotExist(serr) {
+			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
+				err = os.WriteFile(target, nil, 0o644)
+			}
+		}
+		if err != nil {
+			release()
+			return nil, err
+		}
+		opts := []string{"rbind"}
+		if !m.RW {
+			opts = append(opts, "ro")
+		}
+		if err := mnt.All([]mnt.Mount{{Type: "bind", Source: src, Options: opts}}, target); err != nil {
+			release()
+			return nil, err
+		}
+		targets = append(targets, target)
+	}
+	return release, nil
+}
+
+// writableAt reports whether the container path p may be written by the
+// archive API: the innermost mount over it decides, else the rootfs.
+func writableAt(c *container.Container, p string) error {
+	p = filepath.Clean("/" + p)
+	var best *volume.MountPoint
+	for i, m := range c.MountPoints {
+		if p == m.Destination || strings.HasPrefix(p, m.Destination+"/") {
+			if best == nil || len(m.Destination) > len(best.Destination) {
+				best = &c.MountPoints[i]
+			}
+		}
+	}
+	switch {
+	case best != nil && !best.RW:
+		return errdefs.InvalidParameter("mounted volume is marked read-only")
+	case best == nil && c.HostConfig.ReadonlyRootfs:
+		return errdefs.InvalidParameter("container rootfs is marked read-only")
+	}
+	return nil
 }
