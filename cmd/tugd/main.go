@@ -25,6 +25,7 @@ import (
 	networkrouter "github.com/tug-project/tug/internal/api/router/network"
 	registryrouter "github.com/tug-project/tug/internal/api/router/registry"
 	"github.com/tug-project/tug/internal/api/router/system"
+	volumerouter "github.com/tug-project/tug/internal/api/router/volume"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/daemon"
 	"github.com/tug-project/tug/internal/network"
@@ -167,7 +168,7 @@ func run(ctx context.Context, opts options) error {
 	defer d.Close()
 
 	srv := server.New(server.Config{Logger: log, Version: version},
-		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d))
+		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d))
 	errc := make(chan error, len(opts.hosts))
 	for _, h := range opts.hosts {
 		path, ok := strings.CutPrefix(h, "unix://")

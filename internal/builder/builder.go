@@ -32,8 +32,12 @@ type RunRequest struct {
 	WorkingDir string
 	User       string
 	Network    string // POST /build's networkmode: "", "default", "bridge", a network, "none", "host", "container:x"
-	Stdout     io.Writer
-	Stderr     io.Writer
+	// Volumes are the image's VOLUMEs so far: as in Docker's classic
+	// builder, each is a throw-away volume (filled from the image) during
+	// the step, so what the step writes there is not in its layer.
+	Volumes []string
+	Stdout  io.Writer
+	Stderr  io.Writer
 	// Diff is called with the container's upper directory after the
 	// process exited 0 and before the container is removed.
 	Diff func(ctx context.Context, upperDir string) error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -571,6 +572,7 @@ func (j *job) runStep(ctx context.Context, r *stageRun, w stageWriter, st *state
 			WorkingDir: st.cfg.Config.WorkingDir,
 			User:       st.cfg.Config.User,
 			Network:    j.opts.Network,
+			Volumes:    slices.Sorted(maps.Keys(st.cfg.Config.Volumes)),
 			Stdout:     w,
 			Stderr:     w,
 			Diff: func(ctx context.Context, upper string) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/tug-project/tug/internal/cli/network"
 	"github.com/tug-project/tug/internal/cli/registry"
 	"github.com/tug-project/tug/internal/cli/system"
+	"github.com/tug-project/tug/internal/cli/volume"
 )
 
 // NewRootCommand returns the `tug` command on the given streams, and the
@@ -65,7 +66,7 @@ func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *com
 	setupHelp(cmd)
 
 	var cmds []*cobra.Command
-	cmds = append(cmds, container.NewCommand(c), image.NewCommand(c), network.NewCommand(c), system.NewCommand(c))
+	cmds = append(cmds, container.NewCommand(c), image.NewCommand(c), network.NewCommand(c), system.NewCommand(c), volume.NewCommand(c))
 	cmds = append(cmds, container.TopLevelCommands(c)...)
 	cmds = append(cmds, image.TopLevelCommands(c)...)
 	cmds = append(cmds, system.TopLevelCommands(c)...)

@@ -6,6 +6,8 @@ import (
 
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/tug-project/tug/internal/volume"
 )
 
 // Container is one container: its configuration and its state. The
@@ -23,6 +25,9 @@ type Container struct {
 	RestartCount int
 	LogPath      string
 	Driver       string
+	// MountPoints are the container's binds, volumes and tmpfs mounts
+	// (from -v, --mount, --volumes-from and VOLUMEs), fixed at create.
+	MountPoints []volume.MountPoint `json:",omitempty"`
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change

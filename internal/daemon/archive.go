@@ -42,6 +42,11 @@ func (d *Daemon) withRootfs(ctx context.Context, ref string, fn func(c *containe
 		defer func() { _ = bdl.Unmount() }()
 	}
 	rootfs := bdl.Rootfs()
+	release, err := d.mountForArchive(c, rootfs)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return fn(c, rootfs)
 }
 
@@ -93,8 +98,8 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts 
 		case err != nil:
 			return fileNotFound(err, ref)
 		}
-		if c.HostConfig.ReadonlyRootfs {
-			return errdefs.InvalidParameter("container rootfs is marked read-only")
+		if err := writableAt(c, p); err != nil {
+			return err
 		}
 		uid, gid := 0, 0
 		if opts.CopyUIDGID && c.Config.User != "" {

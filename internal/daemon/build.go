@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
+	"github.com/tug-project/tug/internal/volume"
 )
 
 // buildState is the daemon's builder, created on first use.
@@ -130,6 +132,10 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	}
 	// Runs after the shim is gone (deferred below), before cleanup.
 	defer teardownNet()
+	volOpts, volDirs, err := buildStepVolumes(bdl.Dir, req.Volumes)
+	if err != nil {
+		return err
+	}
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
@@ -142,9 +148,14 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: []oci.SpecOpt{bnet.NetNS},
+		Opts: append([]oci.SpecOpt{bnet.NetNS}, volOpts...),
 	}); err != nil {
 		return err
+	}
+	for i, v := range req.Volumes {
+		if err := volume.CopyUp(bdl.Rootfs(), v, volDirs[i]); err != nil {
+			return err
+		}
 	}
 	client, err := runtime.Spawn(ctx, d.cfg.ShimBinary, runtime.Config{
 		ID: id, Bundle: bdl.Dir, StateDir: stateDir, LogPath: filepath.Join(bdl.Dir, "log.json"),
@@ -230,4 +241,21 @@ func stopBuildShim(ctx context.Context, c *runtime.Client) {
 	cancel()
 	_ = c.Shutdown(ctx)
 	_ = c.Close()
+}
+
+// buildStepVolumes makes one empty directory in the step's bundle for
+// each of the image's VOLUMEs and returns the bind mounts of them; they
+// go with the bundle directory.
+func buildStepVolumes(dir string, vols []string) ([]oci.SpecOpt, []string, error) {
+	var opts []oci.SpecOpt
+	var dirs []string
+	for i, v := range vols {
+		p := filepath.Join(dir, "volumes", strconv.Itoa(i))
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, oci.WithBindMount(p, v, false))
+		dirs = append(dirs, p)
+	}
+	return opts, dirs, nil
 }

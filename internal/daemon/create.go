@@ -64,6 +64,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		return apicontainer.CreateResponse{}, err
 	}
 
+	mps, err := d.planMounts(hc, merged.Volumes)
+	if err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+
 	id := stringid.New()
 	if name == "" {
 		for i := 0; ; i++ {
@@ -90,13 +95,19 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	c.Path, c.Args = entrypointAndArgs(merged.Entrypoint, merged.Cmd)
 	c.Driver = "overlay2"
 	c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
+	c.MountPoints = mps
 
 	if err := d.containers.Add(c); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
+	if err := d.acquireVolumes(c); err != nil {
+		_ = d.containers.Remove(c)
 		return apicontainer.CreateResponse{}, err
 	}
 	undo := func() {
 		_ = d.snapshots.Remove(context.WithoutCancel(ctx), id)
 		_ = d.containers.Remove(c)
+		d.releaseVolumes(ctx, c, true)
 	}
 	if _, err := d.snapshots.Prepare(ctx, id, img.ChainID); err != nil {
 		undo()
@@ -125,15 +136,8 @@ func (d *Daemon) writeEtcFiles(c *container.Container) error {
 }
 
 func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {
-	for _, spec := range hc.Binds {
-		if _, err := volume.ParseBind(spec); err != nil {
-			return err
-		}
-	}
-	for dst := range hc.Tmpfs {
-		if err := volume.ValidateTmpfs(dst); err != nil {
-			return err
-		}
+	if err := volume.Validate(hc); err != nil {
+		return err
 	}
 	// json-file is the one log driver; inspect shows it like Docker's
 	// default (docker-py reads it to decide whether it can fetch logs).

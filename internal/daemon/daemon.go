@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/volume"
 )
 
 // Config is how tugd was started.
@@ -49,6 +50,7 @@ type Daemon struct {
 	dist       *distribution.Service
 	events     *events.Bus
 	net        *controller.Controller
+	volumes    *volume.Store
 	build      buildState // build.go
 	started    time.Time
 
@@ -97,6 +99,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container store: %w", err)
 	}
+	vs, err := volume.NewStore(filepath.Join(cfg.Root, "volumes"))
+	if err != nil {
+		return nil, fmt.Errorf("volume store: %w", err)
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d := &Daemon{
 		cfg:        cfg,
@@ -104,6 +110,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		content:    cs,
 		snapshots:  sn,
 		images:     is,
+		volumes:    vs,
 		events:     events.New(),
 		started:    time.Now(),
 		tasks:      map[string]*task{},
@@ -120,6 +127,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err := d.initNetwork(ctx); err != nil {
 		return nil, fmt.Errorf("networking: %w", err)
 	}
+	d.restoreVolumes(ctx)
 	d.restore(ctx)
 	d.reconcileNetwork(ctx)
 	if err := is.GC(ctx); err != nil {
@@ -135,7 +143,7 @@ func (d *Daemon) restore(ctx context.Context) {
 		c.Lock()
 		if c.State.Status == "removing" || c.State.Status == "dead" {
 			c.Unlock()
-			if err := d.removeContainer(ctx, c); err != nil {
+			if err := d.removeContainer(ctx, c, false); err != nil {
 				slog.WarnContext(ctx, "removing leftover container", "id", c.ID, "err", err)
 			}
 			continue
@@ -191,6 +199,7 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
+	d.unmountVolumes(ctx, c)
 	_ = os.RemoveAll(d.stateDir(c.ID))
 	d.net.Detach(ctx, c.ID)
 	c.SetStartFailed(128, errors.New("tugd stopped while the container was starting"))

@@ -1,33 +1,206 @@
 package daemon
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/errdefs"
+	mnt "github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/stringid"
 	"github.com/tug-project/tug/internal/volume"
 )
 
-// mountOpts turns a container's binds and tmpfs mounts into spec options.
-// A missing bind source is created as a directory, as Docker does for -v.
-func mountOpts(c *container.Container) ([]oci.SpecOpt, error) {
-	var opts []oci.SpecOpt
-	for _, spec := range c.HostConfig.Binds {
-		b, err := volume.ParseBind(spec)
-		if err != nil {
-			return nil, err
+// planMounts turns a create request's mounts into mount points, naming
+// the anonymous volumes. Nothing is created yet.
+func (d *Daemon) planMounts(hc *apicontainer.HostConfig, volumes map[string]struct{}) ([]volume.MountPoint, error) {
+	mps, err := volume.Plan(volume.Request{HostConfig: hc, Volumes: volumes, From: d.volumesFrom})
+	if err != nil {
+		return nil, err
+	}
+	for i := range mps {
+		if mps[i].Type == mount.TypeVolume && mps[i].Name == "" {
+			mps[i].Name = stringid.New()
 		}
-		if _, err := os.Stat(b.Source); os.IsNotExist(err) {
-			if err := os.MkdirAll(b.Source, 0o755); err != nil {
-				return nil, err
+	}
+	return mps, nil
+}
+
+// volumesFrom returns the mount points of the --volumes-from container ref.
+func (d *Daemon) volumesFrom(ref string) ([]volume.MountPoint, error) {
+	c, err := d.lookup(ref)
+	if err != nil {
+		// Not a 404: clients take that for a missing image and pull.
+		return nil, errdefs.InvalidParameter("%s", err.Error())
+	}
+	c.Lock()
+	defer c.Unlock()
+	return append([]volume.MountPoint(nil), c.MountPoints...), nil
+}
+
+// acquireVolumes creates the volumes c's mount points name that do not
+// exist yet and records c as their user. On error it undoes what it did.
+func (d *Daemon) acquireVolumes(c *container.Container) error {
+	var created, reffed []string
+	undo := func() {
+		for _, n := range reffed {
+			d.volumes.Unref(n, c.ID)
+		}
+		for _, n := range created {
+			_ = d.volumes.Remove(n, true)
+		}
+	}
+	for _, m := range c.MountPoints {
+		if m.Type != mount.TypeVolume {
+			continue
+		}
+		o := volume.CreateOptions{Driver: m.Driver, Options: m.DriverOpts, Labels: m.Labels}
+		if m.Anonymous {
+			o.Labels = map[string]string{volume.AnonymousLabel: ""}
+		}
+		v, isNew, err := d.volumes.Create(m.Name, o)
+		if err != nil {
+			undo()
+			return err
+		}
+		if isNew {
+			created = append(created, v.Name)
+		}
+		if err := d.volumes.Ref(v.Name, c.ID); err != nil {
+			undo()
+			return err
+		}
+		reffed = append(reffed, v.Name)
+	}
+	for _, n := range created {
+		d.volumeEvent(apievents.ActionCreate, n, nil)
+	}
+	return nil
+}
+
+// releaseVolumes forgets c as a user of its volumes and, with anonymous,
+// removes its anonymous volumes no other container uses (rm -v, --rm).
+func (d *Daemon) releaseVolumes(ctx context.Context, c *container.Container, anonymous bool) {
+	for _, m := range c.MountPoints {
+		if m.Type != mount.TypeVolume {
+			continue
+		}
+		d.volumes.Unref(m.Name, c.ID)
+		if !anonymous || !m.Anonymous {
+			continue
+		}
+		if err := d.volumes.Remove(m.Name, true); err != nil {
+			if !errors.Is(err, errdefs.ErrConflict) {
+				slog.WarnContext(ctx, "removing anonymous volume", "name", m.Name, "container", c.ID, "err", err)
+			}
+			continue
+		}
+		d.volumeEvent(apievents.ActionDestroy, m.Name, nil)
+	}
+}
+
+// restoreVolumes records, at start, which containers use which volumes,
+// and re-activates the volumes of running containers (a volume a
+// container names but that a crash kept from being made is made now).
+func (d *Daemon) restoreVolumes(ctx context.Context) {
+	for _, c := range d.containers.List() {
+		c.Lock()
+		for _, m := range c.MountPoints {
+			if m.Type != mount.TypeVolume {
+				continue
+			}
+			o := volume.CreateOptions{Driver: m.Driver, Options: m.DriverOpts, Labels: m.Labels}
+			if m.Anonymous {
+				o.Labels = map[string]string{volume.AnonymousLabel: ""}
+			}
+			if _, _, err := d.volumes.Create(m.Name, o); err != nil {
+				slog.WarnContext(ctx, "volume of a container", "name", m.Name, "container", c.ID, "err", err)
+				continue
+			}
+			_ = d.volumes.Ref(m.Name, c.ID)
+			if c.State.Running {
+				if _, err := d.volumes.Mount(m.Name, c.ID); err != nil {
+					slog.WarnContext(ctx, "mounting volume of a running container", "name", m.Name, "container", c.ID, "err", err)
+				}
 			}
 		}
-		opts = append(opts, oci.WithBindMount(b.Source, b.Destination, b.ReadOnly))
+		c.Unlock()
 	}
+}
+
+// mountOpts mounts c's volumes and returns the spec options of its mounts
+// (binds, volumes, tmpfs, a read-only rootfs). A -v bind source that is
+// missing is created as a directory, as Docker does.
+func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr error) {
+	var mounted []volume.MountPoint
+	defer func() {
+		if retErr != nil {
+			for _, m := range mounted {
+				_ = d.volumes.Unmount(m.Name, c.ID)
+			}
+		}
+	}()
+	mps := c.MountPoints
+	if mps == nil && len(c.HostConfig.Binds) > 0 {
+		// A container created before mount points were recorded.
+		var err error
+		if mps, err = volume.Plan(volume.Request{HostConfig: &apicontainer.HostConfig{Binds: c.HostConfig.Binds}}); err != nil {
+			return nil, err
+		}
+	}
+	var specMounts []specs.Mount
+	for _, m := range mps {
+		switch m.Type {
+		case mount.TypeBind:
+			if _, err := os.Stat(m.Source); os.IsNotExist(err) {
+				if !m.CreateSource {
+					return nil, errdefs.InvalidParameter("invalid mount config for type \"bind\": bind source path does not exist: %s", m.Source)
+				}
+				if err := os.MkdirAll(m.Source, 0o755); err != nil {
+					return nil, err
+				}
+			}
+			if err := volume.CheckPropagation(m.Source, m.Propagation); err != nil {
+				return nil, err
+			}
+			specMounts = append(specMounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: volume.SpecOptions(m)})
+		case mount.TypeVolume:
+			p, err := d.volumes.Mount(m.Name, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			mounted = append(mounted, m)
+			if m.Subpath != "" {
+				sub, err := subpath(p, m.Subpath)
+				if err != nil {
+					return nil, err
+				}
+				p = sub
+			}
+			specMounts = append(specMounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: p, Options: volume.SpecOptions(m)})
+		case mount.TypeTmpfs:
+			o := []string{"nosuid", "nodev", "noexec"}
+			if m.TmpfsOptions != "" {
+				o = append(o, strings.Split(m.TmpfsOptions, ",")...)
+			}
+			specMounts = append(specMounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: o})
+		}
+	}
+	opts = append(opts, oci.WithMounts(specMounts...))
 	dsts := make([]string, 0, len(c.HostConfig.Tmpfs))
 	for dst := range c.HostConfig.Tmpfs {
 		dsts = append(dsts, dst)
@@ -36,21 +209,162 @@ func mountOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	for _, dst := range dsts {
 		opts = append(opts, oci.WithTmpfs(dst, c.HostConfig.Tmpfs[dst]))
 	}
+	if c.HostConfig.ReadonlyRootfs {
+		opts = append(opts, oci.WithReadonlyRootfs(true))
+	}
+	for _, m := range mounted {
+		d.volumeEvent(apievents.ActionMount, m.Name, map[string]string{
+			"container": c.ID, "destination": m.Destination, "propagation": string(m.Propagation),
+			"read/write": strconv.FormatBool(m.RW),
+		})
+	}
 	return opts, nil
 }
 
-// mountPoints is what inspect and ps show of a container's binds.
-func mountPoints(c *container.Container) []apicontainer.MountPoint {
-	out := []apicontainer.MountPoint{}
-	for _, spec := range c.HostConfig.Binds {
-		b, err := volume.ParseBind(spec)
-		if err != nil {
+// subpath resolves a --mount volume-subpath inside the volume; it must
+// exist, as in Docker.
+func subpath(volPath, sub string) (string, error) {
+	p := filepath.Join(volPath, sub)
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", errdefs.InvalidParameter("cannot access path %s: %v", p, err)
+	}
+	if rel, err := filepath.Rel(volPath, real); err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
+		return "", errdefs.InvalidParameter("subpath %s leaves the volume", sub)
+	}
+	return real, nil
+}
+
+// unmountVolumes releases the mounts of c's volumes after its process
+// ended (or its start failed).
+func (d *Daemon) unmountVolumes(ctx context.Context, c *container.Container) {
+	for _, m := range c.MountPoints {
+		if m.Type != mount.TypeVolume {
 			continue
 		}
-		out = append(out, apicontainer.MountPoint{
-			Type: mount.TypeBind, Source: b.Source, Destination: b.Destination,
-			Mode: b.Mode, RW: !b.ReadOnly, Propagation: mount.PropagationRPrivate,
-		})
+		if err := d.volumes.Unmount(m.Name, c.ID); err != nil {
+			slog.WarnContext(ctx, "unmounting volume", "name", m.Name, "container", c.ID, "err", err)
+		}
+		d.volumeEvent(apievents.ActionUnmount, m.Name, map[string]string{"container": c.ID})
+	}
+}
+
+// copyUpVolumes fills c's empty volumes from the image at their mount
+// paths (rootfs mounted), unless nocopy.
+func (d *Daemon) copyUpVolumes(c *container.Container, rootfs string) error {
+	for _, m := range c.MountPoints {
+		if m.Type != mount.TypeVolume || !m.CopyData || m.Subpath != "" {
+			continue
+		}
+		if err := volume.CopyUp(rootfs, m.Destination, d.volumes.Path(m.Name)); err != nil {
+			return fmt.Errorf("copying image content into volume %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// mountPoints is what inspect shows of a container's mounts.
+func (d *Daemon) mountPoints(c *container.Container) []apicontainer.MountPoint {
+	out := []apicontainer.MountPoint{}
+	for _, m := range c.MountPoints {
+		p := ""
+		if m.Type == mount.TypeVolume {
+			p = d.volumes.Path(m.Name)
+		}
+		out = append(out, m.API(p))
 	}
 	return out
+}
+
+// mountForArchive mounts c's binds and volumes over its rootfs in tugd's
+// namespace, as Docker does for cp, so the archive API reads and writes
+// through them; the returned func unmounts them all.
+func (d *Daemon) mountForArchive(c *container.Container, rootfs string) (func(), error) {
+	var targets []string
+	var vols []string
+	user := "archive:" + c.ID
+	release := func() {
+		for i := len(targets) - 1; i >= 0; i-- {
+			if err := mnt.UnmountAll(targets[i]); err != nil {
+				slog.Warn("unmounting after cp", "path", targets[i], "err", err)
+			}
+		}
+		for _, n := range vols {
+			_ = d.volumes.Unmount(n, user)
+		}
+	}
+	for _, m := range c.MountPoints {
+		var src string
+		switch m.Type {
+		case mount.TypeBind:
+			src = m.Source
+		case mount.TypeVolume:
+			p, err := d.volumes.Mount(m.Name, user)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			vols = append(vols, m.Name)
+			src = p
+			if m.Subpath != "" {
+				if src, err = subpath(p, m.Subpath); err != nil {
+					release()
+					return nil, err
+				}
+			}
+		default:
+			continue // a tmpfs has nothing while the container is stopped
+		}
+		fi, err := os.Stat(src)
+		if err != nil {
+			continue // a -v source not made yet: nothing to show
+		}
+		target, err := securejoin.SecureJoin(rootfs, m.Destination)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if fi.IsDir() {
+			err = os.MkdirAll(target, 0o755)
+		} else if _, serr := os.Lstat(target); os.IsNotExist(serr) {
+			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
+				err = os.WriteFile(target, nil, 0o644)
+			}
+		}
+		if err != nil {
+			release()
+			return nil, err
+		}
+		opts := []string{"rbind"}
+		if !m.RW {
+			opts = append(opts, "ro")
+		}
+		if err := mnt.All([]mnt.Mount{{Type: "bind", Source: src, Options: opts}}, target); err != nil {
+			release()
+			return nil, err
+		}
+		targets = append(targets, target)
+	}
+	return release, nil
+}
+
+// writableAt reports whether the container path p may be written by the
+// archive API: the innermost mount over it decides, else the rootfs.
+func writableAt(c *container.Container, p string) error {
+	p = filepath.Clean("/" + p)
+	var best *volume.MountPoint
+	for i, m := range c.MountPoints {
+		if p == m.Destination || strings.HasPrefix(p, m.Destination+"/") {
+			if best == nil || len(m.Destination) > len(best.Destination) {
+				best = &c.MountPoints[i]
+			}
+		}
+	}
+	switch {
+	case best != nil && !best.RW:
+		return errdefs.InvalidParameter("mounted volume is marked read-only")
+	case best == nil && c.HostConfig.ReadonlyRootfs:
+		return errdefs.InvalidParameter("container rootfs is marked read-only")
+	}
+	return nil
 }

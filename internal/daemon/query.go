@@ -57,7 +57,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
 			"MergedDir": d.bundle(c.ID).Rootfs(),
 		}},
-		Mounts:          mountPoints(c),
+		Mounts:          d.mountPoints(c),
 		Config:          &cfg,
 		NetworkSettings: d.net.Settings(c),
 		ExecIDs:         d.execIDs(c.ID),
@@ -119,7 +119,7 @@ func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apico
 		Labels:          c.Config.Labels,
 		State:           c.State.Status,
 		Status:          c.State.Describe(now),
-		Mounts:          []apicontainer.MountPoint{},
+		Mounts:          d.mountPoints(c),
 		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: d.net.SummaryNetworks(c)},
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)

@@ -20,10 +20,12 @@ func (d *Daemon) ContainerRemove(ctx context.Context, ref string, force, removeV
 	if err != nil {
 		return err
 	}
-	return d.remove(ctx, c, force)
+	return d.remove(ctx, c, force, removeVolumes)
 }
 
-func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool) error {
+// remove removes c; with removeVolumes (rm -v; always for --rm) its
+// anonymous volumes go too.
+func (d *Daemon) remove(ctx context.Context, c *container.Container, force, removeVolumes bool) error {
 	ctx = context.WithoutCancel(ctx)
 	c.Lock()
 	if c.State.Status == apicontainer.StateRemoving {
@@ -51,7 +53,7 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool)
 	c.SetRemoving()
 	_ = d.containers.Save(c)
 	c.Unlock()
-	if err := d.removeContainer(ctx, c); err != nil {
+	if err := d.removeContainer(ctx, c, removeVolumes); err != nil {
 		c.Lock()
 		c.SetDead()
 		_ = d.containers.Save(c)
@@ -63,8 +65,9 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force bool)
 }
 
 // removeContainer deletes everything a container owns: rootfs mount,
-// snapshot, state and files.
-func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) error {
+// snapshot, state and files; it stops using its volumes and, with
+// removeVolumes or --rm, removes its anonymous ones.
+func (d *Daemon) removeContainer(ctx context.Context, c *container.Container, removeVolumes bool) error {
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		return err
 	}
@@ -76,6 +79,7 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container) er
 	if err := d.containers.Remove(c); err != nil {
 		return err
 	}
+	d.releaseVolumes(ctx, c, removeVolumes || c.HostConfig.AutoRemove)
 	// A force-removed image keeps its layers while containers use them;
 	// the last such container takes them along.
 	if _, err := d.images.Get(ctx, c.ImageID.String()); err != nil {

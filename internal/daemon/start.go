@@ -50,7 +50,7 @@ func (d *Daemon) ContainerStart(ctx context.Context, ref string) error {
 		// that never ran is removed, as Docker does.
 		d.releaseAttachers(c.ID, nil)
 		if c.HostConfig.AutoRemove {
-			if rerr := d.remove(ctx, c, true); rerr != nil {
+			if rerr := d.remove(ctx, c, true, true); rerr != nil {
 				slog.WarnContext(ctx, "auto-removing container after failed start", "id", c.ID, "err", rerr)
 			}
 		}
@@ -68,6 +68,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 			return
 		}
 		_ = bdl.Unmount()
+		d.unmountVolumes(ctx, c)
 		_ = os.RemoveAll(stateDir)
 		d.net.Detach(ctx, c.ID)
 		c.SetStartFailed(errdefs.ExitStatus(retErr, 128), retErr)
@@ -101,6 +102,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		},
 		Opts: append([]oci.SpecOpt{att.NetNS}, opts...),
 	}); err != nil {
+		return err
+	}
+	if err := d.copyUpVolumes(c, bdl.Rootfs()); err != nil {
 		return err
 	}
 	// Recorded before the shim exists, so a daemon killed from here on
@@ -171,7 +175,7 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	if c.Config.Domainname != "" {
 		opts = append(opts, oci.WithDomainname(c.Config.Domainname))
 	}
-	mounts, err := mountOpts(c)
+	mounts, err := d.mountOpts(c)
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +230,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
+	d.unmountVolumes(ctx, c)
 	_ = os.RemoveAll(d.stateDir(c.ID))
 	d.net.Detach(ctx, c.ID)
 	stopping := t != nil && t.stopping
@@ -246,7 +251,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 
 	if c.HostConfig.AutoRemove {
 		c.Unlock()
-		if err := d.remove(ctx, c, true); err != nil {
+		if err := d.remove(ctx, c, true, true); err != nil {
 			slog.WarnContext(ctx, "auto-removing container", "id", c.ID, "err", err)
 		}
 		return

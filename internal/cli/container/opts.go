@@ -45,6 +45,9 @@ type containerOptions struct {
 	logOpts     []string
 	volumes     []string        // -v SRC:DST[:MODE], passed to the daemon as is
 	tmpfs       []string        // --tmpfs DST[:OPTIONS]
+	mounts      []string        // --mount type=...,target=...
+	volumesFrom []string        // --volumes-from CTR[:ro|rw]
+	readOnly    bool            // --read-only
 	net         networkOptions  // netopts.go
 	sec         securityOptions // secopts.go
 
@@ -66,6 +69,9 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	flags.Var(opts.NewList(&o.envFile, "list"), "env-file", "Read in a file of environment variables")
 	flags.VarP(opts.NewList(&o.volumes, "list"), "volume", "v", "Bind mount a volume")
 	flags.Var(opts.NewList(&o.tmpfs, "list"), "tmpfs", "Mount a tmpfs directory")
+	flags.Var(opts.NewList(&o.mounts, "mount"), "mount", "Attach a filesystem mount to the container")
+	flags.Var(opts.NewList(&o.volumesFrom, "list"), "volumes-from", "Mount volumes from the specified container(s)")
+	flags.BoolVar(&o.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
 	flags.VarP(opts.NewList(&o.labels, "list"), "label", "l", "Set meta data on a container")
 	flags.Var(opts.NewList(&o.labelFile, "list"), "label-file", "Read in a line delimited file of labels")
 	flags.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
@@ -206,7 +212,27 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 		v := o.init
 		hc.Init = &v
 	}
-	hc.Binds = append(hc.Binds, o.volumes...)
+	// As docker/cli does: "-v /ctr" is an anonymous volume in
+	// Config.Volumes, anything with a source is a bind in HostConfig.Binds.
+	for _, v := range o.volumes {
+		if !strings.Contains(v, ":") {
+			if cfg.Volumes == nil {
+				cfg.Volumes = map[string]struct{}{}
+			}
+			cfg.Volumes[v] = struct{}{}
+			continue
+		}
+		hc.Binds = append(hc.Binds, v)
+	}
+	for _, v := range o.mounts {
+		m, err := opts.ParseMount(v)
+		if err != nil {
+			return nil, fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", v, err)
+		}
+		hc.Mounts = append(hc.Mounts, m)
+	}
+	hc.VolumesFrom = o.volumesFrom
+	hc.ReadonlyRootfs = o.readOnly
 	for _, t := range o.tmpfs {
 		dst, options, _ := strings.Cut(t, ":")
 		if hc.Tmpfs == nil {
