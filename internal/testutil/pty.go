@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,6 +88,13 @@ func RunPTY(t testing.TB, cmd *exec.Cmd, steps ...PTYStep) (string, int) {
 		for !WaitFor(ptyRetype, func() bool { return shows(s.Until) }) {
 			if time.Now().After(deadline) {
 				fail("step %d: the terminal did not show %q", i, s.Until)
+			}
+			if s.Resize != nil {
+				// A CLI that resized before it watched SIGWINCH (the
+				// docker CLI starts watching after the start call)
+				// missed the terminal's signal: send it again, as the
+				// terminal would on another resize.
+				_ = cmd.Process.Signal(syscall.SIGWINCH)
 			}
 			typeIn()
 		}
