@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/atomicfile"
@@ -140,4 +141,58 @@ func Create(cfg Config) (_ Bundle, retErr error) {
 		return Bundle{}, err
 	}
 	return b, nil
+}
+
+// Bind is a host path to bind over the rootfs at Destination.
+type Bind struct {
+	Source      string
+	Destination string // a container path
+	RW          bool
+}
+
+// MountBinds binds each of binds over the mounted rootfs (in this mount
+// namespace), creating the mount point in the rootfs where it is missing
+// (a directory, or an empty file for a file), as Docker does to read and
+// write a stopped container's volumes through the archive API. A bind
+// whose source does not exist is skipped. The returned release unmounts
+// them all, innermost first; on error nothing stays mounted.
+func (b Bundle) MountBinds(binds []Bind) (release func(), err error) {
+	var targets []string
+	release = func() {
+		for i := len(targets) - 1; i >= 0; i-- {
+			_ = mount.UnmountAll(targets[i])
+		}
+	}
+	for _, bd := range binds {
+		fi, err := os.Stat(bd.Source)
+		if err != nil {
+			continue // a -v source not made yet: nothing to show
+		}
+		target, err := securejoin.SecureJoin(b.Rootfs(), bd.Destination)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if fi.IsDir() {
+			err = os.MkdirAll(target, 0o755)
+		} else if _, serr := os.Lstat(target); os.IsNotExist(serr) {
+			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
+				err = os.WriteFile(target, nil, 0o644)
+			}
+		}
+		if err != nil {
+			release()
+			return nil, err
+		}
+		opts := []string{"rbind"}
+		if !bd.RW {
+			opts = append(opts, "ro")
+		}
+		if err := mount.All([]mount.Mount{{Type: "bind", Source: bd.Source, Options: opts}}, target); err != nil {
+			release()
+			return nil, err
+		}
+		targets = append(targets, target)
+	}
+	return release, nil
 }

@@ -148,3 +148,41 @@ func mounted(target string) bool {
 	b, _ := os.ReadFile("/proc/self/mountinfo")
 	return strings.Contains(string(b), " "+target+" ")
 }
+
+func TestMountBindsShowsHostPathsInTheRootfsUntilReleased(t *testing.T) {
+	testutil.RequiresRoot(t)
+	b, err := Create(Config{
+		Dir:     t.TempDir(),
+		Rootfs:  []mount.Mount{{Type: "bind", Source: fakeRootfs(t), Options: []string{"bind"}}},
+		Process: Process{ID: "x", Args: []string{"true"}},
+	})
+	if err != nil {
+		t.Fatalf("Create() = %v", err)
+	}
+	t.Cleanup(func() { _ = b.Unmount() })
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "f"), []byte("volume"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	release, err := b.MountBinds([]Bind{
+		{Source: data, Destination: "/srv/data", RW: false},
+		{Source: filepath.Join(data, "missing"), Destination: "/skipped"},
+	})
+	if err != nil {
+		t.Fatalf("MountBinds() = %v", err)
+	}
+	got, err := os.ReadFile(filepath.Join(b.Rootfs(), "srv", "data", "f"))
+	if err != nil || string(got) != "volume" {
+		t.Errorf("the bind's file in the rootfs = %q, %v; want volume", got, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.Rootfs(), "srv", "data", "g"), nil, 0o644); err == nil {
+		t.Error("writing through a read-only bind succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(b.Rootfs(), "skipped")); !os.IsNotExist(err) {
+		t.Errorf("a bind with a missing source made its mount point: %v", err)
+	}
+	release()
+	if mounted(filepath.Join(b.Rootfs(), "srv", "data")) {
+		t.Error("bind still mounted after release")
+	}
+}

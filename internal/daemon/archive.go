@@ -15,6 +15,7 @@ import (
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/volume"
 )
 
 // withRootfs runs fn on c's root filesystem with c locked (as Docker
@@ -42,7 +43,7 @@ func (d *Daemon) withRootfs(ctx context.Context, ref string, fn func(c *containe
 		defer func() { _ = bdl.Unmount() }()
 	}
 	rootfs := bdl.Rootfs()
-	release, err := d.mountForArchive(c, rootfs)
+	release, err := d.mountForArchive(c, bdl)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts 
 		case err != nil:
 			return fileNotFound(err, ref)
 		}
-		if err := writableAt(c, p); err != nil {
+		if err := volume.WritableAt(c.MountPoints, p, c.HostConfig.ReadonlyRootfs); err != nil {
 			return err
 		}
 		uid, gid := 0, 0

@@ -6,20 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	apicontainer "github.com/moby/moby/api/types/container"
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
-	mnt "github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/stringid"
 	"github.com/tug-project/tug/internal/volume"
@@ -184,12 +182,8 @@ func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr e
 				return nil, err
 			}
 			mounted = append(mounted, m)
-			if m.Subpath != "" {
-				sub, err := subpath(p, m.Subpath)
-				if err != nil {
-					return nil, err
-				}
-				p = sub
+			if p, err = volume.Subpath(p, m.Subpath); err != nil {
+				return nil, err
 			}
 			specMounts = append(specMounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: p, Options: volume.SpecOptions(m)})
 		case mount.TypeTmpfs:
@@ -219,20 +213,6 @@ func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr e
 		})
 	}
 	return opts, nil
-}
-
-// subpath resolves a --mount volume-subpath inside the volume; it must
-// exist, as in Docker.
-func subpath(volPath, sub string) (string, error) {
-	p := filepath.Join(volPath, sub)
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", errdefs.InvalidParameter("cannot access path %s: %v", p, err)
-	}
-	if rel, err := filepath.Rel(volPath, real); err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
-		return "", errdefs.InvalidParameter("subpath %s leaves the volume", sub)
-	}
-	return real, nil
 }
 
 // unmountVolumes releases the mounts of c's volumes after its process
@@ -279,92 +259,39 @@ func (d *Daemon) mountPoints(c *container.Container) []apicontainer.MountPoint {
 // mountForArchive mounts c's binds and volumes over its rootfs in tugd's
 // namespace, as Docker does for cp, so the archive API reads and writes
 // through them; the returned func unmounts them all.
-func (d *Daemon) mountForArchive(c *container.Container, rootfs string) (func(), error) {
-	var targets []string
-	var vols []string
+func (d *Daemon) mountForArchive(c *container.Container, bdl bundle.Bundle) (func(), error) {
 	user := "archive:" + c.ID
-	release := func() {
-		for i := len(targets) - 1; i >= 0; i-- {
-			if err := mnt.UnmountAll(targets[i]); err != nil {
-				slog.Warn("unmounting after cp", "path", targets[i], "err", err)
-			}
-		}
+	var vols []string
+	releaseVols := func() {
 		for _, n := range vols {
 			_ = d.volumes.Unmount(n, user)
 		}
 	}
+	var binds []bundle.Bind
 	for _, m := range c.MountPoints {
-		var src string
+		src := m.Source
 		switch m.Type {
 		case mount.TypeBind:
-			src = m.Source
 		case mount.TypeVolume:
 			p, err := d.volumes.Mount(m.Name, user)
 			if err != nil {
-				release()
+				releaseVols()
 				return nil, err
 			}
 			vols = append(vols, m.Name)
-			src = p
-			if m.Subpath != "" {
-				if src, err = subpath(p, m.Subpath); err != nil {
-					release()
-					return nil, err
-				}
+			if src, err = volume.Subpath(p, m.Subpath); err != nil {
+				releaseVols()
+				return nil, err
 			}
 		default:
 			continue // a tmpfs has nothing while the container is stopped
 		}
-		fi, err := os.Stat(src)
-		if err != nil {
-			continue // a -v source not made yet: nothing to show
-		}
-		target, err := securejoin.SecureJoin(rootfs, m.Destination)
-		if err != nil {
-			release()
-			return nil, err
-		}
-		if fi.IsDir() {
-			err = os.MkdirAll(target, 0o755)
-		} else if _, serr := os.Lstat(target); os.IsNotExist(serr) {
-			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
-				err = os.WriteFile(target, nil, 0o644)
-			}
-		}
-		if err != nil {
-			release()
-			return nil, err
-		}
-		opts := []string{"rbind"}
-		if !m.RW {
-			opts = append(opts, "ro")
-		}
-		if err := mnt.All([]mnt.Mount{{Type: "bind", Source: src, Options: opts}}, target); err != nil {
-			release()
-			return nil, err
-		}
-		targets = append(targets, target)
+		binds = append(binds, bundle.Bind{Source: src, Destination: m.Destination, RW: m.RW})
 	}
-	return release, nil
-}
-
-// writableAt reports whether the container path p may be written by the
-// archive API: the innermost mount over it decides, else the rootfs.
-func writableAt(c *container.Container, p string) error {
-	p = filepath.Clean("/" + p)
-	var best *volume.MountPoint
-	for i, m := range c.MountPoints {
-		if p == m.Destination || strings.HasPrefix(p, m.Destination+"/") {
-			if best == nil || len(m.Destination) > len(best.Destination) {
-				best = &c.MountPoints[i]
-			}
-		}
+	unmount, err := bdl.MountBinds(binds)
+	if err != nil {
+		releaseVols()
+		return nil, err
 	}
-	switch {
-	case best != nil && !best.RW:
-		return errdefs.InvalidParameter("mounted volume is marked read-only")
-	case best == nil && c.HostConfig.ReadonlyRootfs:
-		return errdefs.InvalidParameter("container rootfs is marked read-only")
-	}
-	return nil
+	return func() { unmount(); releaseVols() }, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -406,4 +407,44 @@ func SortByDepth(mps []MountPoint) {
 		}
 		return mps[i].Destination < mps[j].Destination
 	})
+}
+
+// Subpath resolves a --mount volume-subpath sub inside the volume at
+// volPath ("" is the volume itself); it must exist and stay inside the
+// volume, as in Docker.
+func Subpath(volPath, sub string) (string, error) {
+	if sub == "" {
+		return volPath, nil
+	}
+	p := filepath.Join(volPath, sub)
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", errdefs.InvalidParameter("cannot access path %s: %v", p, err)
+	}
+	if rel, err := filepath.Rel(volPath, real); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", errdefs.InvalidParameter("subpath %s leaves the volume", sub)
+	}
+	return real, nil
+}
+
+// WritableAt reports whether the archive API may write at the container
+// path p of a container with mount points mps: the innermost mount over
+// p decides, else whether the rootfs is read-only.
+func WritableAt(mps []MountPoint, p string, readonlyRootfs bool) error {
+	p = filepath.Clean("/" + p)
+	var best *MountPoint
+	for i, m := range mps {
+		if p == m.Destination || strings.HasPrefix(p, m.Destination+"/") {
+			if best == nil || len(m.Destination) > len(best.Destination) {
+				best = &mps[i]
+			}
+		}
+	}
+	switch {
+	case best != nil && !best.RW:
+		return errdefs.InvalidParameter("mounted volume is marked read-only")
+	case best == nil && readonlyRootfs:
+		return errdefs.InvalidParameter("container rootfs is marked read-only")
+	}
+	return nil
 }
