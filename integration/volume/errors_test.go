@@ -7,6 +7,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
 
@@ -70,6 +71,29 @@ func TestMountErrorsLeaveNothing(t *testing.T) {
 	}
 	if v := d.volumes(); len(v) != 0 {
 		t.Errorf("volumes left: %v", v)
+	}
+}
+
+// A create that fails after it made a named volume on first use (here the
+// network step refuses an alias on the default bridge) leaves neither the
+// container nor the volume.
+func TestFailedCreateRemovesTheVolumeItMade(t *testing.T) {
+	d := startDaemon(t)
+	_, err := d.Client.ContainerCreate(t.Context(), client.ContainerCreateOptions{
+		Config:     &apicontainer.Config{Image: "bb", Cmd: []string{"true"}},
+		HostConfig: &apicontainer.HostConfig{Binds: []string{"madeonuse:/data"}},
+		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			"bridge": {Aliases: []string{"web"}},
+		}},
+	})
+	if !cerrdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "network-scoped alias") {
+		t.Fatalf("create with an alias on the default bridge: %v, want Docker's invalid-argument error", err)
+	}
+	if n := d.containers(); n != 0 {
+		t.Errorf("%d containers left", n)
+	}
+	if v := d.volumes(); len(v) != 0 {
+		t.Errorf("volumes left after the failed create: %v", v)
 	}
 }
 

@@ -100,14 +100,22 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if err := d.containers.Add(c); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
-	if err := d.acquireVolumes(c); err != nil {
+	createdVolumes, err := d.acquireVolumes(c)
+	if err != nil {
 		_ = d.containers.Remove(c)
 		return apicontainer.CreateResponse{}, err
 	}
+	// A create that fails leaves no container and no volume it made
+	// (named ones made on first use included).
 	undo := func() {
 		_ = d.snapshots.Remove(context.WithoutCancel(ctx), id)
 		_ = d.containers.Remove(c)
 		d.releaseVolumes(ctx, c, true)
+		for _, n := range createdVolumes {
+			if err := d.volumes.Remove(n, false); err == nil {
+				d.volumeEvent(apievents.ActionDestroy, n, nil)
+			}
+		}
 	}
 	if _, err := d.snapshots.Prepare(ctx, id, img.ChainID); err != nil {
 		undo()

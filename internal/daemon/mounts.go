@@ -51,8 +51,9 @@ func (d *Daemon) volumesFrom(ref string) ([]volume.MountPoint, error) {
 }
 
 // acquireVolumes creates the volumes c's mount points name that do not
-// exist yet and records c as their user. On error it undoes what it did.
-func (d *Daemon) acquireVolumes(c *container.Container) error {
+// exist yet and records c as their user; it returns the names of the
+// volumes it created. On error it undoes what it did.
+func (d *Daemon) acquireVolumes(c *container.Container) ([]string, error) {
 	var created, reffed []string
 	undo := func() {
 		for _, n := range reffed {
@@ -73,21 +74,21 @@ func (d *Daemon) acquireVolumes(c *container.Container) error {
 		v, isNew, err := d.volumes.Create(m.Name, o)
 		if err != nil {
 			undo()
-			return err
+			return nil, err
 		}
 		if isNew {
 			created = append(created, v.Name)
 		}
 		if err := d.volumes.Ref(v.Name, c.ID); err != nil {
 			undo()
-			return err
+			return nil, err
 		}
 		reffed = append(reffed, v.Name)
 	}
 	for _, n := range created {
 		d.volumeEvent(apievents.ActionCreate, n, nil)
 	}
-	return nil
+	return created, nil
 }
 
 // releaseVolumes forgets c as a user of its volumes and, with anonymous,
@@ -148,7 +149,7 @@ func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr e
 	defer func() {
 		if retErr != nil {
 			for _, m := range mounted {
-				_ = d.volumes.Unmount(m.Name, c.ID)
+				_, _ = d.volumes.Unmount(m.Name, c.ID)
 			}
 		}
 	}()
@@ -216,16 +217,20 @@ func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr e
 }
 
 // unmountVolumes releases the mounts of c's volumes after its process
-// ended (or its start failed).
+// ended (or its start failed); an unmount event is for a volume c had
+// mounted.
 func (d *Daemon) unmountVolumes(ctx context.Context, c *container.Container) {
 	for _, m := range c.MountPoints {
 		if m.Type != mount.TypeVolume {
 			continue
 		}
-		if err := d.volumes.Unmount(m.Name, c.ID); err != nil {
+		mounted, err := d.volumes.Unmount(m.Name, c.ID)
+		if err != nil {
 			slog.WarnContext(ctx, "unmounting volume", "name", m.Name, "container", c.ID, "err", err)
 		}
-		d.volumeEvent(apievents.ActionUnmount, m.Name, map[string]string{"container": c.ID})
+		if mounted {
+			d.volumeEvent(apievents.ActionUnmount, m.Name, map[string]string{"container": c.ID})
+		}
 	}
 }
 
@@ -264,7 +269,7 @@ func (d *Daemon) mountForArchive(c *container.Container, bdl bundle.Bundle) (fun
 	var vols []string
 	releaseVols := func() {
 		for _, n := range vols {
-			_ = d.volumes.Unmount(n, user)
+			_, _ = d.volumes.Unmount(n, user)
 		}
 	}
 	var binds []bundle.Bind

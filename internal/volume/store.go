@@ -261,10 +261,7 @@ func (s *Store) Mount(name, id string) (string, error) {
 		return "", noSuchVolume(name)
 	}
 	p := s.Path(name)
-	if len(v.Options) == 0 {
-		return p, nil
-	}
-	if len(s.active[name]) == 0 {
+	if len(v.Options) > 0 && len(s.active[name]) == 0 {
 		mounted, err := mount.IsMountpoint(p)
 		if err != nil {
 			return "", err
@@ -289,16 +286,17 @@ func (s *Store) Mount(name, id string) (string, error) {
 
 // Unmount releases container id's use of volume name's mount; the last
 // user's release unmounts a volume with options.
-func (s *Store) Unmount(name, id string) error {
+func (s *Store) Unmount(name, id string) (wasMounted bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	_, wasMounted = s.active[name][id]
 	delete(s.active[name], id)
 	v, ok := s.vols[name]
 	if !ok || len(v.Options) == 0 || len(s.active[name]) > 0 {
-		return nil
+		return wasMounted, nil
 	}
 	delete(s.active, name)
-	return mount.UnmountAll(s.Path(name))
+	return wasMounted, mount.UnmountAll(s.Path(name))
 }
 
 // Size is the disk usage of volume name's data in bytes (-1 when unknown).
