@@ -4,8 +4,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/tug-project/tug/internal/testutil"
 )
@@ -34,4 +34,13 @@ func writeFile(t *testing.T, p, s string) {
 func mustUnixNano(s string) time.Time {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return time.Unix(0, n)
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
