@@ -44,3 +44,5 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+func nowString() string { return time.Now().Format(time.RFC3339Nano) }
