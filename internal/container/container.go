@@ -32,6 +32,7 @@ type Container struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	removed chan struct{} // closed when the container is removed
+	exit    exitRecord    // the last exit or failed start, for waiters (wait.go)
 }
 
 // State is the run state of a container.
@@ -50,6 +51,8 @@ type State struct {
 	// ShimStarted is set while a shim owns the container (from start until
 	// the exit has been handled), so a restarted daemon knows to reconnect.
 	ShimStarted bool
+	// Health is the health check's state when the container has one.
+	Health *apicontainer.Health `json:",omitempty"`
 }
 
 // New returns a container in the created state.
@@ -117,6 +120,7 @@ func (c *Container) SetExited(code int, at time.Time, oomKilled bool) {
 	c.State.OOMKilled = oomKilled
 	c.State.FinishedAt = at
 	c.State.ShimStarted = false
+	c.recordExit(code, "")
 	c.notify()
 }
 
@@ -132,6 +136,7 @@ func (c *Container) SetStartFailed(code int, err error) {
 	if c.State.Status != apicontainer.StateExited {
 		c.State.Status = apicontainer.StateCreated
 	}
+	c.recordExit(code, err.Error())
 	c.notify()
 }
 

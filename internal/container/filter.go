@@ -2,6 +2,8 @@ package container
 
 import (
 	"regexp"
+
+	apicontainer "github.com/moby/moby/api/types/container"
 	"strconv"
 	"strings"
 
@@ -43,6 +45,10 @@ func NewFilter(f filters.Args) (*Filter, error) {
 				if _, err := strconv.Atoi(v); err != nil {
 					return nil, errdefs.InvalidParameter("invalid filter 'exited=%s'", v)
 				}
+			case "health":
+				if err := apicontainer.ValidateHealthStatus(apicontainer.HealthStatus(v)); err != nil {
+					return nil, errdefs.InvalidParameter("Unrecognised filter value for health: %s", v)
+				}
 			}
 		}
 	}
@@ -83,6 +89,8 @@ func (f *Filter) match(c *Container, key, v string) bool {
 	case "exited":
 		code, _ := strconv.Atoi(v)
 		return c.State.Status == "exited" && c.State.ExitCode == code
+	case "health":
+		return string(c.State.HealthStatus()) == v
 	case "ancestor":
 		return f.Ancestor != nil && f.Ancestor(c, v)
 	case "network":

@@ -58,15 +58,18 @@ func (c *Container) WaitNotRunning(changed, abandon <-chan struct{}) <-chan stru
 
 // Wait returns a channel that yields c's exit status once cond holds (as
 // POST /containers/{id}/wait): not-running (the default) is met at once
-// by a container that is not running or restarting; next-exit at the next
-// exit; removed once c is removed. The channel is closed without a value
-// when ctx ends first.
+// by a container that is not running or restarting, else at its next exit
+// (a container with a restart policy is waited for until its first exit,
+// not through its restarts, as Docker does); next-exit at the next exit;
+// removed once c is removed. A start that fails ends the wait too, with
+// its error. The channel is closed without a value when ctx ends first.
 func (c *Container) Wait(ctx context.Context, cond apicontainer.WaitCondition) <-chan apicontainer.WaitResponse {
 	out := make(chan apicontainer.WaitResponse, 1)
 	c.Lock()
 	changed := c.Changed()
 	running := c.State.Running || c.State.Status == apicontainer.StateRestarting
 	code := c.State.ExitCode
+	seen := c.exit.seq
 	c.Unlock()
 	if cond == "" {
 		cond = apicontainer.WaitConditionNotRunning
@@ -83,7 +86,10 @@ func (c *Container) Wait(ctx context.Context, cond apicontainer.WaitCondition) <
 				return
 			case <-c.Removed():
 				c.Lock()
-				code := c.State.ExitCode
+				code := c.exit.code
+				if c.exit.seq == 0 {
+					code = c.State.ExitCode
+				}
 				c.Unlock()
 				out <- apicontainer.WaitResponse{StatusCode: int64(code)}
 				return
@@ -91,19 +97,17 @@ func (c *Container) Wait(ctx context.Context, cond apicontainer.WaitCondition) <
 			}
 			c.Lock()
 			changed = c.Changed()
-			st := c.State
+			e := c.exit
 			c.Unlock()
-			if cond == apicontainer.WaitConditionRemoved {
+			if cond == apicontainer.WaitConditionRemoved || e.seq == seen {
 				continue
 			}
-			if !st.Running && st.Status != apicontainer.StateRestarting && (st.Status == apicontainer.StateExited || st.Error != "") {
-				resp := apicontainer.WaitResponse{StatusCode: int64(st.ExitCode)}
-				if st.Error != "" && st.Status != apicontainer.StateExited {
-					resp.Error = &apicontainer.WaitExitError{Message: st.Error}
-				}
-				out <- resp
-				return
+			resp := apicontainer.WaitResponse{StatusCode: int64(e.code)}
+			if e.err != "" {
+				resp.Error = &apicontainer.WaitExitError{Message: e.err}
 			}
+			out <- resp
+			return
 		}
 	}()
 	return out

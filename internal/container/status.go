@@ -14,6 +14,8 @@ func (s State) Describe(now time.Time) string {
 	switch {
 	case s.Running && s.Paused:
 		return fmt.Sprintf("Up %s (Paused)", units.HumanDuration(now.Sub(s.StartedAt)))
+	case s.Running && s.Health != nil:
+		return fmt.Sprintf("Up %s (%s)", units.HumanDuration(now.Sub(s.StartedAt)), healthString(s.Health.Status))
 	case s.Running:
 		return "Up " + units.HumanDuration(now.Sub(s.StartedAt))
 	case s.Status == apicontainer.StateRestarting:
@@ -29,4 +31,20 @@ func (s State) Describe(now time.Time) string {
 	default:
 		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
 	}
+}
+
+// healthString is Docker's form of a health status in `ps`.
+func healthString(h apicontainer.HealthStatus) string {
+	if h == apicontainer.Starting {
+		return "health: starting"
+	}
+	return string(h)
+}
+
+// HealthStatus is the container's health status, "none" without a check.
+func (s State) HealthStatus() apicontainer.HealthStatus {
+	if s.Health == nil {
+		return apicontainer.NoHealthcheck
+	}
+	return s.Health.Status
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/health"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
@@ -50,6 +51,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	}
 	if err := d.validateNetworkMode(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
+	}
+	if err := health.Validate(cfg.Healthcheck); err != nil {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("%s", err.Error())
 	}
 	warnings, err := resources.Validate(hc, resources.ThisHost())
 	if err != nil {

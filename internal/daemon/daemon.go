@@ -58,6 +58,7 @@ type Daemon struct {
 	tasks     map[string]*task            // running containers by ID
 	attachers map[string][]*pendingAttach // attached before start, by ID
 	execs     map[string]*execRecord      // exec instances by exec ID (exec.go)
+	health    healthMonitors              // health.go
 
 	bg     context.Context // lives as long as the daemon; parent of monitors
 	cancel context.CancelFunc
@@ -179,6 +180,7 @@ func (d *Daemon) restore(ctx context.Context) {
 		d.mu.Lock()
 		d.tasks[c.ID] = t
 		d.mu.Unlock()
+		d.armHealth(c, t, false)
 		c.Unlock()
 		d.monitor(c, t)
 		slog.InfoContext(ctx, "reconnected to running container", "id", c.ID, "name", c.Name)

@@ -92,7 +92,7 @@ func (d *Daemon) runningTask(c *container.Container) (*task, error) {
 	defer c.Unlock()
 	switch {
 	case c.State.Paused:
-		return nil, errdefs.Conflict("container %s is paused, unpause the container before exec", c.ID)
+		return nil, errdefs.Conflict("Container %s is paused, unpause the container before exec", c.ID)
 	case c.State.Restarting:
 		return nil, errdefs.Conflict("container %s is restarting, wait until the container is running", c.ID)
 	}

@@ -194,7 +194,15 @@ func (d *Daemon) imageUser(id digest.Digest) (string, bool, bool) {
 
 // ImageExport writes the named images as a `docker save` archive.
 func (d *Daemon) ImageExport(ctx context.Context, names []string, out io.Writer) error {
-	return d.images.Save(ctx, names, out)
+	if err := d.images.Save(ctx, names, out); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if img, err := d.images.Get(ctx, n); err == nil {
+			d.events.Publish(apievents.ImageEventType, apievents.ActionSave, img.ID.String(), map[string]string{"name": n})
+		}
+	}
+	return nil
 }
 
 // ImageLoad reads a `docker save` or OCI layout archive.

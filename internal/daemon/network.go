@@ -4,6 +4,7 @@ import (
 	"context"
 
 	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/tug-project/tug/internal/container"
@@ -127,7 +128,11 @@ func (d *Daemon) NetworkRemove(ctx context.Context, ref string) error {
 
 // NetworkPrune removes the user networks no running container uses.
 func (d *Daemon) NetworkPrune(ctx context.Context, filters map[string][]string) (network.PruneReport, error) {
-	return d.net.Prune(ctx, filters)
+	rep, err := d.net.Prune(ctx, filters)
+	if err == nil {
+		d.events.Publish(apievents.NetworkEventType, apievents.ActionPrune, "", map[string]string{"reclaimed": "0"})
+	}
+	return rep, err
 }
 
 // NetworkConnect attaches a container to a network, at once if it runs.

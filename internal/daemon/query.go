@@ -12,6 +12,7 @@ import (
 	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/health"
 )
 
 // ContainerInspect returns Docker's inspect document of a container.
@@ -43,6 +44,7 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 			Error:      st.Error,
 			StartedAt:  timeString(st.StartedAt),
 			FinishedAt: timeString(st.FinishedAt),
+			Health:     health.Copy(st.Health),
 		},
 		Image:          c.ImageID.String(),
 		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
@@ -123,6 +125,9 @@ func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apico
 		NetworkSettings: &apicontainer.NetworkSettingsSummary{Networks: d.net.SummaryNetworks(c)},
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	if h := c.State.Health; h != nil {
+		s.Health = &apicontainer.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
+	}
 	if size {
 		s.SizeRw = d.snapshots.Usage(c.ID)
 	}

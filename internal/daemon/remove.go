@@ -42,7 +42,7 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force, remo
 			t.stopping = true
 			changed := c.Changed()
 			c.Unlock()
-			_ = t.client.Kill(ctx, syscall.SIGKILL)
+			_ = d.signal(ctx, c, t, syscall.SIGKILL)
 			<-c.WaitNotRunning(changed, nil)
 			c.Lock()
 		} else {

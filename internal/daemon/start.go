@@ -156,6 +156,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return fmt.Errorf("failed to start container: %w", err)
 	}
 	c.SetRunning(pid, time.Now().UTC())
+	d.armHealth(c, t, true)
 	if err := d.containers.Save(c); err != nil {
 		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
 	}
@@ -214,6 +215,7 @@ func (d *Daemon) monitor(c *container.Container, t *task) {
 // --rm and the restart policy.
 func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task, exit runtime.Exit) {
 	ctx = context.WithoutCancel(ctx)
+	d.disarmHealth(c.ID)
 	c.Lock()
 	if t != nil {
 		_ = t.client.Shutdown(ctx)
@@ -336,7 +338,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, t
 	c.Unlock()
 
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), s))
-	if err := t.client.Kill(ctx, s); err != nil {
+	if err := d.signal(ctx, c, t, s); err != nil {
 		slog.DebugContext(ctx, "stop signal", "id", c.ID, "err", err)
 	}
 	if wait < 0 {
@@ -346,7 +348,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, t
 		case <-c.WaitNotRunning(exited, nil):
 		case <-time.After(time.Duration(wait) * time.Second):
 			d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), syscall.SIGKILL))
-			_ = t.client.Kill(ctx, syscall.SIGKILL)
+			_ = d.signal(ctx, c, t, syscall.SIGKILL)
 			<-c.WaitNotRunning(exited, nil)
 		}
 	}
@@ -373,11 +375,16 @@ func (d *Daemon) ContainerKill(ctx context.Context, ref string, sig string) erro
 	if s == syscall.SIGKILL {
 		t.stopping = true
 	}
+	exited := c.Changed()
 	c.Unlock()
-	if err := t.client.Kill(ctx, s); err != nil {
+	if err := d.signal(ctx, c, t, s); err != nil {
 		return fmt.Errorf("cannot kill container: %s: %w", ref, err)
 	}
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), s))
+	if s == syscall.SIGKILL {
+		// As Docker: a SIGKILL returns once the container has stopped.
+		waitStopped(ctx, c, exited, killWait)
+	}
 	return nil
 }
 

@@ -102,7 +102,8 @@ func eventMatches(m apievents.Message, f filters.Args) bool {
 		return v == m.Actor.ID || strings.HasPrefix(m.Actor.ID, v) || v == m.Actor.Attributes["name"]
 	}
 	return f.ExactMatch("type", string(m.Type)) &&
-		f.ExactMatch("event", string(m.Action)) &&
+		f.Match("event", func(v string) bool { return eventActionMatches(v, string(m.Action)) }) &&
+		f.Match("network", func(v string) bool { return m.Type == apievents.NetworkEventType && actor(v) }) &&
 		f.Match("container", func(v string) bool { return m.Type == apievents.ContainerEventType && actor(v) }) &&
 		f.Match("image", func(v string) bool {
 			return m.Type == apievents.ImageEventType && actor(v) || m.Actor.Attributes["image"] == v

@@ -23,8 +23,10 @@ const (
 	opKill     = "kill"
 	opWait     = "wait"
 	opShutdown = "shutdown"
-	opExec     = "exec" // start an additional process; with Attach the connection becomes its attach stream
-	opPids     = "pids" // the host pids of the container's processes
+	opExec     = "exec"   // start an additional process; with Attach the connection becomes its attach stream
+	opPids     = "pids"   // the host pids of the container's processes
+	opPause    = "pause"  // freeze the container's processes
+	opResume   = "resume" // thaw them
 )
 
 type request struct {

@@ -268,6 +268,8 @@ func (s *shim) handle(c *net.UnixConn) {
 		}
 	case opShutdown:
 		s.shutdown(c)
+	case opPause, opResume:
+		reply(c, s.freeze(req.Op == opPause))
 	default:
 		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
 	}

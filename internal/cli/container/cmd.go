@@ -39,6 +39,11 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		newTopCommand(c),
 		newUpdateCommand(c),
 		newWaitCommand(c),
+		newPauseCommand(c),
+		newUnpauseCommand(c),
+		newCommitCommand(c),
+		newExportCommand(c),
+		newPruneCommand(c),
 	)
 	return cmd
 }
@@ -70,6 +75,10 @@ func TopLevelCommands(c *command.Cli) []*cobra.Command {
 		newTopCommand(c),
 		newUpdateCommand(c),
 		newWaitCommand(c),
+		newPauseCommand(c),
+		newUnpauseCommand(c),
+		newCommitCommand(c),
+		newExportCommand(c),
 	}
 }
 

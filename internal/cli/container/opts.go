@@ -59,7 +59,8 @@ type containerOptions struct {
 	image string
 	args  []string
 
-	res resourceOptions // resopts.go
+	res    resourceOptions // resopts.go
+	health healthOptions   // healthopts.go
 }
 
 func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
@@ -95,6 +96,7 @@ func addContainerFlags(flags *pflag.FlagSet, o *containerOptions) {
 	addNetworkFlags(flags, &o.net)
 	addResourceFlags(flags, &o.res)
 	addSecurityFlags(flags, &o.sec)
+	addHealthFlags(flags, &o.health)
 	flags.StringVar(&o.name, "name", "", "Assign a name to the container")
 	flags.StringVar(&o.pull, "pull", PullMissing, `Pull image before running ("always", "missing", "never")`)
 	flags.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the pull output")
@@ -190,6 +192,9 @@ func parse(flags *pflag.FlagSet, o *containerOptions, lookupEnv func(string) (st
 	}
 	if cfg.OpenStdin && cfg.AttachStdin {
 		cfg.StdinOnce = true
+	}
+	if cfg.Healthcheck, err = o.health.config(); err != nil {
+		return nil, err
 	}
 
 	netMode := o.network

@@ -29,6 +29,7 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		rm,
 		newSaveCommand(c),
 		newTagCommand(c),
+		newPruneCommand(c),
 	)
 	return cmd
 }

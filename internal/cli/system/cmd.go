@@ -13,7 +13,7 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		Args:  command.NoArgs,
 		RunE:  command.ShowHelp(c),
 	}
-	cmd.AddCommand(newEventsCommand(c), newInfoCommand(c))
+	cmd.AddCommand(newEventsCommand(c), newInfoCommand(c), newDFCommand(c), newPruneCommand(c))
 	return cmd
 }
 

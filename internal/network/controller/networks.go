@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tug-project/tug/internal/filters"
 	"github.com/tug-project/tug/internal/stringid"
@@ -189,9 +190,13 @@ func (n *Controller) Delete(ctx context.Context, ref string) error {
 // Prune removes the user networks no running container uses.
 func (n *Controller) Prune(ctx context.Context, f filters.Args) (network.PruneReport, error) {
 	rep := network.PruneReport{NetworksDeleted: []string{}}
+	p, err := filters.NewPrune(f, time.Now())
+	if err != nil {
+		return rep, err
+	}
 	st := n.store.Snapshot()
 	for _, nw := range sortedNetworks(st) {
-		if predefined(nw.Name) || len(activeOn(st, nw.ID)) > 0 || !f.MatchLabels(nw.Labels) {
+		if predefined(nw.Name) || len(activeOn(st, nw.ID)) > 0 || !p.Match(nw.Created, nw.Labels) {
 			continue
 		}
 		if err := n.Delete(ctx, nw.ID); err != nil {

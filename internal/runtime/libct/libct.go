@@ -271,3 +271,14 @@ func Destroy(root, id string) error {
 	}
 	return c.Destroy()
 }
+
+// Pause freezes every process of the container (the freezer cgroup, v1
+// or v2).
+func (c *Container) Pause() error {
+	return c.c.Pause()
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	return c.c.Resume()
+}

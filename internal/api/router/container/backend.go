@@ -44,6 +44,7 @@ type Backend interface {
 	streamBackend
 	queryBackend
 	limitsBackend
+	opsBackend // ops.go
 }
 
 // limitsBackend reads and changes a container's resource limits.

@@ -32,5 +32,10 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodDelete, Path: "/containers/{name:.*}", Handler: rt.deleteContainer},
 		{Method: http.MethodGet, Path: "/containers/{name:.*}/stats", Handler: rt.getContainerStats, Stream: true},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/update", Handler: rt.postContainerUpdate},
+		{Method: http.MethodPost, Path: "/containers/prune", Handler: rt.postContainersPrune},
+		{Method: http.MethodPost, Path: "/containers/{name:.*}/pause", Handler: rt.postContainerPause},
+		{Method: http.MethodPost, Path: "/containers/{name:.*}/unpause", Handler: rt.postContainerUnpause},
+		{Method: http.MethodGet, Path: "/containers/{name:.*}/export", Handler: rt.getContainerExport, Stream: true},
+		{Method: http.MethodPost, Path: "/commit", Handler: rt.postCommit},
 	}
 }

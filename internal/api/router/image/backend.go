@@ -21,4 +21,5 @@ type Backend interface {
 	ImageLoad(ctx context.Context, in io.Reader, quiet bool, out io.Writer) error
 	ImageImport(ctx context.Context, in io.Reader, opts backend.ImageImportOptions, out io.Writer) error
 	ImagePull(ctx context.Context, opts backend.ImagePullOptions, out io.Writer) error
+	pruneBackend // prune.go
 }

@@ -24,6 +24,7 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodGet, Path: "/images/{name:.*}/history", Handler: rt.getImageHistory},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/json", Handler: rt.getImageJSON},
 		{Method: http.MethodPost, Path: "/images/load", Handler: rt.postImagesLoad},
+		{Method: http.MethodPost, Path: "/images/prune", Handler: rt.postImagesPrune},
 		{Method: http.MethodPost, Path: "/images/create", Handler: rt.postImagesCreate},
 		{Method: http.MethodPost, Path: "/images/{name:.*}/tag", Handler: rt.postImageTag},
 		{Method: http.MethodDelete, Path: "/images/{name:.*}", Handler: rt.deleteImage},

@@ -18,4 +18,5 @@ type Backend interface {
 	// f, and, when until is zero, a channel of live ones; cancel ends
 	// the subscription and closes the channel.
 	SubscribeEvents(ctx context.Context, since, until time.Time, f filters.Args) (past []events.Message, live <-chan events.Message, cancel func())
+	diskUsageBackend // df.go
 }

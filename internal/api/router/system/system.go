@@ -26,6 +26,7 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodGet, Path: "/version", Handler: rt.getVersion},
 		{Method: http.MethodGet, Path: "/info", Handler: rt.getInfo},
 		{Method: http.MethodGet, Path: "/events", Handler: rt.getEvents, Stream: true},
+		{Method: http.MethodGet, Path: "/system/df", Handler: rt.getSystemDF},
 	}
 }
 
