@@ -14,6 +14,7 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/tug-project/tug/internal/api/compat"
 	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
@@ -33,6 +34,9 @@ import (
 func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apicontainer.CreateRequest) (apicontainer.CreateResponse, error) {
 	if req == nil || req.Config == nil {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Config cannot be empty in order to create a container")
+	}
+	if err := compat.ContainerCreate(req); err != nil { // fields tug does not implement
+		return apicontainer.CreateResponse{}, err
 	}
 	cfg := req.Config
 	hc := req.HostConfig

@@ -19,6 +19,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/api/compat"
 	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
@@ -112,6 +113,9 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 	if len(req.Cmd) == 0 {
 		return "", errdefs.InvalidParameter("No exec command specified")
 	}
+	if err := compat.ExecCreate(req); err != nil { // fields tug does not implement
+		return "", err
+	}
 	if req.DetachKeys != "" {
 		if _, err := parseDetachKeys(req.DetachKeys); err != nil {
 			return "", errdefs.InvalidParameter("%s", err.Error())
@@ -140,6 +144,9 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
 	e, err := d.execByID(id)
 	if err != nil {
+		return err
+	}
+	if err := compat.ExecStart(apicontainer.ExecStartRequest{Detach: opts.Detach, Tty: opts.Tty, ConsoleSize: opts.ConsoleSize}, &e.cfg); err != nil {
 		return err
 	}
 	c, err := d.lookup(e.containerID)

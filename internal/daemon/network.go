@@ -7,6 +7,7 @@ import (
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/tug-project/tug/internal/api/compat"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
@@ -118,6 +119,9 @@ func (d *Daemon) NetworkInspect(ctx context.Context, ref string) (network.Inspec
 
 // NetworkCreate creates a bridge network and its bridge.
 func (d *Daemon) NetworkCreate(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
+	if err := compat.NetworkCreate(&req); err != nil { // fields tug does not implement
+		return network.CreateResponse{}, err
+	}
 	return d.net.Create(ctx, req)
 }
 
@@ -137,6 +141,9 @@ func (d *Daemon) NetworkPrune(ctx context.Context, filters map[string][]string) 
 
 // NetworkConnect attaches a container to a network, at once if it runs.
 func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *network.EndpointSettings) error {
+	if err := compat.NetworkConnect(&network.ConnectRequest{Container: ctr, EndpointConfig: cfg}); err != nil { // fields tug does not implement
+		return err
+	}
 	c, err := d.lookup(ctr)
 	if err != nil {
 		return err

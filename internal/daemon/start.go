@@ -176,6 +176,9 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 	if c.Config.Domainname != "" {
 		opts = append(opts, oci.WithDomainname(c.Config.Domainname))
 	}
+	if len(c.HostConfig.Annotations) > 0 {
+		opts = append(opts, oci.WithAnnotations(c.HostConfig.Annotations))
+	}
 	mounts, err := d.mountOpts(c)
 	if err != nil {
 		return nil, err

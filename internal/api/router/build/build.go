@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/api/compat"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/errdefs"
 )
@@ -32,6 +33,9 @@ func (rt *Router) Routes() []server.Route {
 
 // ParseOptions decodes POST /build's query.
 func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
+	if err := compat.Build(r.Form, r.Header); err != nil { // parameters tug does not implement
+		return backend.BuildOptions{}, err
+	}
 	o := backend.BuildOptions{
 		Tags:        r.Form["t"],
 		Dockerfile:  r.FormValue("dockerfile"),

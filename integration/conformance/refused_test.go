@@ -1,0 +1,154 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+
+	"github.com/tug-project/tug/internal/testutil"
+)
+
+func startDaemon(t *testing.T) *testutil.Daemon {
+	t.Helper()
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	return d
+}
+
+// nothingCreated fails the test when a container or a user network exists.
+func nothingCreated(t *testing.T, d *testutil.Daemon) {
+	t.Helper()
+	ctx := context.Background()
+	ctrs, err := d.Client.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ctrs.Items) != 0 {
+		t.Errorf("ps -a lists %d containers after refused requests, want none", len(ctrs.Items))
+	}
+	nets, err := d.Client.NetworkList(ctx, client.NetworkListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nets.Items {
+		switch n.Name {
+		case "bridge", "host", "none":
+		default:
+			t.Errorf("network %s exists after refused requests", n.Name)
+		}
+	}
+}
+
+func wantInvalid(t *testing.T, what string, err error, text string) {
+	t.Helper()
+	if err == nil || !cerrdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), text) {
+		t.Errorf("%s: err = %v, want a 400 naming %q", what, err, text)
+	}
+}
+
+// TestRefusedFieldsThroughTheSocket sends requests with fields tug does
+// not implement through moby's client: each gets a 400 naming the field,
+// and nothing is created.
+func TestRefusedFieldsThroughTheSocket(t *testing.T) {
+	d := startDaemon(t)
+	ctx := t.Context()
+	for name, tc := range map[string]struct {
+		hc   *container.HostConfig
+		cfg  *container.Config
+		nc   *network.NetworkingConfig
+		want string
+	}{
+		"Links":        {hc: &container.HostConfig{Links: []string{"db:db"}}, want: "HostConfig.Links"},
+		"Runtime":      {hc: &container.HostConfig{Runtime: "crun"}, want: "unknown or invalid runtime name: crun"},
+		"Isolation":    {hc: &container.HostConfig{Isolation: "hyperv"}, want: "Invalid isolation"},
+		"Healthcheck":  {cfg: &container.Config{Healthcheck: &container.HealthConfig{Test: []string{"CMD", "true"}}}, want: "Config.Healthcheck"},
+		"Endpoint MAC": {nc: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{"bridge": {DriverOpts: map[string]string{"a": "b"}}}}, want: "DriverOpts"},
+	} {
+		cfg := tc.cfg
+		if cfg == nil {
+			cfg = &container.Config{}
+		}
+		cfg.Image, cfg.Cmd = "busybox", []string{"true"}
+		_, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "c", Config: cfg, HostConfig: tc.hc, NetworkingConfig: tc.nc})
+		wantInvalid(t, "create "+name, err, tc.want)
+	}
+
+	_, err := d.Client.NetworkCreate(ctx, "n1", client.NetworkCreateOptions{Attachable: true})
+	wantInvalid(t, "network create Attachable", err, "Attachable")
+	_, err = d.Client.NetworkCreate(ctx, "n2", client.NetworkCreateOptions{Options: map[string]string{"com.docker.network.driver.mtu": "1400"}})
+	wantInvalid(t, "network create Options", err, "com.docker.network.driver.mtu")
+
+	res, err := d.Client.ImageBuild(ctx, dockerfileContext(t, "FROM busybox\n"), client.ImageBuildOptions{Remove: true, Memory: 64 << 20})
+	if err == nil {
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		err = errors.New(string(body))
+	}
+	wantInvalid(t, "build memory", err, "memory")
+	nothingCreated(t, d)
+}
+
+// TestRefusedFieldsThroughTheDockerCLI runs the stock docker CLI with
+// flags tug does not implement: exit 125 (1 for network create and build),
+// the field named, nothing created.
+func TestRefusedFieldsThroughTheDockerCLI(t *testing.T) {
+	d := startDaemon(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--link", "x:y", "busybox", "true"}, "HostConfig.Links"},
+		{[]string{"create", "--runtime", "crun", "busybox", "true"}, "unknown or invalid runtime name: crun"},
+		{[]string{"create", "--health-cmd", "true", "busybox", "true"}, "Config.Healthcheck"},
+		{[]string{"create", "--storage-opt", "size=1G", "busybox", "true"}, "--storage-opt is supported only"},
+		{[]string{"network", "create", "--ip-range", "10.77.1.0/24", "--subnet", "10.77.0.0/16", "nr"}, "IPRange"},
+		{[]string{"network", "create", "--config-only", "nc"}, "ConfigOnly"},
+	} {
+		r := d.Docker(tc.args...)
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("docker %s: %s\nwant a failure naming %q", strings.Join(tc.args, " "), r, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	writeFile(t, dir+"/Dockerfile", "FROM busybox\n")
+	if r := d.Docker("build", "--memory", "64m", dir); r.ExitCode == 0 || !strings.Contains(r.Stderr+r.Stdout, "memory") {
+		t.Errorf("docker build --memory: %s\nwant a failure naming memory", r)
+	}
+	nothingCreated(t, d)
+}
+
+// TestExecStartWithAnotherTTYIsRefused: an exec created without a TTY
+// and started with one gets a 400 instead of a stream in the other
+// framing.
+func TestExecStartWithAnotherTTYIsRefused(t *testing.T) {
+	d := startDaemon(t)
+	ctx := t.Context()
+	if r := d.Tug("run", "-d", "--name", "ctr", "busybox", "sleep", "60"); r.ExitCode != 0 {
+		t.Fatal(r)
+	}
+	ex, err := d.Client.ExecCreate(ctx, "ctr", client.ExecCreateOptions{Cmd: []string{"true"}, AttachStdout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://tug/exec/"+ex.ID+"/start", bytes.NewReader([]byte(`{"Detach":false,"Tty":true}`)))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := unixClient(d.Socket).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "ExecStartRequest.Tty") {
+		t.Errorf("exec start with Tty true on a non-TTY exec: %d %s, want 400 naming ExecStartRequest.Tty", resp.StatusCode, body)
+	}
+	d.Tug("rm", "-f", "ctr")
+}
