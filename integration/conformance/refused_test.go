@@ -67,11 +67,11 @@ func TestRefusedFieldsThroughTheSocket(t *testing.T) {
 		nc   *network.NetworkingConfig
 		want string
 	}{
-		"Links":        {hc: &container.HostConfig{Links: []string{"db:db"}}, want: "HostConfig.Links"},
-		"Runtime":      {hc: &container.HostConfig{Runtime: "crun"}, want: "unknown or invalid runtime name: crun"},
-		"Isolation":    {hc: &container.HostConfig{Isolation: "hyperv"}, want: "Invalid isolation"},
-		"Healthcheck":  {cfg: &container.Config{Healthcheck: &container.HealthConfig{Test: []string{"CMD", "true"}}}, want: "Config.Healthcheck"},
-		"Endpoint MAC": {nc: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{"bridge": {DriverOpts: map[string]string{"a": "b"}}}}, want: "DriverOpts"},
+		"Links":           {hc: &container.HostConfig{Links: []string{"db:db"}}, want: "HostConfig.Links"},
+		"Runtime":         {hc: &container.HostConfig{Runtime: "crun"}, want: "unknown or invalid runtime name: crun"},
+		"Isolation":       {hc: &container.HostConfig{Isolation: "hyperv"}, want: "Invalid isolation"},
+		"NetworkDisabled": {cfg: &container.Config{NetworkDisabled: true}, want: "Config.NetworkDisabled"},
+		"Endpoint MAC":    {nc: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{"bridge": {DriverOpts: map[string]string{"a": "b"}}}}, want: "DriverOpts"},
 	} {
 		cfg := tc.cfg
 		if cfg == nil {
@@ -108,7 +108,7 @@ func TestRefusedFieldsThroughTheDockerCLI(t *testing.T) {
 	}{
 		{[]string{"run", "--link", "x:y", "busybox", "true"}, "HostConfig.Links"},
 		{[]string{"create", "--runtime", "crun", "busybox", "true"}, "unknown or invalid runtime name: crun"},
-		{[]string{"create", "--health-cmd", "true", "busybox", "true"}, "Config.Healthcheck"},
+		{[]string{"create", "--isolation", "hyperv", "busybox", "true"}, "Invalid isolation"},
 		{[]string{"create", "--storage-opt", "size=1G", "busybox", "true"}, "--storage-opt is supported only"},
 		{[]string{"network", "create", "--ip-range", "10.77.1.0/24", "--subnet", "10.77.0.0/16", "nr"}, "IPRange"},
 		{[]string{"network", "create", "--config-only", "nc"}, "ConfigOnly"},

@@ -104,6 +104,7 @@ var ContainerCreateFields = Fields{
 		"Config.StopSignal":   "internal/daemon stop and restart (start.go)",
 		"Config.StopTimeout":  "internal/daemon stop and restart (start.go)",
 		"Config.Shell":        asDocker + " (commit's input)",
+		"Config.Healthcheck":  "internal/health (probes run through the shim's exec; State.Health, ps, events); Test [\"NONE\"] runs none",
 
 		"HostConfig.Binds":                                       atVolume,
 		"HostConfig.ContainerIDFile":                             "the client's (the CLI writes the file, --cidfile); Docker's daemon does not read it either",
@@ -203,7 +204,6 @@ var ContainerCreateFields = Fields{
 		"HostConfig.Mounts[].TmpfsOptions.Options":               atVolume + " (exec, noexec; others refused there)",
 	}, endpointHandled("NetworkingConfig.EndpointsConfig[].")),
 	Refused: append([]Rule{
-		{Path: "Config.Healthcheck", Msg: "Config.Healthcheck (--health-*) is not supported by tug yet: health checks do not run", Allow: healthcheckNone},
 		{Path: "Config.ArgsEscaped", Msg: "Config.ArgsEscaped is Windows-only and not supported by tug"},
 		{Path: "Config.NetworkDisabled", Msg: "Config.NetworkDisabled is not supported by tug: use HostConfig.NetworkMode \"none\" (--network none)"},
 		{Path: "HostConfig.Links", Msg: "HostConfig.Links (--link) is not supported by tug: use a user-defined network"},
@@ -214,24 +214,6 @@ var ContainerCreateFields = Fields{
 		{Path: "HostConfig.Mounts[].ImageOptions", Msg: "invalid mount config: ImageOptions: mount type image is not supported by tug"},
 		{Path: "HostConfig.Mounts[].ClusterOptions", Msg: "invalid mount config: ClusterOptions is a swarm option, not supported by tug"},
 	}, endpointRules("NetworkingConfig.EndpointsConfig[].", "NetworkingConfig.EndpointsConfig.")...),
-}
-
-// healthcheckNone accepts a health check that disables the image's
-// (--no-healthcheck: Test ["NONE"]), which tug honours by running none.
-func healthcheckNone(v reflect.Value) bool {
-	v = deref(v)
-	if !v.IsValid() {
-		return true
-	}
-	allEmpty := true
-	for i := range v.NumField() {
-		allEmpty = allEmpty && empty(v.Field(i))
-	}
-	if allEmpty {
-		return true
-	}
-	t := v.FieldByName("Test")
-	return t.Len() == 1 && t.Index(0).String() == "NONE"
 }
 
 // ExecCreateFields decides container.ExecCreateRequest.

@@ -42,9 +42,6 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 		set  func(*apicontainer.CreateRequest)
 		want string
 	}{
-		"Config.Healthcheck": {func(r *apicontainer.CreateRequest) {
-			r.Healthcheck = &apicontainer.HealthConfig{Test: []string{"CMD", "true"}}
-		}, "Config.Healthcheck"},
 		"Config.ArgsEscaped":     {func(r *apicontainer.CreateRequest) { r.ArgsEscaped = true }, "Config.ArgsEscaped"},
 		"Config.NetworkDisabled": {func(r *apicontainer.CreateRequest) { r.NetworkDisabled = true }, "Config.NetworkDisabled"},
 		"HostConfig.Links":       {func(r *apicontainer.CreateRequest) { r.HostConfig.Links = []string{"db:db"} }, "HostConfig.Links"},
