@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/distribution/reference"
+	apicontainer "github.com/moby/moby/api/types/container"
 
 	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/bundle"
+	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
@@ -130,6 +132,12 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	}
 	// Runs after the shim is gone (deferred below), before cleanup.
 	defer teardownNet()
+	// Docker's default confinement, as its classic builder gives RUN:
+	// the default capabilities and seccomp profile, masked /proc paths.
+	confined, err := confine.SpecOpt(&apicontainer.HostConfig{}, confine.Config{Host: confine.Probe()})
+	if err != nil {
+		return err
+	}
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
@@ -142,7 +150,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: []oci.SpecOpt{bnet.NetNS},
+		Opts: []oci.SpecOpt{bnet.NetNS, confined},
 	}); err != nil {
 		return err
 	}
