@@ -44,10 +44,12 @@ func Probe() *Host {
 				h.Bounding = capsFromMask(mask)
 			}
 		}
-		_, hasSeccomp := statusField(status, "Seccomp")
+		mode, hasSeccomp := statusField(status, "Seccomp")
 		_, err := os.Stat("/proc/sys/kernel/seccomp/actions_avail")
 		h.Seccomp = hasSeccomp && err == nil
-		h.X32 = probeX32()
+		// Under a filter of its own (tugd in a container), an x32 syscall
+		// may kill the probing thread: keep x32 in the filters, as Docker.
+		h.X32 = mode != "0" || probeX32()
 		if b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled"); err == nil {
 			h.AppArmor = strings.TrimSpace(string(b)) == "Y"
 		}
