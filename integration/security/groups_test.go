@@ -27,3 +27,30 @@ func TestGroupAddAndUserResolveInTheImage(t *testing.T) {
 		}
 	}
 }
+
+// An exec resolves its user afresh and gets the container's --group-add
+// groups again, as its own or the container's user.
+func TestExecKeepsGroupAdd(t *testing.T) {
+	d := start(t)
+	for _, cli := range d.CLIs() {
+		name := "groups-" + cli.Name
+		if r := cli.Run("", "run", "-d", "--name", name, "--network", "none", "--group-add", "staff", "--group-add", "4242", "busybox", "sleep", "600"); r.ExitCode != 0 {
+			t.Fatalf("%s: run -d: %s", cli.Name, r)
+		}
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"exec", name, "id"}, "uid=0(root) gid=0(root) groups=50(staff),4242"},
+			{[]string{"exec", "-u", "tester", name, "id"}, "uid=1000(tester) gid=1000(tester) groups=50(staff),4242"},
+		} {
+			r := cli.Run("", tc.args...)
+			if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != tc.want {
+				t.Errorf("%s %v = %s, want %q", cli.Name, tc.args, r, tc.want)
+			}
+		}
+		if r := cli.Run("", "rm", "-f", name); r.ExitCode != 0 {
+			t.Errorf("%s: rm -f: %s", cli.Name, r)
+		}
+	}
+}

@@ -18,6 +18,9 @@ type Host struct {
 	// ("CAP_CHOWN"): no container can get a capability outside it.
 	Bounding []string
 	Seccomp  bool // the kernel filters syscalls (SECCOMP_MODE_FILTER)
+	// X32 is true when the kernel runs x32 syscalls (CONFIG_X86_X32_ABI,
+	// and on amd64 only); without it every x32 syscall fails with ENOSYS.
+	X32      bool
 	AppArmor bool
 	SELinux  bool
 	Cgroup2  bool // the unified hierarchy only: cgroup namespaces are private by default
@@ -41,9 +44,12 @@ func Probe() *Host {
 				h.Bounding = capsFromMask(mask)
 			}
 		}
-		_, hasSeccomp := statusField(status, "Seccomp")
+		mode, hasSeccomp := statusField(status, "Seccomp")
 		_, err := os.Stat("/proc/sys/kernel/seccomp/actions_avail")
 		h.Seccomp = hasSeccomp && err == nil
+		// Under a filter of its own (tugd in a container), an x32 syscall
+		// may kill the probing thread: keep x32 in the filters, as Docker.
+		h.X32 = mode != "0" || probeX32()
 		if b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled"); err == nil {
 			h.AppArmor = strings.TrimSpace(string(b)) == "Y"
 		}

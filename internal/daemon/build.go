@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/distribution/reference"
+	apicontainer "github.com/moby/moby/api/types/container"
 
 	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/bundle"
+	"github.com/tug-project/tug/internal/confine"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime"
@@ -136,6 +138,12 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return err
 	}
+	// Docker's default confinement, as its classic builder gives RUN:
+	// the default capabilities and seccomp profile, masked /proc paths.
+	confined, err := confine.SpecOpt(&apicontainer.HostConfig{}, confine.Config{Host: confine.Probe()})
+	if err != nil {
+		return err
+	}
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
@@ -148,7 +156,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: append([]oci.SpecOpt{bnet.NetNS}, volOpts...),
+		Opts: append(append([]oci.SpecOpt{bnet.NetNS}, volOpts...), confined), // confinement last, as at start
 	}); err != nil {
 		return err
 	}

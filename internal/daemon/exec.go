@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -298,7 +299,8 @@ func (d *Daemon) endExec(c *container.Container, e *execRecord, code int) {
 // (capabilities, rlimits, no-new-privileges): Docker's environment
 // (PATH, HOSTNAME, TERM with a TTY, then the container's, then the
 // exec's), the exec's or the container's working dir and user (names
-// resolved from the container's /etc/passwd and /etc/group).
+// resolved from the container's /etc/passwd and /etc/group) with the
+// container's --group-add groups.
 func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreateRequest, size *[2]uint) (*specs.Process, error) {
 	b, err := os.ReadFile(filepath.Join(d.containers.Dir(c.ID), "config.json"))
 	if err != nil {
@@ -313,6 +315,10 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 	}
 	c.Lock()
 	ccfg := *c.Config
+	var groupAdd []string
+	if c.HostConfig != nil {
+		groupAdd = slices.Clone(c.HostConfig.GroupAdd)
+	}
 	c.Unlock()
 
 	proc := *base.Process
@@ -338,6 +344,9 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 		oci.WithCwd(dir),
 		oci.WithTerminal(cfg.Tty),
 		oci.WithUser(base.Root.Path, user),
+		// The user is resolved afresh, so --group-add is applied again
+		// (Docker's getUser does the same for an exec).
+		oci.WithAdditionalGroups(base.Root.Path, groupAdd),
 	}
 	if cfg.Tty && size != nil {
 		opts = append(opts, oci.WithConsoleSize(size[0], size[1]))

@@ -8,21 +8,25 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func TestStartErrorCode(t *testing.T) {
+func TestRunErrorCode(t *testing.T) {
 	tests := []struct {
-		msg  string
-		want int
+		started bool
+		msg     string
+		want    int
 	}{
-		{`Error response from daemon: failed to create shim task: exec: "nosuchcmd": executable file not found in $PATH: unknown`, 127},
-		{`Error response from daemon: exec: "/x": stat /x: no such file or directory`, 127},
-		{`Error response from daemon: exec: "/etc/passwd": permission denied: unknown`, 126},
-		{`Error response from daemon: exec: "/etc": is a directory`, 126},
-		{`Error response from daemon: No such image: nosuch:latest`, 125},
-		{`Cannot connect to the tug daemon`, 125},
+		{true, `Error response from daemon: failed to create shim task: exec: "nosuchcmd": executable file not found in $PATH: unknown`, 127},
+		{true, `Error response from daemon: exec: "/x": stat /x: no such file or directory`, 127},
+		{true, `Error response from daemon: exec: "/etc/passwd": permission denied: unknown`, 126},
+		{true, `Error response from daemon: exec: "/etc": is a directory`, 126},
+		{true, `Error response from daemon: No such image: nosuch:latest`, 125},
+		{true, `Cannot connect to the tug daemon`, 125},
+		{false, `Error response from daemon: error gathering device information while adding custom device "/dev/nope": no such file or directory`, 125},
+		{false, `Error response from daemon: open /x/seccomp.json: permission denied`, 125},
+		{false, `Error response from daemon: No such image: nosuch:latest`, 125},
 	}
 	for _, tt := range tests {
-		if got := StartErrorCode(tt.msg); got != tt.want {
-			t.Errorf("StartErrorCode(%q) = %d, want %d", tt.msg, got, tt.want)
+		if got := RunErrorCode(tt.started, tt.msg); got != tt.want {
+			t.Errorf("RunErrorCode(%v, %q) = %d, want %d", tt.started, tt.msg, got, tt.want)
 		}
 	}
 }

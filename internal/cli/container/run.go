@@ -64,7 +64,7 @@ func runRun(ctx context.Context, c *command.Cli, cmd *cobra.Command, o *runOptio
 	id, err := createContainer(ctx, c, cfg, &o.containerOptions)
 	if err != nil {
 		command.ReportError(c.Err(), path, command.ErrorText(err, c.Host()), true)
-		return startErrStatus(err)
+		return command.StatusError{StatusCode: RunErrorCode(false, err.Error())}
 	}
 	cl := c.Client()
 
@@ -133,7 +133,7 @@ func runRun(ctx context.Context, c *command.Cli, cmd *cobra.Command, o *runOptio
 		if o.autoRemove && statusC != nil {
 			<-statusC
 		}
-		return startErrStatus(err)
+		return command.StatusError{StatusCode: RunErrorCode(true, err.Error())}
 	}
 
 	if attach && config.Tty && c.Out().IsTerminal() {
@@ -187,10 +187,18 @@ func waitExitOrRemoved(ctx context.Context, c *command.Cli, id string, removed b
 	return statusC
 }
 
-// StartErrorCode maps a create/start failure to docker's exit status:
-// 127 when the command was not found, 126 when it could not be invoked,
-// 125 for any other daemon error.
-func StartErrorCode(msg string) int {
+// RunErrorCode is run's exit status for a failure to create (started
+// false) or to start the container: 125, the daemon's error, except for a
+// start whose command was not found (127) or could not be invoked (126).
+// A create error is 125 whatever its text: the error about a device the
+// host does not have says "no such file or directory" too (issue 12:
+// every refusal before anything is created exits 125). docker/cli's
+// runContainer passes create errors through the same text match as start
+// errors, so with the stock docker CLI such a create error exits 127.
+func RunErrorCode(started bool, msg string) int {
+	if !started {
+		return 125
+	}
 	msg = strings.TrimPrefix(msg, "Error response from daemon: ")
 	switch {
 	case strings.Contains(msg, "executable file not found"),
@@ -202,8 +210,4 @@ func StartErrorCode(msg string) int {
 		return 126
 	}
 	return 125
-}
-
-func startErrStatus(err error) error {
-	return command.StatusError{StatusCode: StartErrorCode(err.Error())}
 }
