@@ -38,6 +38,13 @@ func TestDockerCLI(t *testing.T) {
 	if r3.ExitCode != 3 || !strings.Contains(r3.Stderr, "The command '/bin/sh -c exit 3' returned a non-zero code: 3") {
 		t.Errorf("docker build of a failing RUN: %s", r3)
 	}
+	// What tug's builder prune does not implement is refused, not ignored.
+	if r := d.Docker("builder", "prune", "-f", "--filter", "until=24h"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "filter 'until' is not supported") {
+		t.Errorf("docker builder prune --filter until=24h: %s\nwant a refusal naming the filter", r)
+	}
+	if r := d.Docker("builder", "prune", "-f", "--keep-storage", "1g"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "keep-storage is not supported by tug") {
+		t.Errorf("docker builder prune --keep-storage 1g: %s\nwant a refusal naming keep-storage", r)
+	}
 	if r := d.Docker("builder", "prune", "-f"); r.ExitCode != 0 {
 		t.Errorf("docker builder prune: %s", r)
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/tug-project/tug/internal/api/backend"
@@ -145,9 +147,32 @@ type pruneReport struct {
 }
 
 func (rt *Router) postBuildPrune(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if err := checkPruneParams(r); err != nil {
+		return err
+	}
 	n, err := rt.backend.BuildCachePrune(ctx)
 	if err != nil {
 		return err
 	}
 	return server.WriteJSON(w, http.StatusOK, pruneReport{CachesDeleted: []string{}, SpaceReclaimed: uint64(n)})
+}
+
+// checkPruneParams refuses the parameters of POST /build/prune tug does
+// not implement (it drops every cache record no image holds): a limit on
+// what to keep, and filters. Zero values, as clients send them, pass.
+func checkPruneParams(r *http.Request) error {
+	q := r.URL.Query()
+	for _, k := range []string{"keep-storage", "reserved-space", "max-used-space", "min-free-space"} {
+		if v := q.Get(k); v != "" && v != "0" {
+			return errdefs.InvalidParameter("build cache prune: %s is not supported by tug: it removes all unused build cache", k)
+		}
+	}
+	f, err := server.DecodeFilters(q.Get("filters"))
+	if err != nil {
+		return err
+	}
+	if len(f) > 0 {
+		return errdefs.InvalidParameter("build cache prune: filter '%s' is not supported by tug: it removes all unused build cache", slices.Sorted(maps.Keys(f))[0])
+	}
+	return nil
 }
