@@ -185,7 +185,11 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 				streams.Stderr = out
 			}
 		}
-		if cfg.DetachKeys != "" {
+		switch {
+		case !cfg.Tty:
+			// As Docker: the detach keys apply only with a TTY.
+			streams.DetachKeys = []byte{}
+		case cfg.DetachKeys != "":
 			streams.DetachKeys, _ = parseDetachKeys(cfg.DetachKeys)
 		}
 	}
