@@ -166,7 +166,9 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 	var streams *runtime.AttachStreams
 	var stdout io.Writer
 	if !opts.Detach && opts.GetStreams != nil {
-		stdin, out, errw, err := opts.GetStreams(!cfg.Tty)
+		// The start request's Tty decides the framing, not the exec's
+		// config, as in Docker.
+		stdin, out, errw, err := opts.GetStreams(!opts.Tty)
 		if err != nil {
 			d.endExec(c, e, 126)
 			return err
@@ -180,10 +182,14 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 			streams.Stdout = out
 		}
 		if cfg.AttachStderr {
-			streams.Stderr = errw
-			if cfg.Tty {
-				streams.Stderr = out
+			switch {
+			case cfg.Tty:
+				streams.Stderr = out // a terminal has one output stream
+			case !opts.Tty:
+				streams.Stderr = errw
 			}
+			// A raw (Tty) start of an exec without a terminal has no
+			// stream for stderr: Docker drops it.
 		}
 		switch {
 		case !cfg.Tty:

@@ -46,9 +46,10 @@ type ContainerExtractOptions struct {
 
 // ExecStartOptions are the body of POST /exec/{id}/start. Unless Detach,
 // GetStreams is called by the backend once the exec is found and
-// startable; it hijacks the connection. multiplex is true when the exec
-// has no TTY, and the writers returned then frame their output with
-// Docker's 8-byte header.
+// startable; it hijacks the connection. multiplex is true when the start
+// request has no Tty (whatever the exec's config says, as in Docker), and
+// the writers returned then frame their output with Docker's 8-byte
+// header.
 type ExecStartOptions struct {
 	Detach      bool
 	Tty         bool

@@ -65,6 +65,9 @@ func (rt *Router) postExecStart(ctx context.Context, w http.ResponseWriter, r *h
 	if err := server.ReadJSON(r, &req); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	if !req.Tty {
+		req.ConsoleSize = nil // no console without a TTY, as Docker
+	}
 	sess, ctx := server.NewStreamSession(ctx, w, r)
 	opts := backend.ExecStartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize}
 	if !req.Detach {
