@@ -200,7 +200,11 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 		}
 	}
 	fail := func(err error) error {
-		d.endExec(c, e, errdefs.ExitStatus(err, 126))
+		code := errdefs.ExitStatus(err, 126)
+		if opts.StartFailureIs126 {
+			code = 126
+		}
+		d.endExec(c, e, code)
 		if stdout != nil {
 			_, _ = fmt.Fprintf(stdout, "%v\r\n", err)
 		}

@@ -55,6 +55,11 @@ type ExecStartOptions struct {
 	Tty         bool
 	ConsoleSize *[2]uint
 	GetStreams  func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
+	// StartFailureIs126: the client's API version predates 1.46, when
+	// moby (up to 26) recorded 126 for every exec that failed to start;
+	// otherwise a missing command gets 127 and one that cannot be
+	// invoked 126.
+	StartFailureIs126 bool
 }
 
 // ContainerStatsOptions are the query parameters of GET
