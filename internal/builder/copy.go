@@ -308,6 +308,14 @@ func (j *job) copyStep(ctx context.Context, r *stageRun, w stageWriter, st *stat
 		now := time.Now()
 		return j.storeTar(ctx, parent, func(tw *tarWriter) error {
 			mkdirs := func(p string) error {
+				// Existing directories keep their owner, mode and times;
+				// only those COPY creates get the chown.
+				dirs, infos := view.existingDirs(p)
+				for i, d := range dirs {
+					if err := tw.existingDir(d, infos[i]); err != nil {
+						return err
+					}
+				}
 				for _, d := range view.missingDirs(p) {
 					if err := tw.dir(d, 0o755, uid, gid, now); err != nil {
 						return err
