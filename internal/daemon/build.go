@@ -55,6 +55,7 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, opts backend.BuildOp
 		Quiet:      opts.Quiet,
 		Labels:     opts.Labels,
 		Network:    opts.NetworkMode,
+		ExtraHosts: opts.ExtraHosts,
 	}
 	var res builder.Result
 	if opts.ContextDir != "" {
@@ -126,7 +127,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return err
 	}
-	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network)
+	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network, req.ExtraHosts)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/tug-project/tug/internal/api/backend"
@@ -40,6 +42,7 @@ func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
 		Pull:        server.BoolValue(r, "pull"),
 		Quiet:       server.BoolValue(r, "q"),
 		NetworkMode: r.FormValue("networkmode"),
+		ExtraHosts:  r.Form["extrahosts"],
 		Remove:      server.BoolValueOrDefault(r, "rm", true),
 		ForceRemove: server.BoolValue(r, "forcerm"),
 		ContextDir:  r.FormValue("tug-context-dir"),
@@ -57,6 +60,17 @@ func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
 		if err := json.Unmarshal([]byte(v), &o.Labels); err != nil {
 			return o, errdefs.InvalidParameter("invalid labels: %v", err)
 		}
+	}
+	for _, h := range o.ExtraHosts {
+		if err := validateExtraHost(h); err != nil {
+			return o, err
+		}
+	}
+	if v := r.FormValue("cachefrom"); v != "" && v != "[]" && v != "null" {
+		// The classic builder's --cache-from trusts layers of pulled images
+		// as the cache of matching steps; tug's cache is keyed by content
+		// and has no such source: refused rather than ignored.
+		return o, errdefs.InvalidParameter("cachefrom is not supported by tugd: its build cache is local and keyed by content")
 	}
 	if v := r.FormValue("version"); v == "2" {
 		return o, errdefs.NotImplemented("BuildKit is not supported by tugd: use DOCKER_BUILDKIT=0")
@@ -146,4 +160,23 @@ func (rt *Router) postBuildPrune(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	return server.WriteJSON(w, http.StatusOK, pruneReport{CachesDeleted: []string{}, SpaceReclaimed: uint64(n)})
+}
+
+// validateExtraHost checks an --add-host entry: host:ip (or host=ip), as
+// Docker's ValidateExtraHost; host-gateway is refused, tugd does not map it.
+func validateExtraHost(h string) error {
+	name, ip, ok := strings.Cut(h, "=")
+	if !ok {
+		name, ip, ok = strings.Cut(h, ":")
+	}
+	if !ok || name == "" {
+		return errdefs.InvalidParameter("bad format for add-host: %q", h)
+	}
+	if ip == "host-gateway" {
+		return errdefs.InvalidParameter("add-host %q: host-gateway is not supported by tugd", h)
+	}
+	if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); err != nil {
+		return errdefs.InvalidParameter("invalid IP address in add-host: %q", ip)
+	}
+	return nil
 }
