@@ -1,11 +1,9 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -124,31 +122,4 @@ func TestRefusedFieldsThroughTheDockerCLI(t *testing.T) {
 		t.Errorf("docker build --memory: %s\nwant a failure naming memory", r)
 	}
 	nothingCreated(t, d)
-}
-
-// TestExecStartWithAnotherTTYIsRefused: an exec created without a TTY
-// and started with one gets a 400 instead of a stream in the other
-// framing.
-func TestExecStartWithAnotherTTYIsRefused(t *testing.T) {
-	d := startDaemon(t)
-	ctx := t.Context()
-	if r := d.Tug("run", "-d", "--name", "ctr", "busybox", "sleep", "60"); r.ExitCode != 0 {
-		t.Fatal(r)
-	}
-	ex, err := d.Client.ExecCreate(ctx, "ctr", client.ExecCreateOptions{Cmd: []string{"true"}, AttachStdout: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://tug/exec/"+ex.ID+"/start", bytes.NewReader([]byte(`{"Detach":false,"Tty":true}`)))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := unixClient(d.Socket).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "ExecStartRequest.Tty") {
-		t.Errorf("exec start with Tty true on a non-TTY exec: %d %s, want 400 naming ExecStartRequest.Tty", resp.StatusCode, body)
-	}
-	d.Tug("rm", "-f", "ctr")
 }

@@ -31,7 +31,8 @@ type RunRequest struct {
 	Env        []string
 	WorkingDir string
 	User       string
-	Network    string // POST /build's networkmode: "", "default", "bridge", a network, "none", "host", "container:x"
+	Network    string   // POST /build's networkmode: "", "default", "bridge", a network, "none", "host", "container:x"
+	ExtraHosts []string // --add-host's host:ip entries for /etc/hosts
 	// Volumes are the image's VOLUMEs so far: as in Docker's classic
 	// builder, each is a throw-away volume (filled from the image) during
 	// the step, so what the step writes there is not in its layer.
@@ -66,6 +67,7 @@ type Options struct {
 	Quiet      bool
 	Labels     map[string]string
 	Network    string
+	ExtraHosts []string // --add-host: host:ip entries in the RUN steps' /etc/hosts (not part of the cache key, as in Docker)
 }
 
 // Result is a finished build.

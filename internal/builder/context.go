@@ -107,3 +107,22 @@ func (c *buildContext) excluded(rel string) bool {
 	m, err := c.excludes.MatchesOrParentMatches(rel)
 	return err == nil && m
 }
+
+// skipDir reports whether the directory rel is excluded with nothing under
+// it brought back: as Docker's context walk, an excluded directory is still
+// entered when an exception pattern (!dir/file) starts with it.
+func (c *buildContext) skipDir(rel string) bool {
+	if !c.excluded(rel) {
+		return false
+	}
+	if !c.excludes.Exclusions() {
+		return true
+	}
+	dirSlash := rel + "/"
+	for _, p := range c.excludes.Patterns() {
+		if p.Exclusion() && strings.HasPrefix(p.String()+"/", dirSlash) {
+			return false
+		}
+	}
+	return true
+}

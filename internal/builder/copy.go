@@ -57,6 +57,10 @@ type sourceRoot struct {
 
 func (s *sourceRoot) excluded(rel string) bool { return s.bctx != nil && s.bctx.excluded(rel) }
 
+// skipDir reports whether nothing under the excluded directory rel is
+// brought back by an exception pattern.
+func (s *sourceRoot) skipDir(rel string) bool { return s.bctx != nil && s.bctx.skipDir(rel) }
+
 // digest returns the content digest of the regular file rel, whose Lstat
 // info is fi: from the context's hash cache when it has one.
 func (s *sourceRoot) digest(rel string, fi fs.FileInfo) (digest.Digest, error) {
@@ -76,7 +80,7 @@ func (s *sourceRoot) expand(pattern string) ([]match, error) {
 	}
 	if !hasMeta(clean) {
 		fi, err := s.root.Lstat(clean)
-		if err != nil || s.excluded(clean) {
+		if err != nil || (s.excluded(clean) && (!fi.IsDir() || s.skipDir(clean))) {
 			return nil, nil
 		}
 		return []match{{rel: clean, fi: fi}}, nil
@@ -119,10 +123,10 @@ func (s *sourceRoot) walk(m match, fn func(sub string, rel string, fi fs.FileInf
 			return err
 		}
 		if p != m.rel && s.excluded(p) {
-			if d.IsDir() {
+			if d.IsDir() && s.skipDir(p) {
 				return fs.SkipDir
 			}
-			return nil
+			return nil // an exception may bring back what is under it
 		}
 		fi, err := s.root.Lstat(p)
 		if err != nil {
@@ -308,6 +312,14 @@ func (j *job) copyStep(ctx context.Context, r *stageRun, w stageWriter, st *stat
 		now := time.Now()
 		return j.storeTar(ctx, parent, func(tw *tarWriter) error {
 			mkdirs := func(p string) error {
+				// Existing directories keep their owner, mode and times;
+				// only those COPY creates get the chown.
+				dirs, infos := view.existingDirs(p)
+				for i, d := range dirs {
+					if err := tw.existingDir(d, infos[i]); err != nil {
+						return err
+					}
+				}
 				for _, d := range view.missingDirs(p) {
 					if err := tw.dir(d, 0o755, uid, gid, now); err != nil {
 						return err

@@ -95,6 +95,22 @@ type tarWriter struct {
 
 func tarName(p string) string { return strings.TrimPrefix(path.Clean("/"+p), "/") }
 
+// existingDir writes a directory entry that keeps fi's owner, mode and
+// times.
+func (t *tarWriter) existingDir(p string, fi fs.FileInfo) error {
+	name := tarName(p)
+	if name == "" || t.seen[name] {
+		return nil
+	}
+	hdr, err := tar.FileInfoHeader(fi, "")
+	if err != nil {
+		return err
+	}
+	t.seen[name] = true
+	hdr.Name, hdr.Uname, hdr.Gname, hdr.Format = name+"/", "", "", tar.FormatPAX
+	return t.tw.WriteHeader(hdr)
+}
+
 func (t *tarWriter) dir(p string, mode fs.FileMode, uid, gid int, mtime time.Time) error {
 	name := tarName(p)
 	if name == "" || t.seen[name] {
@@ -215,6 +231,27 @@ func (v *rootfsView) missingDirs(p string) []string {
 		out = append([]string{d}, out...)
 	}
 	return out
+}
+
+// existingDirs lists the directories on the way to p that exist in the
+// rootfs as directories (not through symlinks), top first, with their
+// info: a layer that adds below them carries them as they are, so that
+// unpacking it keeps their owner, mode and times.
+func (v *rootfsView) existingDirs(p string) ([]string, []fs.FileInfo) {
+	var names []string
+	for d := path.Clean("/" + p); d != "/"; d = path.Dir(d) {
+		names = append([]string{d}, names...)
+	}
+	var out []string
+	var infos []fs.FileInfo
+	for _, d := range names {
+		fi, err := v.root.Lstat(v.rel(d))
+		if err != nil || !fi.IsDir() {
+			break
+		}
+		out, infos = append(out, d), append(infos, fi)
+	}
+	return out, infos
 }
 
 // chownIDs resolves --chown's user[:group] with the image's passwd and group files.

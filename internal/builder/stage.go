@@ -572,6 +572,7 @@ func (j *job) runStep(ctx context.Context, r *stageRun, w stageWriter, st *state
 			WorkingDir: st.cfg.Config.WorkingDir,
 			User:       st.cfg.Config.User,
 			Network:    j.opts.Network,
+			ExtraHosts: j.opts.ExtraHosts,
 			Volumes:    slices.Sorted(maps.Keys(st.cfg.Config.Volumes)),
 			Stdout:     w,
 			Stderr:     w,

@@ -122,6 +122,11 @@ func (d *Daemon) ContainerAttach(ctx context.Context, ref string, opts backend.C
 	} else {
 		client = t.client
 	}
+	if !tty {
+		// As Docker: the detach keys apply only with a TTY; without one
+		// stdin is data and goes through whole.
+		detachKeys = []byte{}
+	}
 	streams := runtime.AttachStreams{Stdout: stdout, Stderr: stderr, DetachKeys: detachKeys, Attached: registered}
 	if opts.Stdin && openStdin && stdin != nil {
 		streams.Stdin = stdin

@@ -57,6 +57,7 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, opts backend.BuildOp
 		Quiet:      opts.Quiet,
 		Labels:     opts.Labels,
 		Network:    opts.NetworkMode,
+		ExtraHosts: opts.ExtraHosts,
 	}
 	var res builder.Result
 	if opts.ContextDir != "" {
@@ -128,7 +129,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return err
 	}
-	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network)
+	bnet, teardownNet, err := d.setupBuildNetwork(ctx, id, req.Network, req.ExtraHosts)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 	if err != nil {
 		return err
 	}
-	if err := compat.ExecStart(apicontainer.ExecStartRequest{Detach: opts.Detach, Tty: opts.Tty, ConsoleSize: opts.ConsoleSize}, &e.cfg); err != nil {
+	if err := compat.ExecStart(apicontainer.ExecStartRequest{Detach: opts.Detach, Tty: opts.Tty, ConsoleSize: opts.ConsoleSize}); err != nil {
 		return err
 	}
 	c, err := d.lookup(e.containerID)
@@ -174,7 +174,9 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 	var streams *runtime.AttachStreams
 	var stdout io.Writer
 	if !opts.Detach && opts.GetStreams != nil {
-		stdin, out, errw, err := opts.GetStreams(!cfg.Tty)
+		// The start request's Tty decides the framing, not the exec's
+		// config, as in Docker.
+		stdin, out, errw, err := opts.GetStreams(!opts.Tty)
 		if err != nil {
 			d.endExec(c, e, 126)
 			return err
@@ -188,17 +190,29 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 			streams.Stdout = out
 		}
 		if cfg.AttachStderr {
-			streams.Stderr = errw
-			if cfg.Tty {
-				streams.Stderr = out
+			switch {
+			case cfg.Tty:
+				streams.Stderr = out // a terminal has one output stream
+			case !opts.Tty:
+				streams.Stderr = errw
 			}
+			// A raw (Tty) start of an exec without a terminal has no
+			// stream for stderr: Docker drops it.
 		}
-		if cfg.DetachKeys != "" {
+		switch {
+		case !cfg.Tty:
+			// As Docker: the detach keys apply only with a TTY.
+			streams.DetachKeys = []byte{}
+		case cfg.DetachKeys != "":
 			streams.DetachKeys, _ = parseDetachKeys(cfg.DetachKeys)
 		}
 	}
 	fail := func(err error) error {
-		d.endExec(c, e, errdefs.ExitStatus(err, 126))
+		code := errdefs.ExitStatus(err, 126)
+		if opts.StartFailureIs126 {
+			code = 126
+		}
+		d.endExec(c, e, code)
 		if stdout != nil {
 			_, _ = fmt.Fprintf(stdout, "%v\r\n", err)
 		}

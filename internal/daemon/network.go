@@ -94,7 +94,7 @@ func (d *Daemon) joinedNetNS(ref, self string) (string, error) {
 // mode, POST /build's networkmode (see controller.AttachBuild). The
 // returned teardown removes it; call it on every path once the step's
 // process is gone. On error nothing is left and teardown is a no-op.
-func (d *Daemon) setupBuildNetwork(ctx context.Context, id, mode string) (controller.Attachment, func(), error) {
+func (d *Daemon) setupBuildNetwork(ctx context.Context, id, mode string, extraHosts []string) (controller.Attachment, func(), error) {
 	var joinNS string
 	if nm := apicontainer.NetworkMode(mode); nm.IsContainer() {
 		var err error
@@ -102,7 +102,7 @@ func (d *Daemon) setupBuildNetwork(ctx context.Context, id, mode string) (contro
 			return controller.Attachment{}, func() {}, err
 		}
 	}
-	return d.net.AttachBuild(ctx, id, mode, joinNS)
+	return d.net.AttachBuild(ctx, id, mode, joinNS, extraHosts)
 }
 
 // The network router's backend: GET/POST/DELETE /networks.

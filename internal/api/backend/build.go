@@ -13,6 +13,9 @@ type BuildOptions struct {
 	Quiet       bool
 	Labels      map[string]string
 	NetworkMode string
+	// ExtraHosts are --add-host's host:ip entries for the RUN steps'
+	// /etc/hosts.
+	ExtraHosts  []string
 	Remove      bool
 	ForceRemove bool
 	// ContextDir, when set, is a directory on the daemon's host to build

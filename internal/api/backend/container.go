@@ -46,14 +46,20 @@ type ContainerExtractOptions struct {
 
 // ExecStartOptions are the body of POST /exec/{id}/start. Unless Detach,
 // GetStreams is called by the backend once the exec is found and
-// startable; it hijacks the connection. multiplex is true when the exec
-// has no TTY, and the writers returned then frame their output with
-// Docker's 8-byte header.
+// startable; it hijacks the connection. multiplex is true when the start
+// request has no Tty (whatever the exec's config says, as in Docker), and
+// the writers returned then frame their output with Docker's 8-byte
+// header.
 type ExecStartOptions struct {
 	Detach      bool
 	Tty         bool
 	ConsoleSize *[2]uint
 	GetStreams  func(multiplex bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
+	// StartFailureIs126: the client's API version predates 1.46, when
+	// moby (up to 26) recorded 126 for every exec that failed to start;
+	// otherwise a missing command gets 127 and one that cannot be
+	// invoked 126.
+	StartFailureIs126 bool
 }
 
 // ContainerStatsOptions are the query parameters of GET

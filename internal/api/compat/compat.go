@@ -68,15 +68,10 @@ func ExecCreate(req *apicontainer.ExecCreateRequest) error {
 	return ExecCreateFields.Check(req)
 }
 
-// ExecStart checks an exec-start request (POST /exec/{id}/start) against
-// the exec it starts (created with a TTY or not).
-func ExecStart(req apicontainer.ExecStartRequest, created *apicontainer.ExecCreateRequest) error {
-	if !req.Detach && req.Tty != created.Tty {
-		// Docker frames the stream after the start request's Tty; tug
-		// after the exec's: a start that disagrees is refused, not
-		// answered in the other framing.
-		return errdefs.InvalidParameter("ExecStartRequest.Tty (%t) differs from the exec's Tty (%t): starting an exec with another TTY setting than it was created with is not supported by tug", req.Tty, created.Tty)
-	}
+// ExecStart checks an exec-start request (POST /exec/{id}/start). Its Tty
+// decides whether the stream is framed, as in Docker, whatever the exec
+// was created with.
+func ExecStart(req apicontainer.ExecStartRequest) error {
 	return ExecStartFields.Check(req)
 }
 

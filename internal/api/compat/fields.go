@@ -237,7 +237,7 @@ var ExecCreateFields = Fields{
 var ExecStartFields = Fields{
 	Handled: map[string]string{
 		"Detach":      atExec,
-		"Tty":         "compat.ExecStart: must equal the exec's Tty (the stream is framed after the exec's); a mismatch is refused (bugs branch makes it Docker's)",
+		"Tty":         "internal/api/router/exec and internal/daemon ContainerExecStart: frames the stream or not, as Docker's",
 		"ConsoleSize": atExec + " (overrides the exec's)",
 	},
 }
@@ -307,6 +307,7 @@ var BuildParams = Params{
 		"pull":              "internal/builder (FROM pulled again)",
 		"q":                 "internal/api/router/build (quiet stream)",
 		"networkmode":       "internal/daemon setupBuildNetwork",
+		"extrahosts":        "internal/api/router/build (validated) → every RUN step's /etc/hosts (internal/network/controller AttachBuild)",
 		"buildargs":         "internal/builder",
 		"labels":            "internal/builder",
 		"version":           "internal/api/router/build (1; 2, BuildKit, refused there)",
@@ -331,8 +332,10 @@ var BuildParams = Params{
 		{Name: "shmsize", Msg: "build parameter shmsize is not supported by tug"},
 		{Name: "ulimits", Msg: "build parameter ulimits is not supported by tug"},
 		{Name: "securityopt", Msg: "build parameter securityopt is not supported by tug"},
-		{Name: "extrahosts", Msg: "build parameter extrahosts (--add-host) is not supported by tug yet"},
-		{Name: "cachefrom", Msg: "build parameter cachefrom (--cache-from) is not supported by tug yet"},
+		// The classic builder's --cache-from trusts layers of pulled
+		// images as the cache of matching steps; tug's cache is keyed by
+		// content and has no such source.
+		{Name: "cachefrom", Msg: "cachefrom is not supported by tugd: its build cache is local and keyed by content"},
 		{Name: "session", Msg: "build parameter session (a BuildKit session) is not supported by tug"},
 		{Name: "buildid", Msg: "build parameter buildid is not supported by tug"},
 		{Name: "outputs", Msg: "build parameter outputs is a BuildKit option, not supported by tug"},

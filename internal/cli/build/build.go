@@ -33,6 +33,8 @@ type options struct {
 	iidfile   string
 	network   string
 	progress  string
+	addHosts  []string
+	cacheFrom []string
 }
 
 // NewBuildCommand returns `tug build`.
@@ -58,6 +60,8 @@ func NewBuildCommand(c *command.Cli) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	f.StringVar(&o.iidfile, "iidfile", "", "Write the image ID to the file")
 	f.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
+	f.StringSliceVar(&o.addHosts, "add-host", nil, `Add a custom host-to-IP mapping ("host:ip")`)
+	f.StringSliceVar(&o.cacheFrom, "cache-from", nil, "Images to consider as cache sources (refused by tugd)")
 	f.StringVar(&o.progress, "progress", "auto", `Set type of progress output ("auto", "plain", "tty")`)
 	f.Bool("rm", true, "Remove intermediate containers after a successful build")
 	f.Bool("force-rm", false, "Always remove intermediate containers")
@@ -238,6 +242,8 @@ func runBuild(ctx context.Context, c *command.Cli, o options, path string) error
 		PullParent:     o.pull,
 		SuppressOutput: o.quiet,
 		NetworkMode:    network,
+		ExtraHosts:     o.addHosts,
+		CacheFrom:      o.cacheFrom,
 		Remove:         true,
 		Version:        build.BuilderV1,
 	}

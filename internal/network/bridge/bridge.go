@@ -40,7 +40,7 @@ func EnsureBridge(name string, gw netip.Prefix) error {
 	if _, ok := link.(*netlink.Bridge); !ok {
 		return fmt.Errorf("%s exists and is not a bridge", name)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := dump(func() ([]netlink.Addr, error) { return netlink.AddrList(link, netlink.FAMILY_V4) })
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func Routes(exclude ...string) ([]netip.Prefix, error) {
 			skip[l.Attrs().Index] = true
 		}
 	}
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	routes, err := dump(func() ([]netlink.Route, error) { return netlink.RouteList(nil, netlink.FAMILY_V4) })
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func Veths(bridge string) ([]string, error) {
 	if err != nil {
 		return nil, nil
 	}
-	links, err := netlink.LinkList()
+	links, err := dump(netlink.LinkList)
 	if err != nil {
 		return nil, err
 	}
@@ -306,4 +306,20 @@ func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
 
 func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+// dump runs a netlink dump, again when the kernel dropped part of its
+// answer (ENOBUFS: the socket's receive queue overflowed under a burst of
+// changes) or the dump was interrupted by a change (NLM_F_DUMP_INTR): both
+// are transient, and a fresh dump is consistent.
+func dump[T any](fn func() (T, error)) (T, error) {
+	var out T
+	var err error
+	for range 10 {
+		out, err = fn()
+		if !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return out, err
+		}
+	}
+	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -210,7 +211,8 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 // networkmode: the default bridge ("", "default", "bridge"), a user
 // network by name or ID, "host", "none" (loopback only) or
 // "container:<name|id>" (joinNS is then that container's namespace, see
-// NetNSPath), as `docker run --network` would.
+// NetNSPath), as `docker run --network` would. extraHosts (--add-host's
+// host:ip) are added to the step's /etc/hosts in every mode.
 //
 // On a bridge network the step gets a sandbox of its own, recorded in the
 // network state under id like a container's (so IPAM sees its address,
@@ -219,14 +221,18 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 // a container's. The returned teardown removes all of it; call it on
 // every path once the step's process is gone. On error nothing is left
 // and teardown is a no-op.
-func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string) (Attachment, func(), error) {
+func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, extra []string) (Attachment, func(), error) {
 	noop := func() {}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	hostname := id[:12]
-	private := Attachment{Hosts: tugnet.Hosts(nil), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{})}
+	extraEntries := extraHosts(extra)
+	private := Attachment{Hosts: tugnet.Hosts(extraEntries), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{})}
 	host := func() Attachment {
-		a := Attachment{NetNS: oci.WithHostNetwork(), Hosts: tugnet.Hosts(nil), ResolvConf: hostResolv}
+		a := Attachment{NetNS: oci.WithHostNetwork(), Hosts: tugnet.Hosts(extraEntries), ResolvConf: hostResolv}
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			for _, e := range extraEntries {
+				b = fmt.Appendf(b, "%s\t%s\n", e.IP, strings.Join(e.Names, " "))
+			}
 			a.Hosts = b
 		}
 		return a
@@ -296,7 +302,7 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string) (
 	}
 	a := Attachment{
 		NetNS:      oci.WithNetNSPath(nsPath),
-		Hosts:      tugnet.Hosts(sandboxHostsEntries(&sb, hostname)),
+		Hosts:      tugnet.Hosts(append(extraEntries, sandboxHostsEntries(&sb, hostname)...)),
 		ResolvConf: private.ResolvConf,
 	}
 	if user {

@@ -21,7 +21,7 @@ import (
 // table; with no bridges it removes them. Without DOCKER-USER it does
 // nothing.
 func SyncDockerUser(table string, bridges []string) error {
-	c, err := nftables.New()
+	c, err := newConn()
 	if err != nil {
 		return err
 	}

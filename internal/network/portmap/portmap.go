@@ -18,7 +18,7 @@ import (
 // Apply replaces the nftables table named table with the rules of rs, in
 // one atomic transaction: the old table and the new never mix.
 func Apply(table string, rs network.Ruleset) error {
-	c, err := nftables.New()
+	c, err := newConn()
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func Apply(table string, rs network.Ruleset) error {
 
 // Delete removes the table; a missing table is not an error.
 func Delete(table string) error {
-	c, err := nftables.New()
+	c, err := newConn()
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func Delete(table string) error {
 // Rules returns the number of rules in each chain of the table (nil when
 // the table does not exist), for leak checks.
 func Rules(table string) (map[string]int, error) {
-	c, err := nftables.New()
+	c, err := newConn()
 	if err != nil {
 		return nil, err
 	}

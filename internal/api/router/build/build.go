@@ -7,8 +7,10 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tug-project/tug/internal/api/backend"
@@ -46,6 +48,7 @@ func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
 		Pull:        server.BoolValue(r, "pull"),
 		Quiet:       server.BoolValue(r, "q"),
 		NetworkMode: r.FormValue("networkmode"),
+		ExtraHosts:  r.Form["extrahosts"],
 		Remove:      server.BoolValueOrDefault(r, "rm", true),
 		ForceRemove: server.BoolValue(r, "forcerm"),
 		ContextDir:  r.FormValue("tug-context-dir"),
@@ -62,6 +65,11 @@ func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
 	if v := r.FormValue("labels"); v != "" {
 		if err := json.Unmarshal([]byte(v), &o.Labels); err != nil {
 			return o, errdefs.InvalidParameter("invalid labels: %v", err)
+		}
+	}
+	for _, h := range o.ExtraHosts {
+		if err := validateExtraHost(h); err != nil {
+			return o, err
 		}
 	}
 	if v := r.FormValue("version"); v == "2" {
@@ -173,6 +181,25 @@ func checkPruneParams(r *http.Request) error {
 	}
 	if len(f) > 0 {
 		return errdefs.InvalidParameter("build cache prune: filter '%s' is not supported by tug: it removes all unused build cache", slices.Sorted(maps.Keys(f))[0])
+	}
+	return nil
+}
+
+// validateExtraHost checks an --add-host entry: host:ip (or host=ip), as
+// Docker's ValidateExtraHost; host-gateway is refused, tugd does not map it.
+func validateExtraHost(h string) error {
+	name, ip, ok := strings.Cut(h, "=")
+	if !ok {
+		name, ip, ok = strings.Cut(h, ":")
+	}
+	if !ok || name == "" {
+		return errdefs.InvalidParameter("bad format for add-host: %q", h)
+	}
+	if ip == "host-gateway" {
+		return errdefs.InvalidParameter("add-host %q: host-gateway is not supported by tugd", h)
+	}
+	if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); err != nil {
+		return errdefs.InvalidParameter("invalid IP address in add-host: %q", ip)
 	}
 	return nil
 }

@@ -65,8 +65,11 @@ func (rt *Router) postExecStart(ctx context.Context, w http.ResponseWriter, r *h
 	if err := server.ReadJSON(r, &req); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	if !req.Tty {
+		req.ConsoleSize = nil // no console without a TTY, as Docker
+	}
 	sess, ctx := server.NewStreamSession(ctx, w, r)
-	opts := backend.ExecStartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize}
+	opts := backend.ExecStartOptions{Detach: req.Detach, Tty: req.Tty, ConsoleSize: req.ConsoleSize, StartFailureIs126: server.VersionBefore(ctx, "1.46")}
 	if !req.Detach {
 		opts.GetStreams = sess.GetStreams
 	}
