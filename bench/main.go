@@ -43,6 +43,8 @@ func main() {
 	n := flag.Int("n", 30, "measured runs per latency metric")
 	warm := flag.Int("warmup", 3, "unmeasured warm-up runs per latency metric")
 	concurrent := flag.Int("concurrent", 20, "containers started at once in the concurrency metric (DESIGN.md's goal is for 100)")
+	many := flag.Int("many", 100, "containers started at once, then stopped and removed, in the many-containers metric (bench/ops.go)")
+	healthWindow := flag.Duration("health-window", 60*time.Second, "how long the health-check CPU metric measures, with and without the checks (bench/ops.go)")
 	dockerMode := flag.String("docker", "auto", "auto: use the running Docker daemon, or start dockerd+containerd; off: tug only; own: always start a private dockerd+containerd")
 	binDir := flag.String("bin", "", "directory holding tugd and tug (default: bin/ of the repository)")
 	flag.Parse()
@@ -51,8 +53,8 @@ func main() {
 	default:
 		fatalf("-docker must be auto, off or own, not %q", *dockerMode)
 	}
-	if *n < 1 || *warm < 0 || *concurrent < 1 {
-		fatalf("-n and -concurrent must be at least 1, -warmup at least 0")
+	if *n < 1 || *warm < 0 || *concurrent < 1 || *many < 1 || *healthWindow <= 0 {
+		fatalf("-n, -concurrent and -many must be at least 1, -warmup at least 0, -health-window positive")
 	}
 	if os.Geteuid() != 0 {
 		fatalf("bench must run as root (it starts daemons and containers)")
@@ -75,7 +77,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &bench{n: *n, warm: *warm, concurrent: *concurrent, prefix: fmt.Sprintf("tugbench-%d", os.Getpid())}
+	b := &bench{n: *n, warm: *warm, concurrent: *concurrent, many: *many, healthWindow: *healthWindow, prefix: fmt.Sprintf("tugbench-%d", os.Getpid())}
 
 	progress("tug: starting tugd from %s", *binDir)
 	tug, err := setupTug(ctx, *binDir, tarball)
@@ -120,6 +122,8 @@ func main() {
 // bench holds the settings and the engines under test; engines[0] is tug.
 type bench struct {
 	n, warm, concurrent int
+	many                int           // containers in the many-containers metric (ops.go)
+	healthWindow        time.Duration // window of the health-check CPU metric (ops.go)
 	prefix              string
 	engines             []*engine
 	dockerNote          string
@@ -290,6 +294,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.pullRow(ctx))
 	rows = append(rows, b.execRow(ctx))
 	rows = append(rows, b.limitsRows(ctx)...)
+	rows = append(rows, b.opsRows(ctx)...)     // ops.go
 	rows = append(rows, b.networkRows(ctx)...) // network.go
 	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
