@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -64,6 +66,7 @@ type fileConfig struct {
 
 	Init        bool   `json:"init"`
 	UsernsRemap string `json:"userns-remap"`
+	LiveRestore *bool  `json:"live-restore"` // always on: true is accepted, false refused
 }
 
 func main() {
@@ -112,6 +115,12 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	var fc fileConfig
 	if err := json.Unmarshal(b, &fc); err != nil {
 		return fmt.Errorf("config file %s: %w", opts.configFile, err)
+	}
+	if err := checkConfigKeys(b); err != nil {
+		return fmt.Errorf("config file %s: %w", opts.configFile, err)
+	}
+	if fc.LiveRestore != nil && !*fc.LiveRestore {
+		return fmt.Errorf("config file %s: live-restore: containers always outlive tugd (their shims do); it cannot be turned off", opts.configFile)
 	}
 	flags := cmd.Flags()
 	if len(fc.Hosts) > 0 && !flags.Changed("host") {
@@ -191,4 +200,32 @@ func run(ctx context.Context, opts options) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+// checkConfigKeys refuses a daemon.json key tugd does not read (a key of
+// Docker's it does not implement, or a misspelt one), naming them all,
+// rather than starting without it.
+func checkConfigKeys(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	t := reflect.TypeFor[fileConfig]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" {
+			known[name] = true
+		}
+	}
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("the following directives are not supported by tugd: %s", strings.Join(unknown, ", "))
+	}
+	return nil
 }

@@ -68,6 +68,26 @@ func TestConfigFile(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), bad) {
 		t.Errorf("tugd with a malformed config = %q, %v; want an error naming %s", out, err, bad)
 	}
+
+	// A key tugd does not read (one of Docker's it does not implement, or a
+	// misspelt one) stops it with their names, rather than being ignored.
+	unknown := filepath.Join(dir, "unknown.json")
+	if err := os.WriteFile(unknown, []byte(`{"debug": true, "storage-driver": "overlay2", "dbug": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(filepath.Join(bin, "tugd"), "--config-file", unknown, "-H", "unix://"+filepath.Join(run, "unknown.sock")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not supported by tugd: dbug, storage-driver") {
+		t.Errorf("tugd with unknown keys = %q, %v; want an error naming dbug and storage-driver", out, err)
+	}
+	// live-restore is always on: true is accepted, false refused.
+	lr := filepath.Join(dir, "liverestore.json")
+	if err := os.WriteFile(lr, []byte(`{"live-restore": false}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(filepath.Join(bin, "tugd"), "--config-file", lr, "-H", "unix://"+filepath.Join(run, "lr.sock")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "live-restore") {
+		t.Errorf("tugd with live-restore false = %q, %v; want a refusal naming live-restore", out, err)
+	}
 }
 
 // TestLogOptsFromDaemonJSON: daemon.json log-opts are every container's
