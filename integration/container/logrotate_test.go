@@ -75,7 +75,7 @@ func TestLogRotation(t *testing.T) {
 		{[]string{"--log-opt", "max-size=lots"}, "invalid size: 'lots'"},
 		{[]string{"--log-opt", "max-size=0"}, "max-size must be a positive number"},
 		{[]string{"--log-opt", "max-size=1k", "--log-opt", "max-file=0"}, "max-file cannot be less than 1"},
-		{[]string{"--log-opt", "max-file=3"}, "max-file cannot be set without max-size"},
+		{[]string{"--log-opt", "tag={{.Name}}"}, "log opt 'tag' is not supported by tug's json-file log driver"},
 		{[]string{"--log-driver", "syslog"}, "no log driver named 'syslog' is registered"},
 	}
 	for _, tt := range bad {

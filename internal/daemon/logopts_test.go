@@ -24,8 +24,10 @@ func TestValidateHostConfigLogOpts(t *testing.T) {
 			apicontainer.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1k", "max-file": "3"}}, ""},
 		{"unknown option", apicontainer.LogConfig{Type: "json-file", Config: map[string]string{"x": "1"}}, nil,
 			apicontainer.LogConfig{}, "unknown log opt 'x' for json-file log driver"},
-		{"max-file alone", apicontainer.LogConfig{Config: map[string]string{"max-file": "2"}}, nil,
-			apicontainer.LogConfig{}, "max-file cannot be set without max-size"},
+		{"max-file alone, as Docker accepts it", apicontainer.LogConfig{Config: map[string]string{"max-file": "2"}}, nil,
+			apicontainer.LogConfig{Type: "json-file", Config: map[string]string{"max-file": "2"}}, ""},
+		{"an attribute option tug's records do not carry", apicontainer.LogConfig{Config: map[string]string{"tag": "x"}}, nil,
+			apicontainer.LogConfig{}, "log opt 'tag' is not supported by tug's json-file log driver: its records carry no attributes"},
 		{"other driver", apicontainer.LogConfig{Type: "syslog"}, nil,
 			apicontainer.LogConfig{}, "logger: no log driver named 'syslog' is registered"},
 	}

@@ -15,12 +15,12 @@ type Rotation struct {
 	MaxFiles int   // files kept, the current one included (<log>, <log>.1 ... <log>.(MaxFiles-1)); < 1 means 1
 }
 
-// validOpts are the log options Docker's json-file driver accepts. Those
-// other than max-size, max-file and compress only add attributes Docker
-// would write into each record; tug accepts and ignores them.
+// validOpts are the log options Docker's json-file driver accepts: true
+// for those tug implements; the others add attributes Docker writes into
+// each record, which tug's records do not carry, so they are refused.
 var validOpts = map[string]bool{
 	"max-size": true, "max-file": true, "compress": true,
-	"labels": true, "labels-regex": true, "env": true, "env-regex": true, "tag": true,
+	"labels": false, "labels-regex": false, "env": false, "env-regex": false, "tag": false,
 }
 
 // ParseOptions validates the json-file log options (a container's
@@ -28,8 +28,12 @@ var validOpts = map[string]bool{
 // rotation they ask for.
 func ParseOptions(opts map[string]string) (Rotation, error) {
 	for k := range opts {
-		if !validOpts[k] {
+		implemented, known := validOpts[k]
+		switch {
+		case !known:
 			return Rotation{}, fmt.Errorf("unknown log opt '%s' for json-file log driver", k)
+		case !implemented:
+			return Rotation{}, fmt.Errorf("log opt '%s' is not supported by tug's json-file log driver: its records carry no attributes", k)
 		}
 	}
 	var r Rotation
@@ -52,9 +56,8 @@ func ParseOptions(opts map[string]string) (Rotation, error) {
 		if n < 1 {
 			return Rotation{}, errors.New("max-file cannot be less than 1")
 		}
-		if r.MaxSize == 0 {
-			return Rotation{}, errors.New("max-file cannot be set without max-size")
-		}
+		// Without max-size there is nothing to rotate, as in Docker,
+		// which accepts max-file alone.
 		r.MaxFiles = n
 	}
 	if s, ok := opts["compress"]; ok {
