@@ -27,7 +27,8 @@ func TestStopSignalsAndTimeout(t *testing.T) {
 		t.Errorf("exit code = %s, want 137", s)
 	}
 	// --stop-signal USR1, trapped: exits 10.
-	must(t, d, "run", "-d", "--name", "usr1", "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 10' USR1; while true; do sleep 0.1; done")
+	must(t, d, "run", "-d", "--name", "usr1", "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 10' USR1; echo trapped; while true; do sleep 0.1; done")
+	waitLog(t, d, "usr1", "trapped") // pid 1 ignores a signal it has no handler for yet
 	must(t, d, "stop", "usr1")
 	if s := inspect(d, "{{.State.ExitCode}}", "usr1"); s != "10" {
 		t.Errorf("--stop-signal USR1: exit %s, want 10", s)
@@ -36,7 +37,8 @@ func TestStopSignalsAndTimeout(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/Dockerfile", "FROM busybox\nSTOPSIGNAL SIGUSR2\n")
 	must(t, d, "build", "-q", "-t", "sig", dir)
-	must(t, d, "run", "-d", "--name", "usr2", "sig", "sh", "-c", "trap 'exit 12' USR2; while true; do sleep 0.1; done")
+	must(t, d, "run", "-d", "--name", "usr2", "sig", "sh", "-c", "trap 'exit 12' USR2; echo trapped; while true; do sleep 0.1; done")
+	waitLog(t, d, "usr2", "trapped")
 	if s := inspect(d, "{{.Config.StopSignal}}", "usr2"); s != "SIGUSR2" {
 		t.Errorf("StopSignal = %q", s)
 	}
@@ -100,4 +102,12 @@ func TestWaitConditions(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("removed: no result")
 	}
+}
+
+// waitLog waits until the container's log shows want.
+func waitLog(t *testing.T, d *testutil.Daemon, name, want string) {
+	t.Helper()
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(d.Tug("logs", name).Stdout, want)
+	})
 }
