@@ -6,19 +6,8 @@ import (
 	"strings"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/oci"
 )
-
-// AllCapabilities lists the capabilities by number (CAP_CHOWN is 0).
-var AllCapabilities = []string{
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-}
 
 // DefaultCapabilities is Docker's default capability set.
 var DefaultCapabilities = []string{
@@ -29,7 +18,7 @@ var DefaultCapabilities = []string{
 
 func capsFromMask(mask uint64) []string {
 	var out []string
-	for i, c := range AllCapabilities {
+	for i, c := range oci.AllCapabilities {
 		if mask&(1<<uint(i)) != 0 {
 			out = append(out, c)
 		}
@@ -51,7 +40,7 @@ func NormalizeCapabilities(caps, bounding []string) ([]string, error) {
 		if !strings.HasPrefix(c, "CAP_") {
 			c = "CAP_" + c
 		}
-		if !slices.Contains(AllCapabilities, c) {
+		if !slices.Contains(oci.AllCapabilities, c) {
 			return nil, fmt.Errorf("unknown capability: %q", c)
 		}
 		if !slices.Contains(bounding, c) {
@@ -97,7 +86,7 @@ func Capabilities(add, drop []string, privileged bool, bounding []string) ([]str
 	}
 	// Without duplicates, in kernel order.
 	var out []string
-	for _, c := range AllCapabilities {
+	for _, c := range oci.AllCapabilities {
 		if slices.Contains(caps, c) {
 			out = append(out, c)
 		}

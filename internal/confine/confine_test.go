@@ -7,10 +7,12 @@ import (
 
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/tug-project/tug/internal/oci"
 )
 
 // vmBounding is this VM's bounding set: everything but CAP_SYS_RESOURCE.
-var vmBounding = slices.DeleteFunc(slices.Clone(AllCapabilities), func(c string) bool { return c == "CAP_SYS_RESOURCE" })
+var vmBounding = slices.DeleteFunc(slices.Clone(oci.AllCapabilities), func(c string) bool { return c == "CAP_SYS_RESOURCE" })
 
 func TestCapabilities(t *testing.T) {
 	for _, tc := range []struct {
@@ -47,7 +49,7 @@ func TestCapabilities(t *testing.T) {
 
 func sorted(caps []string) []string {
 	var out []string
-	for _, c := range AllCapabilities {
+	for _, c := range oci.AllCapabilities {
 		if slices.Contains(caps, c) {
 			out = append(out, c)
 		}

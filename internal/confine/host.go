@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tug-project/tug/internal/oci"
 )
 
 // Host is what this machine can confine with.
@@ -38,7 +40,7 @@ var (
 func Probe() *Host {
 	probeOnce.Do(func() {
 		status, _ := os.ReadFile("/proc/self/status")
-		h := &Host{Bounding: AllCapabilities}
+		h := &Host{Bounding: oci.AllCapabilities}
 		if v, ok := statusField(status, "CapBnd"); ok {
 			if mask, err := strconv.ParseUint(v, 16, 64); err == nil {
 				h.Bounding = capsFromMask(mask)

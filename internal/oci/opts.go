@@ -202,7 +202,7 @@ func WithCapabilities(add, drop []string) SpecOpt {
 			set = nil
 		}
 		if slices.Contains(addN, "ALL") {
-			set = slices.Clone(allCapabilities)
+			set = slices.Clone(AllCapabilities)
 		}
 		for _, c := range addN {
 			if c != "ALL" && !slices.Contains(set, c) {
@@ -217,8 +217,9 @@ func WithCapabilities(add, drop []string) SpecOpt {
 	}
 }
 
-// allCapabilities lists every capability the runtime knows.
-var allCapabilities = []string{
+// AllCapabilities lists every capability the runtime knows, by number
+// (CAP_CHOWN is 0).
+var AllCapabilities = []string{
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
 	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
 	"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
@@ -234,9 +235,9 @@ var allCapabilities = []string{
 // devices themselves are the daemon's job).
 func WithPrivileged() SpecOpt {
 	return func(s *specs.Spec) error {
-		s.Process.Capabilities.Bounding = slices.Clone(allCapabilities)
-		s.Process.Capabilities.Permitted = slices.Clone(allCapabilities)
-		s.Process.Capabilities.Effective = slices.Clone(allCapabilities)
+		s.Process.Capabilities.Bounding = slices.Clone(AllCapabilities)
+		s.Process.Capabilities.Permitted = slices.Clone(AllCapabilities)
+		s.Process.Capabilities.Effective = slices.Clone(AllCapabilities)
 		s.Linux.MaskedPaths = nil
 		s.Linux.ReadonlyPaths = nil
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
