@@ -202,21 +202,8 @@ func run(t *testing.T, b box, stdin io.Reader) (string, string, Exit) {
 // within 5 seconds.
 func waitFor(t *testing.T, b *syncBuf, want string) {
 	t.Helper()
-	eventually(t, 5*time.Second, func() bool { return strings.Contains(b.String(), want) })
+	testutil.Eventually(t, 5*time.Second, func() bool { return strings.Contains(b.String(), want) })
 	if !strings.Contains(b.String(), want) {
 		t.Fatalf("output = %q, want it to contain %q within 5s", b.String(), want)
-	}
-}
-
-// eventually polls cond until it holds or timeout passes, then fails the
-// test. (A stand-in for testutil.Eventually, which is on its way.)
-func eventually(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/testutil"
 )
 
 // Tests of the shim and the container's init: spawn, start, output, exit,
@@ -195,7 +196,7 @@ func TestIdleShimExitsKeepingExitStatus(t *testing.T) {
 		t.Fatalf("shim pid file = %q", pidb)
 	}
 	// The shim is gone once signal 0 finds no process (Spawn reaps it).
-	eventually(t, 5*time.Second, func() bool { return syscall.Kill(shimPid, 0) != nil })
+	testutil.Eventually(t, 5*time.Second, func() bool { return syscall.Kill(shimPid, 0) != nil })
 	e, err := ReadExit(b.cfg.StateDir)
 	if err != nil || e.Code != 7 {
 		t.Fatalf("ReadExit() = %+v, %v", e, err)

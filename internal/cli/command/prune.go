@@ -20,3 +20,12 @@ func Confirm(c *Cli, warning string) bool {
 func ReclaimedSpace(n uint64) string {
 	return "Total reclaimed space: " + units.HumanSize(float64(n))
 }
+
+// PrintPruneReport prints what a prune deleted (report, Docker's
+// "Deleted ...:" lists, may be empty) and the space it reclaimed.
+func PrintPruneReport(c *Cli, report string, reclaimed uint64) {
+	if report != "" {
+		fmt.Fprintln(c.Out(), report)
+	}
+	fmt.Fprintln(c.Out(), ReclaimedSpace(reclaimed))
+}

@@ -34,10 +34,7 @@ func newPruneCommand(c *command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out != "" {
-				fmt.Fprintln(c.Out(), out)
-			}
-			fmt.Fprintln(c.Out(), command.ReclaimedSpace(n))
+			command.PrintPruneReport(c, out, n)
 			return nil
 		},
 	}
