@@ -25,7 +25,9 @@ import (
 	execrouter "github.com/tug-project/tug/internal/api/router/exec"
 	"github.com/tug-project/tug/internal/api/router/image"
 	networkrouter "github.com/tug-project/tug/internal/api/router/network"
+	pluginrouter "github.com/tug-project/tug/internal/api/router/plugin"
 	registryrouter "github.com/tug-project/tug/internal/api/router/registry"
+	swarmrouter "github.com/tug-project/tug/internal/api/router/swarm"
 	"github.com/tug-project/tug/internal/api/router/system"
 	volumerouter "github.com/tug-project/tug/internal/api/router/volume"
 	"github.com/tug-project/tug/internal/api/server"
@@ -177,7 +179,8 @@ func run(ctx context.Context, opts options) error {
 	defer d.Close()
 
 	srv := server.New(server.Config{Logger: log, Version: version},
-		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d))
+		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d),
+		swarmrouter.New(), pluginrouter.New())
 	errc := make(chan error, len(opts.hosts))
 	for _, h := range opts.hosts {
 		path, ok := strings.CutPrefix(h, "unix://")

@@ -32,7 +32,14 @@ func (rt *Router) Routes() []server.Route {
 	return []server.Route{
 		{Method: http.MethodPost, Path: "/build", Handler: rt.postBuild, Stream: true},
 		{Method: http.MethodPost, Path: "/build/prune", Handler: rt.postBuildPrune},
+		{Method: http.MethodPost, Path: "/session", Handler: postSession},
 	}
+}
+
+// postSession refuses POST /session: it carries BuildKit's session
+// protocol, and tug's builder is the classic one (POST /build).
+func postSession(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {
+	return errdefs.NotImplemented("BuildKit sessions are not supported by tug: its builder is the classic one (DOCKER_BUILDKIT=0)")
 }
 
 // ParseOptions decodes POST /build's query.
