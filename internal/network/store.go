@@ -46,6 +46,11 @@ type Endpoint struct {
 	NetworkID   string     `json:"networkID"`
 	Aliases     []string   `json:"aliases,omitempty"`
 	RequestedIP netip.Addr `json:"requestedIP,omitzero"`
+	// RequestedMAC is the MAC asked for (--mac-address, MacAddress);
+	// without one the MAC is derived from the address.
+	RequestedMAC string `json:"requestedMAC,omitempty"`
+	// LinkLocalIPs are extra addresses of the interface (--link-local-ip).
+	LinkLocalIPs []netip.Addr `json:"linkLocalIPs,omitempty"`
 
 	ID       string     `json:"id,omitempty"`
 	IP       netip.Addr `json:"ip,omitzero"`

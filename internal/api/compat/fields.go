@@ -46,11 +46,9 @@ func endpointRules(prefix, display string) []Rule {
 	}
 	return []Rule{
 		{Path: prefix + "IPAMConfig.IPv6Address", Msg: display + "IPAMConfig.IPv6Address (--ip6) is not supported by tug: IPv6 networks are not supported"},
-		{Path: prefix + "IPAMConfig.LinkLocalIPs", Msg: display + "IPAMConfig.LinkLocalIPs (--link-local-ip) is not supported by tug"},
 		{Path: prefix + "Links", Msg: display + "Links (--link) is not supported by tug"},
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
-		{Path: prefix + "MacAddress", Msg: display + "MacAddress (--mac-address) is not supported by tug"},
 		operational("NetworkID", ""),
 		operational("EndpointID", ""),
 		operational("Gateway", ""),
@@ -65,8 +63,10 @@ func endpointRules(prefix, display string) []Rule {
 
 func endpointHandled(prefix string) map[string]string {
 	return map[string]string{
-		prefix + "IPAMConfig.IPv4Address": atEndpoint + " (--ip, user subnets)",
-		prefix + "Aliases":                atEndpoint + " + embedded DNS (--network-alias)",
+		prefix + "IPAMConfig.IPv4Address":  atEndpoint + " (--ip, user subnets)",
+		prefix + "Aliases":                 atEndpoint + " + embedded DNS (--network-alias)",
+		prefix + "IPAMConfig.LinkLocalIPs": atEndpoint + " (--link-local-ip: extra addresses of the interface, user networks)",
+		prefix + "MacAddress":              atEndpoint + " (--mac-address: the interface's MAC)",
 	}
 }
 

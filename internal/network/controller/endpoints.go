@@ -342,7 +342,7 @@ func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary
 		return err
 	}
 	ep := bridge.Endpoint{Bridge: nw.Bridge, HostVeth: e.HostVeth, NetNS: nsPath, IfName: e.IfName,
-		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac}
+		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs)}
 	if primary && !nw.Internal {
 		ep.Gateway = nw.Gateway
 	}
@@ -350,6 +350,20 @@ func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary
 		return fmt.Errorf("network %s: %w", nw.Name, err)
 	}
 	return nil
+}
+
+// linkLocalPrefixes are the interface addresses of --link-local-ip: in
+// 169.254.0.0/16 or fe80::/64.
+func linkLocalPrefixes(ips []netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range ips {
+		bits := 64
+		if a.Is4() {
+			bits = 16
+		}
+		out = append(out, netip.PrefixFrom(a, bits))
+	}
+	return out
 }
 
 // Detach removes what Attach (or AttachBuild) made for sandbox id: veths,
@@ -474,8 +488,11 @@ func (n *Controller) Settings(c *container.Container) *apicontainer.NetworkSetti
 
 func endpointSettings(nw *tugnet.Network, s *tugnet.Sandbox, e *tugnet.Endpoint) *network.EndpointSettings {
 	es := &network.EndpointSettings{NetworkID: nw.ID, Aliases: slices.Clone(e.Aliases)}
-	if e.RequestedIP.IsValid() {
-		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP}
+	if e.RequestedIP.IsValid() || len(e.LinkLocalIPs) > 0 {
+		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP, LinkLocalIPs: slices.Clone(e.LinkLocalIPs)}
+	}
+	if mac, err := net.ParseMAC(e.RequestedMAC); err == nil {
+		es.MacAddress = network.HardwareAddr(mac)
 	}
 	if !nw.Default() {
 		es.DNSNames = append([]string{s.Name}, e.Aliases...)

@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -200,15 +201,40 @@ func addSandbox(st *tugnet.State, c *container.Container, nc *network.Networking
 }
 
 // endpointConfig checks the endpoint settings es of a request on nw and
-// records them in ep: aliases (user networks only) and a requested IPv4
-// address (on user subnets, inside the subnet).
+// records them in ep: aliases (user networks only), a requested IPv4
+// address (on user subnets, inside the subnet), link-local addresses
+// (user networks only) and a MAC address (unicast).
 func endpointConfig(nw *tugnet.Network, es *network.EndpointSettings, ep *tugnet.Endpoint) error {
 	if len(es.Aliases) > 0 && nw.Default() {
 		return errdefs.InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
 	}
 	ep.Aliases = slices.Clone(es.Aliases)
-	if es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+	if len(es.MacAddress) > 0 {
+		mac := net.HardwareAddr(es.MacAddress)
+		if len(mac) != 6 || mac[0]&1 != 0 || mac.String() == "00:00:00:00:00:00" {
+			return errdefs.InvalidParameter("invalid MAC address %s: a unicast Ethernet address is needed", mac)
+		}
+		ep.RequestedMAC = mac.String()
+	}
+	if es.IPAMConfig == nil {
+		return nil
+	}
+	if ll := es.IPAMConfig.LinkLocalIPs; len(ll) > 0 {
+		if nw.Default() {
+			return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
+		}
+		for _, a := range ll {
+			if !a.IsValid() || !a.IsLinkLocalUnicast() {
+				return errdefs.InvalidParameter("invalid link-local IP address: %s", a)
+			}
+		}
+		ep.LinkLocalIPs = slices.Clone(ll)
+	}
+	if es.IPAMConfig.IPv4Address.IsValid() {
 		ip := es.IPAMConfig.IPv4Address
+		if !ip.Is4() {
+			return errdefs.InvalidParameter("invalid IPv4 address: %s", ip)
+		}
 		if !nw.UserSubnet {
 			return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
 		}
@@ -262,7 +288,10 @@ func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugne
 		nw.LastIP = ip
 	}
 	e.IP = ip
-	e.MAC = tugnet.MACFromIP(ip).String()
+	e.MAC = e.RequestedMAC
+	if e.MAC == "" {
+		e.MAC = tugnet.MACFromIP(ip).String()
+	}
 	e.ID = stringid.New()
 	e.HostVeth = bridge.VethPrefix + e.ID[:8]
 	taken := map[string]bool{}
