@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+
+	tugnet "github.com/tug-project/tug/internal/network"
 )
 
 // Where things are handled, for the handled lists.
@@ -242,19 +244,12 @@ var ExecStartFields = Fields{
 	},
 }
 
-// bridgeOptions are the network options tug implements, with the values it
-// implements (nil: any).
-var bridgeOptions = map[string][]string{
-	"com.docker.network.bridge.name":                 nil,
-	"com.docker.network.bridge.enable_icc":           {"true"},
-	"com.docker.network.bridge.enable_ip_masquerade": {"true"},
-}
-
+// networkOptions accepts the network options tug implements (their
+// values are checked by internal/network ParseBridgeOptions).
 func networkOptions(v reflect.Value) bool {
 	iter := deref(v).MapRange()
 	for iter.Next() {
-		ok, known := bridgeOptions[iter.Key().String()]
-		if !known || ok != nil && !contains(ok, iter.Value().String()) {
+		if !contains(tugnet.BridgeOptionNames, iter.Key().String()) {
 			return false
 		}
 	}
@@ -284,7 +279,7 @@ var NetworkCreateFields = Fields{
 		{Path: "Ingress", Msg: "Ingress is a swarm option, not supported by tug"},
 		{Path: "ConfigOnly", Msg: "ConfigOnly networks (--config-only) are not supported by tug"},
 		{Path: "ConfigFrom", Msg: "ConfigFrom (--config-from) is not supported by tug"},
-		{Path: "Options", Msg: "network options other than com.docker.network.bridge.name are not supported by tug: %v", Allow: networkOptions},
+		{Path: "Options", Msg: "network options other than " + strings.Join(tugnet.BridgeOptionNames, ", ") + " are not supported by tug: %v", Allow: networkOptions},
 	},
 }
 

@@ -164,7 +164,7 @@ func TestRefusedNetworkFieldsAreRefusedNamingThem(t *testing.T) {
 		"Ingress":                  {network.CreateRequest{Ingress: true}, "Ingress"},
 		"ConfigOnly":               {network.CreateRequest{ConfigOnly: true}, "ConfigOnly"},
 		"ConfigFrom":               {network.CreateRequest{ConfigFrom: &network.ConfigReference{Network: "x"}}, "ConfigFrom"},
-		"Options":                  {network.CreateRequest{Options: map[string]string{"com.docker.network.driver.mtu": "1400"}}, "com.docker.network.driver.mtu"},
+		"Options":                  {network.CreateRequest{Options: map[string]string{"com.docker.network.bridge.gateway_mode_ipv4": "routed"}}, "com.docker.network.bridge.gateway_mode_ipv4"},
 	}
 	for _, r := range NetworkCreateFields.Refused {
 		if _, ok := cases[r.Path]; !ok {

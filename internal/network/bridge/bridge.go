@@ -19,7 +19,7 @@ import (
 const VethPrefix = "tugv"
 
 // EnsureBridge creates the bridge name (if missing) with address gw (the
-// gateway in its subnet), brings it up, and enables what published ports
+// gateway in its subnet; none when gw is invalid), brings it up, and enables what published ports
 // from 127.0.0.1 and outbound traffic need: route_localnet on the bridge
 // and IPv4 forwarding.
 func EnsureBridge(name string, gw netip.Prefix) error {
@@ -52,7 +52,7 @@ func EnsureBridge(name string, gw netip.Prefix) error {
 		}
 		_ = netlink.AddrDel(link, &a) // a stale address from an earlier subnet
 	}
-	if !have {
+	if !have && gw.IsValid() {
 		if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipNet(gw)}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("address %s on %s: %w", gw, name, err)
 		}

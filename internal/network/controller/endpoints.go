@@ -161,7 +161,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		}
 		if len(reqs) > 0 && tugnet.PrimaryIP(st, s).IsValid() {
 			others := st.Mappings(c.ID)
-			for _, r := range reqs {
+			for _, r := range withHostBinding(st, s, reqs) {
 				mine := s.Ports
 				port, err := portmap.Reserve(r, func(p uint16) bool {
 					for _, m := range append(others, mine...) {
@@ -338,11 +338,11 @@ func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Netw
 // at nsPath; the primary endpoint gets the default route.
 func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary bool) error {
 	mac, _ := net.ParseMAC(e.MAC)
-	if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
 		return err
 	}
 	ep := bridge.Endpoint{Bridge: nw.Bridge, HostVeth: e.HostVeth, NetNS: nsPath, IfName: e.IfName,
-		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs)}
+		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs), MTU: nw.BridgeOptions().MTU}
 	if primary && !nw.Internal {
 		ep.Gateway = nw.Gateway
 	}

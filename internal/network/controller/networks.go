@@ -111,6 +111,9 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 	if predefined(req.Name) {
 		return network.CreateResponse{}, errdefs.Forbidden("%s is a pre-defined network and cannot be created", req.Name)
 	}
+	if b := req.Options[tugnet.OptBridgeName]; b != "" && bridge.Exists(b) {
+		return network.CreateResponse{}, errdefs.Conflict("bridge name %s: an interface of that name exists on the host, and tug uses only bridges of its own", b)
+	}
 	routes, err := bridge.Routes()
 	if err != nil {
 		return network.CreateResponse{}, err
@@ -125,7 +128,7 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 	if err != nil {
 		return network.CreateResponse{}, err
 	}
-	if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
 		n.dropNetwork(ctx, nw)
 		return network.CreateResponse{}, fmt.Errorf("creating bridge: %w", err)
 	}

@@ -84,10 +84,19 @@ func addNetwork(st *tugnet.State, id string, req network.CreateRequest, pools []
 			return nil, errdefs.Conflict("network with name %s already exists", req.Name)
 		}
 	}
+	opts, err := tugnet.ParseBridgeOptions(req.Options)
+	if err != nil {
+		return nil, errdefs.InvalidParameter("%s", err.Error())
+	}
 	nw := &tugnet.Network{ID: id, Name: req.Name, Driver: "bridge", Created: time.Now().UTC(), Internal: req.Internal,
 		Labels: maps.Clone(req.Labels), Options: maps.Clone(req.Options), Bridge: "tug-" + id[:11]}
-	if b := req.Options["com.docker.network.bridge.name"]; b != "" {
-		nw.Bridge = b
+	if opts.Name != "" {
+		for _, o := range st.Networks {
+			if o.Bridge == opts.Name {
+				return nil, errdefs.Conflict("bridge name %s is used by network %s", opts.Name, o.Name)
+			}
+		}
+		nw.Bridge = opts.Name
 	}
 	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
 		c := req.IPAM.Config[0]
@@ -330,6 +339,26 @@ func extraHosts(in []string) []tugnet.HostsEntry {
 			name, ip, _ = strings.Cut(h, "=")
 		}
 		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
+	}
+	return out
+}
+
+// withHostBinding gives the port requests that name no host address the
+// host_binding_ipv4 option of the network the ports lead to (the first
+// active non-internal endpoint's, see tugnet.PrimaryIP), as Docker does.
+func withHostBinding(st *tugnet.State, s *tugnet.Sandbox, reqs []tugnet.PortRequest) []tugnet.PortRequest {
+	var def netip.Addr
+	for _, e := range s.Endpoints {
+		if n := st.Networks[e.NetworkID]; e.Active() && n != nil && !n.Internal {
+			def = n.BridgeOptions().HostBindingIPv4
+			break
+		}
+	}
+	out := slices.Clone(reqs)
+	for i := range out {
+		if !out[i].HostIP.IsValid() {
+			out[i].HostIP = def
+		}
 	}
 	return out
 }
