@@ -68,13 +68,25 @@ func (n *Controller) AddSandbox(c *container.Container, nc *network.NetworkingCo
 // --dns-option.
 func (n *Controller) EtcFiles(c *container.Container) (hosts, resolv []byte) {
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-	return etcFiles(c.HostConfig, hostResolv, readHostHosts)
+	return etcFiles(c.HostConfig, hostResolv, n.hostGateway(), readHostHosts)
 }
 
 func readHostHosts() ([]byte, error) { return os.ReadFile("/etc/hosts") }
 
-func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostHosts func() ([]byte, error)) (hosts, resolv []byte) {
-	hosts = tugnet.Hosts(extraHosts(hc.ExtraHosts))
+// hostGateway is the address of --add-host NAME:host-gateway: the default
+// bridge's gateway.
+func (n *Controller) hostGateway() netip.Addr {
+	var gw netip.Addr
+	n.store.View(func(st *tugnet.State) {
+		if d := st.DefaultNetwork(); d != nil {
+			gw = d.Gateway
+		}
+	})
+	return gw
+}
+
+func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostGW netip.Addr, hostHosts func() ([]byte, error)) (hosts, resolv []byte) {
+	hosts = tugnet.Hosts(extraHosts(hc.ExtraHosts, hostGW))
 	var dns []string
 	for _, a := range hc.DNS {
 		dns = append(dns, a.String())
@@ -195,7 +207,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 	}
 	a := Attachment{
 		NetNS: oci.WithNetNSPath(nsPath),
-		Hosts: tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts), sandboxHostsEntries(&sb, c.Config.Hostname)...)),
+		Hosts: tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts, n.hostGateway()), sandboxHostsEntries(&sb, c.Config.Hostname)...)),
 	}
 	if user {
 		if err := n.startDNS(c.ID, sb.NetNS, upstreams(c)); err != nil {
@@ -225,7 +237,7 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 	noop := func() {}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	hostname := id[:12]
-	extraEntries := extraHosts(extra)
+	extraEntries := extraHosts(extra, n.hostGateway())
 	private := Attachment{Hosts: tugnet.Hosts(extraEntries), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{})}
 	host := func() Attachment {
 		a := Attachment{NetNS: oci.WithHostNetwork(), Hosts: tugnet.Hosts(extraEntries), ResolvConf: hostResolv}

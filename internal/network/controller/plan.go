@@ -329,14 +329,22 @@ func sandboxHostsEntries(sb *tugnet.Sandbox, hostname string) []tugnet.HostsEntr
 	return nil
 }
 
+// HostGateway is the special address of --add-host NAME:host-gateway.
+const HostGateway = "host-gateway"
+
 // extraHosts are the /etc/hosts entries of --add-host (host:ip or
-// host=ip).
-func extraHosts(in []string) []tugnet.HostsEntry {
+// host=ip, the address in brackets or not); host-gateway is hostGW, the
+// default bridge's gateway, as Docker's default host-gateway-ip.
+func extraHosts(in []string, hostGW netip.Addr) []tugnet.HostsEntry {
 	var out []tugnet.HostsEntry
 	for _, h := range in {
 		name, ip, ok := strings.Cut(h, ":")
 		if !ok {
 			name, ip, _ = strings.Cut(h, "=")
+		}
+		ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
+		if ip == HostGateway && hostGW.IsValid() {
+			ip = hostGW.String()
 		}
 		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
 	}
