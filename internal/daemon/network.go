@@ -69,7 +69,11 @@ func (d *Daemon) attachNetwork(ctx context.Context, c *container.Container) (con
 			return controller.Attachment{}, err
 		}
 	}
-	return d.net.Attach(ctx, c, joinNS)
+	lks, err := d.linksOf(c)
+	if err != nil {
+		return controller.Attachment{}, err
+	}
+	return d.net.Attach(ctx, c, joinNS, lks)
 }
 
 // joinedNetNS returns the network namespace of the running container

@@ -51,6 +51,9 @@ type Endpoint struct {
 	RequestedMAC string `json:"requestedMAC,omitempty"`
 	// LinkLocalIPs are extra addresses of the interface (--link-local-ip).
 	LinkLocalIPs []netip.Addr `json:"linkLocalIPs,omitempty"`
+	// Links are --link's "name:alias" on a user network: alias resolves
+	// to the container name for this sandbox only.
+	Links []string `json:"links,omitempty"`
 
 	ID       string     `json:"id,omitempty"`
 	IP       netip.Addr `json:"ip,omitzero"`

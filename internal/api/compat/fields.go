@@ -48,7 +48,6 @@ func endpointRules(prefix, display string) []Rule {
 	}
 	return []Rule{
 		{Path: prefix + "IPAMConfig.IPv6Address", Msg: display + "IPAMConfig.IPv6Address (--ip6) is not supported by tug: IPv6 networks are not supported"},
-		{Path: prefix + "Links", Msg: display + "Links (--link) is not supported by tug"},
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
 		operational("NetworkID", ""),
@@ -69,6 +68,7 @@ func endpointHandled(prefix string) map[string]string {
 		prefix + "Aliases":                 atEndpoint + " + embedded DNS (--network-alias)",
 		prefix + "IPAMConfig.LinkLocalIPs": atEndpoint + " (--link-local-ip: extra addresses of the interface, user networks)",
 		prefix + "MacAddress":              atEndpoint + " (--mac-address: the interface's MAC)",
+		prefix + "Links":                   atEndpoint + " (--link on a user network: an alias for the embedded DNS of this container only)",
 	}
 }
 
@@ -113,6 +113,7 @@ var ContainerCreateFields = Fields{
 		"HostConfig.LogConfig.Type":                              "internal/daemon validateHostConfig (json-file; other drivers refused with Docker's text)",
 		"HostConfig.LogConfig.Config":                            "internal/logger ParseOptions (max-size, max-file; others refused)",
 		"HostConfig.NetworkMode":                                 atNetwork + " ValidateMode (bridge, none, host, container:X, user networks)",
+		"HostConfig.Links":                                       "internal/daemon links.go → internal/network/links (legacy links: env, /etc/hosts on the default bridge; DNS aliases on user networks)",
 		"HostConfig.PortBindings[].HostIP":                       atPorts,
 		"HostConfig.PortBindings[].HostPort":                     atPorts,
 		"HostConfig.RestartPolicy.Name":                          "internal/container restart policy; validated in internal/daemon validateHostConfig",
@@ -208,7 +209,6 @@ var ContainerCreateFields = Fields{
 	Refused: append([]Rule{
 		{Path: "Config.ArgsEscaped", Msg: "Config.ArgsEscaped is Windows-only and not supported by tug"},
 		{Path: "Config.NetworkDisabled", Msg: "Config.NetworkDisabled is not supported by tug: use HostConfig.NetworkMode \"none\" (--network none)"},
-		{Path: "HostConfig.Links", Msg: "HostConfig.Links (--link) is not supported by tug: use a user-defined network"},
 		{Path: "HostConfig.StorageOpt", Msg: "--storage-opt is supported only for overlay over xfs with 'pquota' mount option"},
 		{Path: "HostConfig.Runtime", Msg: "unknown or invalid runtime name: %s", Allow: allowStrings("runc")},
 		{Path: "HostConfig.Umask", Msg: "HostConfig.Umask is not supported by tug"},

@@ -43,7 +43,6 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 	}{
 		"Config.ArgsEscaped":     {func(r *apicontainer.CreateRequest) { r.ArgsEscaped = true }, "Config.ArgsEscaped"},
 		"Config.NetworkDisabled": {func(r *apicontainer.CreateRequest) { r.NetworkDisabled = true }, "Config.NetworkDisabled"},
-		"HostConfig.Links":       {func(r *apicontainer.CreateRequest) { r.HostConfig.Links = []string{"db:db"} }, "HostConfig.Links"},
 		"HostConfig.StorageOpt":  {func(r *apicontainer.CreateRequest) { r.HostConfig.StorageOpt = map[string]string{"size": "1G"} }, "--storage-opt is supported only for overlay over xfs"},
 		"HostConfig.Runtime":     {func(r *apicontainer.CreateRequest) { r.HostConfig.Runtime = "crun" }, "unknown or invalid runtime name: crun"},
 		"HostConfig.Umask":       {func(r *apicontainer.CreateRequest) { r.HostConfig.Umask = ptr(uint32(0o77)) }, "HostConfig.Umask"},
@@ -55,7 +54,6 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 			r.HostConfig.Mounts = []mount.Mount{{Type: mount.TypeBind, Source: "/tmp", Target: "/x", ClusterOptions: &mount.ClusterOptions{}}}
 		}, "ClusterOptions"},
 		"EndpointsConfig[].IPAMConfig.IPv6Address": {endpoint(&network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv6Address: netip.MustParseAddr("fd00::2")}}), "IPAMConfig.IPv6Address"},
-		"EndpointsConfig[].Links":                  {endpoint(&network.EndpointSettings{Links: []string{"a:b"}}), "EndpointsConfig.Links"},
 		"EndpointsConfig[].DriverOpts":             {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
 		"EndpointsConfig[].GwPriority":             {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
 		"EndpointsConfig[].NetworkID":              {endpoint(&network.EndpointSettings{NetworkID: "abc"}), "NetworkID is set by the engine"},
@@ -188,9 +186,9 @@ func TestRefusedNetworkFieldsAreRefusedNamingThem(t *testing.T) {
 			t.Errorf("%s: NetworkCreate() = %v, want nil", name, err)
 		}
 	}
-	err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{Links: []string{"a"}}})
-	if !errors.Is(err, errdefs.ErrInvalidParameter) || !strings.Contains(err.Error(), "EndpointConfig.Links") {
-		t.Errorf("NetworkConnect(Links) = %v, want refused naming EndpointConfig.Links", err)
+	err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{GwPriority: 3}})
+	if !errors.Is(err, errdefs.ErrInvalidParameter) || !strings.Contains(err.Error(), "EndpointConfig.GwPriority") {
+		t.Errorf("NetworkConnect(GwPriority) = %v, want refused naming EndpointConfig.GwPriority", err)
 	}
 	if err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{Aliases: []string{"a"}}}); err != nil {
 		t.Errorf("NetworkConnect(Aliases) = %v, want nil", err)

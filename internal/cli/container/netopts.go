@@ -26,6 +26,7 @@ type networkOptions struct {
 	ip6        string
 	linkLocal  []string
 	mac        string
+	links      []string
 }
 
 func addNetworkFlags(flags *pflag.FlagSet, o *networkOptions) {
@@ -41,6 +42,7 @@ func addNetworkFlags(flags *pflag.FlagSet, o *networkOptions) {
 	flags.StringVar(&o.ip6, "ip6", "", "IPv6 address (e.g., 2001:db8::33)")
 	flags.Var(opts.NewList(&o.linkLocal, "list"), "link-local-ip", "Container IPv4/IPv6 link-local addresses")
 	flags.StringVar(&o.mac, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
+	flags.Var(opts.NewList(&o.links, "list"), "link", "Add link to another container")
 }
 
 // applyNetworkOptions fills the create request from the networking flags.
@@ -66,6 +68,7 @@ func applyNetworkOptions(o *networkOptions, cfg *container.Config, hc *container
 		}
 		hc.DNS = append(hc.DNS, a)
 	}
+	hc.Links = append(hc.Links, o.links...)
 	hc.DNSSearch = append(hc.DNSSearch, o.dnsSearch...)
 	hc.DNSOptions = append(hc.DNSOptions, o.dnsOption...)
 	for _, h := range o.addHost {

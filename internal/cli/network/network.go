@@ -248,7 +248,7 @@ func newPruneCommand(c *command.Cli) *cobra.Command {
 }
 
 func newConnectCommand(c *command.Cli) *cobra.Command {
-	var aliases, linkLocal []string
+	var aliases, linkLocal, lks []string
 	var ip, ip6 string
 	cmd := &cobra.Command{
 		Use:   "connect [OPTIONS] NETWORK CONTAINER",
@@ -259,6 +259,7 @@ func newConnectCommand(c *command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			es.Links = lks
 			_, err = c.Client().NetworkConnect(cmd.Context(), args[0], client.NetworkConnectOptions{Container: args[1], EndpointConfig: es})
 			return err
 		},
@@ -267,6 +268,7 @@ func newConnectCommand(c *command.Cli) *cobra.Command {
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address (e.g., \"172.30.100.104\")")
 	cmd.Flags().StringVar(&ip6, "ip6", "", "IPv6 address (e.g., \"2001:db8::33\")")
 	cmd.Flags().Var(opts.NewList(&linkLocal, "list"), "link-local-ip", "Add a link-local address for the container")
+	cmd.Flags().Var(opts.NewList(&lks, "list"), "link", "Add link to another container")
 	return cmd
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/network/portmap"
 	"github.com/tug-project/tug/internal/oci"
 )
@@ -31,6 +32,15 @@ type Attachment struct {
 	NetNS      oci.SpecOpt
 	Hosts      []byte
 	ResolvConf []byte
+	LinkEnv    []string // the environment of its legacy links (--link)
+}
+
+// Link is a legacy link (--link) of a container on the default bridge to
+// a running container, ContainerID, known to it as Alias.
+type Link struct {
+	Alias       string
+	ContainerID string
+	Child       links.Child // IP is filled in by Attach
 }
 
 // ValidateMode checks the network mode of a new container: a user
@@ -141,7 +151,7 @@ func (n *Controller) specOpt(id string, mode apicontainer.NetworkMode, joinNS st
 // /etc/hosts and, on user networks, its /etc/resolv.conf; a container
 // without a sandbox of its own (host, none, container:X) gets no files.
 // On error everything it did is undone.
-func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS string) (_ Attachment, retErr error) {
+func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS string, lks []Link) (_ Attachment, retErr error) {
 	if !usesSandbox(c.HostConfig) {
 		return Attachment{NetNS: n.specOpt(c.ID, c.HostConfig.NetworkMode, joinNS)}, nil
 	}
@@ -191,7 +201,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		}
 		user = onUserNetwork(st, s)
 		sb = *s
-		return nil
+		return linkAddresses(st, lks)
 	})
 	if err != nil {
 		n.release(ctx, c.ID)
@@ -205,10 +215,13 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 	if err := n.plugSandbox(&sb, nets); err != nil {
 		return Attachment{}, err
 	}
-	a := Attachment{
-		NetNS: oci.WithNetNSPath(nsPath),
-		Hosts: tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts, n.hostGateway()), sandboxHostsEntries(&sb, c.Config.Hostname)...)),
+	entries := extraHosts(c.HostConfig.ExtraHosts, n.hostGateway())
+	a := Attachment{NetNS: oci.WithNetNSPath(nsPath)}
+	for _, l := range lks {
+		entries = append(entries, tugnet.HostsEntry{IP: l.Child.IP.String(), Names: links.HostsNames(l.Alias, l.Child)})
+		a.LinkEnv = append(a.LinkEnv, links.Env(c.Name, l.Alias, l.Child)...)
 	}
+	a.Hosts = tugnet.Hosts(append(entries, sandboxHostsEntries(&sb, c.Config.Hostname)...))
 	if user {
 		if err := n.startDNS(c.ID, sb.NetNS, upstreams(c)); err != nil {
 			return Attachment{}, fmt.Errorf("embedded DNS: %w", err)

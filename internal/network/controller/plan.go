@@ -16,6 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/stringid"
 )
 
@@ -218,6 +219,16 @@ func endpointConfig(nw *tugnet.Network, es *network.EndpointSettings, ep *tugnet
 		return errdefs.InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
 	}
 	ep.Aliases = slices.Clone(es.Aliases)
+	for _, l := range es.Links {
+		if nw.Default() {
+			return errdefs.InvalidParameter("endpoint Links are for user-defined networks: on the default bridge, links are HostConfig.Links (--link)")
+		}
+		name, alias, err := links.Parse(l)
+		if err != nil {
+			return errdefs.InvalidParameter("%s", err.Error())
+		}
+		ep.Links = append(ep.Links, name+":"+alias)
+	}
 	if len(es.MacAddress) > 0 {
 		mac := net.HardwareAddr(es.MacAddress)
 		if len(mac) != 6 || mac[0]&1 != 0 || mac.String() == "00:00:00:00:00:00" {
@@ -369,4 +380,21 @@ func withHostBinding(st *tugnet.State, s *tugnet.Sandbox, reqs []tugnet.PortRequ
 		}
 	}
 	return out
+}
+
+// linkAddresses fills in the address of each linked container on the
+// default bridge, where legacy links live.
+func linkAddresses(st *tugnet.State, lks []Link) error {
+	def := st.DefaultNetwork()
+	for i, l := range lks {
+		var e *tugnet.Endpoint
+		if s := st.Sandboxes[l.ContainerID]; s != nil && def != nil {
+			e = s.Endpoint(def.ID)
+		}
+		if e == nil || !e.Active() {
+			return errdefs.InvalidParameter("Cannot link to /%s, as it does not belong to the default network", l.Child.Name)
+		}
+		lks[i].Child.IP = e.IP
+	}
+	return nil
 }
