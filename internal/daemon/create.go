@@ -96,6 +96,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
 		hc.NetworkMode = "bridge"
 	}
+	if err := d.resolveLinks(name, hc, &req.NetworkingConfig); err != nil {
+		return apicontainer.CreateResponse{}, err
+	}
 	c := container.New(id, name, time.Now().UTC())
 	c.Config = merged
 	c.HostConfig = hc

@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
@@ -94,7 +95,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		Process: bundle.Process{
 			ID:       c.ID,
 			Args:     append([]string{c.Path}, c.Args...),
-			Env:      c.Config.Env,
+			Env:      links.MergeEnv(att.LinkEnv, c.Config.Env),
 			Cwd:      c.Config.WorkingDir,
 			User:     c.Config.User,
 			Hostname: c.Config.Hostname,
