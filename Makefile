@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: build deps test lint bench clean hello
+.PHONY: build deps test lint bench clean hello compose-plugin
 
 # deps: tugd links libseccomp (cgo, the seccomp build tag): libcontainer
 # compiles and loads the containers' syscall filters with it.
@@ -19,10 +19,16 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo 'gofmt: files above need formatting'; exit 1)
 	$(GO) vet ./...
 
-test: build lint
+# compose-plugin: Docker Compose, built from its module source (pinned in
+# scripts/build-compose.sh) and installed as a CLI plugin where tug and the
+# docker CLI find it; kept while its version stamp matches.
+compose-plugin:
+	bash scripts/build-compose.sh
+
+test: build lint compose-plugin
 	$(GO) test -count=1 -p 1 -timeout 15m ./...
 
-bench: build
+bench: build compose-plugin
 	$(GO) run ./bench
 
 clean:

@@ -15,7 +15,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root, c := cli.NewRootCommand(os.Stdin, os.Stdout, os.Stderr)
-	err := root.ExecuteContext(ctx)
+	err := cli.Execute(ctx, root, c, os.Args[1:])
 	stop()
 	c.Close()
 	code, msg := cli.ExitStatus(c, err)

@@ -18,7 +18,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -40,102 +39,6 @@ import (
 // These tests run Debian's docker-registry (Distribution v2), which .ci/run
 // installs: unlike the in-process registry it keeps blobs per repository
 // (so cross-repository mounts are real) and implements token auth.
-
-const distributionBin = "/usr/bin/docker-registry"
-
-// distRegistry is a docker-registry process serving on 127.0.0.1.
-type distRegistry struct {
-	Host string // 127.0.0.1:port
-	log  *testutil.SafeBuffer
-}
-
-// startDistribution runs docker-registry on a free loopback port with a
-// temporary filesystem storage; authYAML is the config's auth section
-// (empty: none). The process is killed and its storage removed when the
-// test ends; the test is skipped when docker-registry is not installed.
-func startDistribution(t *testing.T, authYAML string) *distRegistry {
-	t.Helper()
-	if _, err := os.Stat(distributionBin); err != nil {
-		t.Skipf("%s not installed (apt-get install docker-registry; .ci/run does)", distributionBin)
-	}
-	dir := t.TempDir()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port := testutil.FreePort(t, "tcp")
-		host := fmt.Sprintf("127.0.0.1:%d", port)
-		cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: info
-  formatter: text
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: %s
-  secret: e2e-test-secret
-%s`, filepath.Join(dir, "storage"), host, authYAML)
-		cfgPath := filepath.Join(dir, "config.yml")
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		r := &distRegistry{Host: host, log: &testutil.SafeBuffer{}}
-		cmd := exec.Command(distributionBin, "serve", cfgPath)
-		cmd.Stdout, cmd.Stderr = r.log, r.log
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting %s: %v", distributionBin, err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		stop := func() {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if lastErr = waitRegistry(host, exited); lastErr == nil {
-			t.Cleanup(func() {
-				stop()
-				if t.Failed() {
-					t.Logf("docker-registry log:\n%s", r.log.String())
-				}
-			})
-			return r
-		}
-		stop()
-		t.Logf("docker-registry on %s did not start (%v):\n%s", host, lastErr, r.log.String())
-	}
-	t.Fatalf("docker-registry did not start: %v", lastErr)
-	return nil
-}
-
-// waitRegistry waits until the registry answers /v2/ (any status).
-func waitRegistry(host string, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	gone := false
-	answers := func() bool {
-		select {
-		case <-exited:
-			gone = true
-			return true
-		default:
-		}
-		resp, err := client.Get("http://" + host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	}
-	switch {
-	case !testutil.WaitFor(30*time.Second, answers):
-		return fmt.Errorf("no answer on %s", host)
-	case gone:
-		return fmt.Errorf("exited")
-	}
-	return nil
-}
 
 // tokenServer is a Distribution token server: it hands out RS256 JWTs
 // carrying the signing certificate (x5c) for user:pass, granting what was
@@ -367,7 +270,7 @@ var pushDigest = regexp.MustCompile(`digest: (sha256:[0-9a-f]{64})`)
 // back and run; then a manifest list written by go-containerregistry,
 // from which tug picks linux/amd64.
 func TestE2EDistributionPushPullRun(t *testing.T) {
-	reg := startDistribution(t, "")
+	reg := testutil.StartRegistry(t, "")
 	d := testutil.StartDaemon(t)
 	ref := reg.Host + "/e2e/busybox:1"
 	d.ImportBusybox(ref)
@@ -434,7 +337,7 @@ func TestE2EDistributionPushPullRun(t *testing.T) {
 // pushed to x/a into x/b mounts the shared layers from x/a instead of
 // uploading them (docker-registry keeps blobs per repository).
 func TestE2EDistributionCrossRepoMount(t *testing.T) {
-	reg := startDistribution(t, "")
+	reg := testutil.StartRegistry(t, "")
 	rec := startUploadRecorder(t, reg.Host)
 	d := testutil.StartDaemon(t)
 	host := rec.Host
@@ -525,7 +428,7 @@ func containsStr(list []string, s string) bool {
 // and the failures without credentials.
 func TestE2EDistributionTokenAuth(t *testing.T) {
 	ts := startTokenServer(t, "alice", "s3cret")
-	reg := startDistribution(t, ts.authYAML())
+	reg := testutil.StartRegistry(t, ts.authYAML())
 	ts.setRegistry(reg.Host)
 	d := testutil.StartDaemon(t)
 	cfg := t.TempDir()
@@ -577,7 +480,7 @@ func TestE2EDistributionTokenAuth(t *testing.T) {
 // TestE2EDistributionDockerCLI: the stock docker CLI pulls from and pushes
 // to docker-registry through tugd, manifest list included.
 func TestE2EDistributionDockerCLI(t *testing.T) {
-	reg := startDistribution(t, "")
+	reg := testutil.StartRegistry(t, "")
 	d := testutil.StartDaemon(t)
 	ref := reg.Host + "/e2e/dock:1"
 	push(t, ref, makeImage(t, []string{"echo", "via-docker"}, busyboxLayer(t)))

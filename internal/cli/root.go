@@ -10,11 +10,13 @@ import (
 
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
+
 	"github.com/tug-project/tug/internal/cli/build"
 	"github.com/tug-project/tug/internal/cli/command"
 	"github.com/tug-project/tug/internal/cli/container"
 	"github.com/tug-project/tug/internal/cli/image"
 	"github.com/tug-project/tug/internal/cli/network"
+	"github.com/tug-project/tug/internal/cli/plugin"
 	"github.com/tug-project/tug/internal/cli/registry"
 	"github.com/tug-project/tug/internal/cli/system"
 	"github.com/tug-project/tug/internal/cli/volume"
@@ -78,6 +80,49 @@ func NewRootCommand(in io.ReadCloser, out, errw io.Writer) (*cobra.Command, *com
 	return cmd, c
 }
 
+// Execute runs the command line args (without the program name). A first
+// word that names no tug command runs the Docker CLI plugin of that name if
+// one is installed (`tug compose up` runs docker-compose), as the docker CLI
+// does; otherwise cobra reports the unknown command as Docker does.
+func Execute(ctx context.Context, root *cobra.Command, c *command.Cli, args []string) error {
+	if name, ok := pluginName(root, args); ok {
+		if err := root.PersistentPreRunE(root, nil); err != nil {
+			return err
+		}
+		err := plugin.Run(ctx, root, name, c.Host(), args, c.Out().IsTerminal())
+		var exit plugin.ExitError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &exit):
+			return command.StatusError{StatusCode: exit.Code}
+		case !plugin.IsNotFound(err):
+			return err
+		}
+	}
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+// pluginName parses tug's global options at the head of args and returns
+// the word after them when it names none of root's commands.
+func pluginName(root *cobra.Command, args []string) (string, bool) {
+	flags := root.Flags()
+	flags.SetInterspersed(false)
+	defer flags.SetInterspersed(true)
+	if err := flags.Parse(args); err != nil {
+		return "", false
+	}
+	rest := flags.Args()
+	if len(rest) == 0 {
+		return "", false
+	}
+	if cmd, _, err := root.Find(rest); err == nil && cmd != root {
+		return "", false
+	}
+	return rest[0], true
+}
+
 // ExitStatus maps the error returned by Execute to the exit status and the
 // message for stderr, like docker's main: StatusError carries its own
 // code, a cancelled context exits 0, anything else exits 1.
@@ -112,8 +157,22 @@ func setupHelp(root *cobra.Command) {
 	cobra.AddTemplateFunc("topCommands", topCommands)
 	cobra.AddTemplateFunc("wrappedFlagUsages", wrappedFlagUsages)
 
+	cobra.AddTemplateFunc("decoratedName", decoratedName)
+	cobra.AddTemplateFunc("hasInvalidPlugins", func(cmd *cobra.Command) bool { return len(invalidPlugins(cmd)) > 0 })
+	cobra.AddTemplateFunc("invalidPlugins", invalidPlugins)
+	cobra.AddTemplateFunc("invalidPluginReason", plugin.Invalid)
+
 	root.SetUsageTemplate(usageTemplate)
 	root.SetHelpTemplate(helpTemplate)
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if cmd == root {
+			// The installed plugins are listed as the docker CLI lists them;
+			// a plugin that cannot be listed leaves the built-in help.
+			_ = plugin.AddStubs(root)
+		}
+		defaultHelp(cmd, args)
+	})
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return command.StatusError{
 			Status:     fmt.Sprintf("%s\n\nUsage:  %s\n\nRun '%s --help' for more information", err, cmd.UseLine(), cmd.CommandPath()),
@@ -152,6 +211,25 @@ func commandAliases(cmd *cobra.Command) string {
 	return s
 }
 
+// decoratedName is a command's name in help, with the docker CLI's `*`
+// after a plugin's.
+func decoratedName(cmd *cobra.Command) string {
+	if plugin.IsStub(cmd) {
+		return cmd.Name() + "*"
+	}
+	return cmd.Name() + " "
+}
+
+func invalidPlugins(cmd *cobra.Command) []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, sub := range cmd.Commands() {
+		if plugin.IsStub(sub) && plugin.Invalid(sub) != "" {
+			cmds = append(cmds, sub)
+		}
+	}
+	return cmds
+}
+
 func topCommands(cmd *cobra.Command) []*cobra.Command {
 	var cmds []*cobra.Command
 	if cmd.HasParent() {
@@ -177,6 +255,9 @@ func atoi(s string) int {
 func operationSubCommands(cmd *cobra.Command) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, sub := range cmd.Commands() {
+		if plugin.IsStub(sub) {
+			continue
+		}
 		if _, ok := sub.Annotations["category-top"]; ok && !cmd.HasParent() {
 			continue
 		}
@@ -190,7 +271,10 @@ func operationSubCommands(cmd *cobra.Command) []*cobra.Command {
 func managementSubCommands(cmd *cobra.Command) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, sub := range cmd.Commands() {
-		if sub.IsAvailableCommand() && sub.HasSubCommands() {
+		if plugin.Invalid(sub) != "" {
+			continue
+		}
+		if sub.IsAvailableCommand() && (sub.HasSubCommands() || plugin.IsStub(sub)) {
 			cmds = append(cmds, sub)
 		}
 	}
@@ -235,7 +319,7 @@ Options:
 
 Common Commands:
 {{- range topCommands .}}
-  {{rpad .Name (add .NamePadding 1)}}{{.Short}}
+  {{rpad (decoratedName .) (add .NamePadding 1)}}{{.Short}}
 {{- end}}
 {{- end}}
 {{- if hasManagementSubCommands . }}
@@ -243,7 +327,7 @@ Common Commands:
 Management Commands:
 
 {{- range managementSubCommands . }}
-  {{rpad .Name (add .NamePadding 1)}}{{.Short}}
+  {{rpad (decoratedName .) (add .NamePadding 1)}}{{.Short}}
 {{- end}}
 
 {{- end}}
@@ -254,6 +338,16 @@ Commands:
 {{- range operationSubCommands . }}
   {{rpad .Name .NamePadding }} {{.Short}}
 {{- end}}
+{{- end}}
+
+{{- if hasInvalidPlugins . }}
+
+Invalid Plugins:
+
+{{- range invalidPlugins . }}
+  {{rpad .Name .NamePadding }} {{invalidPluginReason .}}
+{{- end}}
+
 {{- end}}
 {{- if not .HasParent}}
 {{- if .HasAvailableFlags}}

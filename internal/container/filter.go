@@ -61,10 +61,17 @@ func (f *Filter) Has(key string) bool { return f.f.Contains(key) }
 // Values returns the values of key.
 func (f *Filter) Values(key string) []string { return f.f.Get(key) }
 
-// Match reports whether c passes every filter: values of one key are ORed,
-// keys are ANDed.
+// Match reports whether c passes every filter: values of one key are ORed
+// (labels excepted: every label filter must match, as in Docker), keys are
+// ANDed.
 func (f *Filter) Match(c *Container) bool {
 	for key := range f.f {
+		if key == "label" {
+			if !f.f.MatchKVList(key, c.Config.Labels) {
+				return false
+			}
+			continue
+		}
 		if !f.f.Match(key, func(v string) bool { return f.match(c, key, v) }) {
 			return false
 		}
@@ -82,8 +89,6 @@ func (f *Filter) match(c *Container, key, v string) bool {
 			return strings.Contains(c.Name, v)
 		}
 		return re.MatchString(c.Name) || re.MatchString("/"+c.Name)
-	case "label":
-		return filters.MatchKV(v, c.Config.Labels)
 	case "status":
 		return string(c.State.Status) == v
 	case "exited":

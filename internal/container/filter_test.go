@@ -31,7 +31,9 @@ func TestFilter(t *testing.T) {
 		{map[string][]string{"label": {"app"}}, true},
 		{map[string][]string{"label": {"app=shop"}}, true},
 		{map[string][]string{"label": {"app=cart"}}, false},
-		{map[string][]string{"label": {"app", "nosuch"}}, true},
+		{map[string][]string{"label": {"app", "tier"}}, true},
+		{map[string][]string{"label": {"app", "nosuch"}}, false}, // every label must match (Compose relies on it)
+		{map[string][]string{"label": {"app=shop", "app=cart"}}, false},
 		{map[string][]string{"status": {"exited"}}, true},
 		{map[string][]string{"status": {"running"}}, false},
 		{map[string][]string{"exited": {"3"}}, true},

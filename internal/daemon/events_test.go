@@ -26,7 +26,8 @@ func TestEventMatchesFilters(t *testing.T) {
 		{filters.Args{"container": {"db"}}, false},
 		{filters.Args{"image": {"busybox"}}, true},
 		{filters.Args{"label": {"tier=test"}}, true},
-		{filters.Args{"label": {"tier=prod", "tier"}}, true}, // values of one key are alternatives
+		{filters.Args{"label": {"tier=test", "tier"}}, true},
+		{filters.Args{"label": {"tier=prod", "tier"}}, false}, // every label must match, as in moby's events filter
 		{filters.Args{"label": {"tier=prod"}}, false},
 	}
 	for _, tt := range tests {

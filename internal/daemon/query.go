@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"time"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -115,7 +114,7 @@ func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apico
 		Names:           []string{"/" + c.Name},
 		Image:           c.Config.Image,
 		ImageID:         c.ImageID.String(),
-		Command:         strings.Join(append([]string{c.Path}, c.Args...), " "),
+		Command:         container.CommandLine(c.Path, c.Args),
 		Created:         c.Created.Unix(),
 		Ports:           d.net.PortSummaries(c),
 		Labels:          c.Config.Labels,

@@ -108,7 +108,7 @@ func eventMatches(m apievents.Message, f filters.Args) bool {
 		f.Match("image", func(v string) bool {
 			return m.Type == apievents.ImageEventType && actor(v) || m.Actor.Attributes["image"] == v
 		}) &&
-		f.Match("label", func(v string) bool { return filters.MatchKV(v, m.Actor.Attributes) })
+		f.MatchKVList("label", m.Actor.Attributes) // every label must match, as in Docker
 }
 
 func kernelVersion() string {
