@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/userns"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	Network            NetworkConfig     // network.go
 	LogOpts            map[string]string // daemon.json log-opts: json-file defaults (max-size, max-file)
 	Init               bool              // daemon.json init: run --init unless the container says otherwise
+	// Remap is daemon.json userns-remap, resolved: containers run in a
+	// user namespace with its mappings unless they say --userns host.
+	Remap *userns.Remap
 }
 
 // Daemon owns images and containers.
@@ -84,6 +88,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if cfg.Remap != nil {
+		if err := userns.CheckAccess(cfg.Root, cfg.Remap.RootPair()); err != nil {
+			return nil, err
+		}
+	}
 	cs, err := content.NewStore(filepath.Join(cfg.Root, "content"))
 	if err != nil {
 		return nil, fmt.Errorf("content store: %w", err)
@@ -100,7 +109,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container store: %w", err)
 	}
-	vs, err := volume.NewStore(filepath.Join(cfg.Root, "volumes"))
+	var volOpts []volume.Option
+	if cfg.Remap != nil {
+		volOpts = append(volOpts, volume.WithDataOwner(cfg.Remap.RootPair()))
+	}
+	vs, err := volume.NewStore(filepath.Join(cfg.Root, "volumes"), volOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("volume store: %w", err)
 	}

@@ -75,9 +75,13 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		_ = d.containers.Save(c)
 	}()
 
-	mounts, err := d.snapshots.Mounts(ctx, c.ID)
+	remap := d.remapOf(c.HostConfig)
+	mounts, err := d.rootfsMounts(ctx, c.ID, remap)
 	if err != nil {
 		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
+	}
+	if err := d.grantTraverse(bdl.Dir); err != nil {
+		return err
 	}
 	att, err := d.attachNetwork(ctx, c)
 	if err != nil {
@@ -87,6 +91,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return err
 	}
+	opts = append(usernsOpts(remap, bdl), opts...)
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,

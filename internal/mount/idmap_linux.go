@@ -177,3 +177,36 @@ func sharedUserNamespace(m IDMap) (*os.File, error) {
 	usernses[key] = f
 	return f, nil
 }
+
+// SysfsInNetNS mounts, read-only, a sysfs of the network namespace at
+// nsPath on target (a directory it creates). A container in a user
+// namespace cannot mount sysfs itself when its network namespace belongs
+// to the host's user namespace (tugd makes it before the container
+// exists); this sysfs, bound into it, shows its own interfaces as
+// Docker's does.
+func SysfsInNetNS(nsPath, target string) error {
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return err
+	}
+	ns, err := os.Open(nsPath)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	errc := make(chan error, 1)
+	go func() {
+		// A thread of its own, never returned to the scheduler pool: it
+		// ends with the goroutine, in the container's network namespace.
+		runtime.LockOSThread()
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns %s: %w", nsPath, err)
+			return
+		}
+		if err := unix.Mount("sysfs", target, "sysfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			errc <- &os.PathError{Op: "mount sysfs", Path: target, Err: err}
+			return
+		}
+		errc <- nil
+	}()
+	return <-errc
+}

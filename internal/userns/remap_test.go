@@ -120,3 +120,25 @@ func TestFreeRangeSkipsTakenRanges(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckAccessNeedsSearchPermissionAbove(t *testing.T) {
+	base := t.TempDir()
+	for _, d := range []string{base, filepath.Dir(base)} { // the test's own dirs are 0700
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := filepath.Join(base, "closed")
+	if err := os.MkdirAll(filepath.Join(closed, "root"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAccess(filepath.Join(closed, "root"), 100000, 100000); err == nil || !strings.Contains(err.Error(), "restricts access to the remapped root uid/gid") {
+		t.Errorf("CheckAccess(under a 0700 dir) = %v", err)
+	}
+	if err := os.Chmod(closed, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAccess(filepath.Join(closed, "root"), 100000, 100000); err != nil {
+		t.Errorf("CheckAccess(under 0711 dirs) = %v", err)
+	}
+}

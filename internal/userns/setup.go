@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/moby/sys/user"
 )
@@ -102,4 +104,26 @@ func FreeRange(taken []user.SubID, min, size int64) int64 {
 		}
 	}
 	return start
+}
+
+// CheckAccess refuses a data root the remapped root cannot reach: every
+// existing directory above root must let uid or gid (or anyone) search
+// it, or container starts would fail (moby's setupDaemonRoot check).
+func CheckAccess(root string, uid, gid int) error {
+	for p := filepath.Dir(filepath.Clean(root)); p != "/" && p != "."; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		perm := fi.Mode().Perm()
+		switch {
+		case perm&0o001 != 0:
+		case ok && int(st.Uid) == uid && perm&0o100 != 0:
+		case ok && int(st.Gid) == gid && perm&0o010 != 0:
+		default:
+			return fmt.Errorf("a subdirectory in your graphroot path (%s) restricts access to the remapped root uid/gid; please fix by allowing 'o+x' permissions on existing directories", root)
+		}
+	}
+	return nil
 }
