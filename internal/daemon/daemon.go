@@ -89,7 +89,8 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		}
 	}
 	if cfg.Remap != nil {
-		if err := userns.CheckAccess(cfg.Root, cfg.Remap.RootPair()); err != nil {
+		uid, gid := cfg.Remap.RootPair()
+		if err := userns.CheckAccess(cfg.Root, uid, gid); err != nil {
 			return nil, err
 		}
 	}
