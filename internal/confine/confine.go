@@ -96,7 +96,8 @@ func Validate(hc *apicontainer.HostConfig, host *Host) error {
 
 // ValidateRemapped refuses, with Docker's texts, what cannot run in a user
 // namespace when the daemon remaps (userns-remap) and hc does not opt out
-// with --userns host: privileged mode, the host's network or PID namespace.
+// with --userns host: privileged mode, the host's network, PID or IPC
+// namespace.
 func ValidateRemapped(hc *apicontainer.HostConfig) error {
 	if hc.UsernsMode.IsHost() {
 		return nil
@@ -108,6 +109,10 @@ func ValidateRemapped(hc *apicontainer.HostConfig) error {
 		return errdefs.InvalidParameter("cannot share the host's network namespace when user namespaces are enabled")
 	case hc.PidMode.IsHost():
 		return errdefs.InvalidParameter("cannot share the host PID namespace when user namespaces are enabled")
+	case hc.IpcMode.IsHost():
+		// Docker lets it through and fails at start: mqueue cannot be
+		// mounted for the host's IPC namespace from a user namespace.
+		return errdefs.InvalidParameter("cannot share the host IPC namespace when user namespaces are enabled")
 	}
 	return nil
 }

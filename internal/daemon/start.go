@@ -91,7 +91,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return err
 	}
-	opts = append(usernsOpts(remap, bdl), opts...)
+	opts = append(opts, usernsOpts(remap, bdl)...) // after confinement: it reads the namespaces it set
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/bundle"
+	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/userns"
@@ -98,7 +100,34 @@ func usernsOpts(r *userns.Remap, bdl bundle.Bundle) []oci.SpecOpt {
 		}
 		return nil
 	}
-	return []oci.SpecOpt{oci.WithUserNamespace(r.UIDMappings(), r.GIDMappings()), sysfs}
+	return []oci.SpecOpt{oci.WithUserNamespace(r.UIDMappings(), r.GIDMappings()), sysfs, joinPeerUserns}
+}
+
+// joinPeerUserns makes a container that joins another container's IPC or
+// PID namespace (--ipc/--pid container:X) join its user namespace too, as
+// Docker does: those namespaces belong to X's user namespace, and /proc
+// or /dev/mqueue could not be mounted from another.
+func joinPeerUserns(s *specs.Spec) error {
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type != specs.IPCNamespace && ns.Type != specs.PIDNamespace || !strings.HasPrefix(ns.Path, "/proc/") {
+			continue
+		}
+		userns := filepath.Join(filepath.Dir(ns.Path), "user")
+		peer, err := os.Readlink(userns)
+		if err != nil {
+			return err
+		}
+		if self, _ := os.Readlink("/proc/self/ns/user"); peer == self {
+			return errdefs.InvalidParameter("cannot join the namespaces of a container that runs with --userns host from one in a user namespace")
+		}
+		for i := range s.Linux.Namespaces {
+			if s.Linux.Namespaces[i].Type == specs.UserNamespace {
+				s.Linux.Namespaces[i].Path = userns
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
 // grantTraverse lets the remapped root search dir and its parents up to
