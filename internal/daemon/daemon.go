@@ -18,6 +18,7 @@ import (
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
@@ -101,6 +102,12 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	sn, err := overlay.New(filepath.Join(cfg.Root, "overlay"))
 	if err != nil {
 		return nil, fmt.Errorf("snapshotter: %w", err)
+	}
+	if cfg.Remap != nil {
+		// Remapped containers see the image layers through id-mapped mounts.
+		if err := mount.CheckIDMap(sn.Root(), *cfg.Remap.MountIDMap()); err != nil {
+			return nil, fmt.Errorf("userns-remap needs id-mapped mounts of the image layers, which this kernel or the filesystem of %s cannot do: %w", sn.Root(), err)
+		}
 	}
 	is, err := image.NewStore(filepath.Join(cfg.Root, "image"), cs, sn)
 	if err != nil {

@@ -210,3 +210,18 @@ func SysfsInNetNS(nsPath, target string) error {
 	}()
 	return <-errc
 }
+
+// CheckIDMap reports whether dir's filesystem can be id-mapped with m
+// here (Linux 5.12+, and a filesystem that supports it: ext4, xfs,
+// btrfs, tmpfs from 6.3, ...), by making and dropping an id-mapped clone.
+func CheckIDMap(dir string, m IDMap) error {
+	userns, err := sharedUserNamespace(m)
+	if err != nil {
+		return err
+	}
+	fd, err := idmappedClone(dir, userns)
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
+}

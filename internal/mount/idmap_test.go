@@ -3,6 +3,7 @@ package mount
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -70,5 +71,18 @@ func TestIDMappedOverlayShiftsLowersOnly(t *testing.T) {
 	}
 	if mounted(t, target) {
 		t.Fatal("target still mounted")
+	}
+}
+
+// Where id-mapped mounts work, the check says so; a path that does not
+// exist is an error naming it.
+func TestCheckIDMap(t *testing.T) {
+	testutil.RequiresRoot(t)
+	m := IDMap{UIDs: []IDRange{{0, 100000, 65536}}, GIDs: []IDRange{{0, 100000, 65536}}}
+	if err := CheckIDMap(t.TempDir(), m); err != nil {
+		t.Fatalf("CheckIDMap(temp dir) = %v", err)
+	}
+	if err := CheckIDMap("/nonexistent/dir", m); err == nil || !strings.Contains(err.Error(), "/nonexistent/dir") {
+		t.Fatalf("CheckIDMap(missing) = %v", err)
 	}
 }
