@@ -32,9 +32,6 @@ type Remap struct {
 	user.IdentityMapping
 }
 
-// Spec is "USER:GROUP", what Docker records the setting as once resolved.
-func (r *Remap) Spec() string { return r.User + ":" + r.Group }
-
 // UIDMappings are the uid mappings in the OCI spec's form.
 func (r *Remap) UIDMappings() []specs.LinuxIDMapping { return specMaps(r.UIDMaps) }
 

@@ -82,8 +82,8 @@ func TestLoadLaysSubordinateRangesEndToEnd(t *testing.T) {
 	if uid, gid := r.RootPair(); uid != 300000 || gid != 300000 {
 		t.Errorf("RootPair() = %d, %d", uid, gid)
 	}
-	if r.Spec() != "bob:bob" {
-		t.Errorf("Spec() = %q", r.Spec())
+	if r.User != "bob" || r.Group != "bob" {
+		t.Errorf("User, Group = %q, %q", r.User, r.Group)
 	}
 }
 
