@@ -53,6 +53,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if err := validateHostConfig(hc, d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
+	if d.cfg.Remap != nil {
+		if err := confine.ValidateRemapped(hc); err != nil {
+			return apicontainer.CreateResponse{}, err
+		}
+	}
 	if err := d.validateNetworkMode(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}

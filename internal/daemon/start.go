@@ -76,9 +76,13 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		_ = d.containers.Save(c)
 	}()
 
-	mounts, err := d.snapshots.Mounts(ctx, c.ID)
+	remap := d.remapOf(c.HostConfig)
+	mounts, err := d.rootfsMounts(ctx, c.ID, remap)
 	if err != nil {
 		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
+	}
+	if err := d.grantTraverse(bdl.Dir); err != nil {
+		return err
 	}
 	att, err := d.attachNetwork(ctx, c)
 	if err != nil {
@@ -88,6 +92,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return err
 	}
+	opts = append(opts, usernsOpts(remap, bdl)...) // after confinement: it reads the namespaces it set
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,

@@ -141,7 +141,7 @@ var ContainerCreateFields = Fields{
 		"HostConfig.SecurityOpt":                                 atConfine,
 		"HostConfig.Tmpfs":                                       atVolume,
 		"HostConfig.UTSMode":                                     atConfine,
-		"HostConfig.UsernsMode":                                  atConfine + " (only host; others refused there; confine2 branch)",
+		"HostConfig.UsernsMode":                                  atConfine + " Validate (\"\" or host, others refused) and internal/daemon userns.go (host opts out of userns-remap)",
 		"HostConfig.ShmSize":                                     atResources,
 		"HostConfig.Sysctls":                                     atConfine,
 		"HostConfig.MaskedPaths":                                 atConfine,
