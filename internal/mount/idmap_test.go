@@ -47,6 +47,13 @@ func TestIDMappedOverlayShiftsLowersOnly(t *testing.T) {
 		t.Fatalf("All() = %v", err)
 	}
 	t.Cleanup(func() { UnmountAll(target) })
+	// The id-mapped clones were attached only while the overlay was made.
+	if left, _ := filepath.Glob(filepath.Join(root, ".idmap-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), ".idmap-") {
+		t.Errorf("an id-mapped clone is still mounted")
+	}
 
 	for _, tt := range []struct {
 		name     string
