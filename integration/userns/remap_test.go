@@ -55,11 +55,14 @@ func TestRemappedContainerIsRootInsideAndSubordinateOutside(t *testing.T) {
 		t.Errorf("exec'd process on the host: uid %d, want %d", uid, subuid)
 	}
 	// What a remapped container needs from its mounts works: /sys with its
-	// own interfaces, cgroups, /dev/shm, tmpfs, /tmp.
+	// own interfaces, cgroups, /dev/shm, tmpfs, /tmp, and its /etc files
+	// belong to its root, as in Docker.
 	out := ok(t, d.CLIs()[0], "run", "--rm", "--tmpfs", "/scratch", "busybox", "sh", "-c",
 		"ls /sys/class/net | tr '\\n' ' '; cat /sys/fs/cgroup/memory/memory.limit_in_bytes >/dev/null && echo cgroups; "+
-			"touch /dev/shm/a /scratch/b /tmp/c && echo writable")
-	if !strings.Contains(out, "eth0 lo") || !strings.Contains(out, "cgroups") || !strings.Contains(out, "writable") {
+			"touch /dev/shm/a /scratch/b /tmp/c && echo writable; "+
+			"stat -c '%u:%g' /etc/hosts /etc/hostname /etc/resolv.conf | sort -u; echo '10.1.2.3 extra' >> /etc/hosts && echo hosts-edited")
+	if !strings.Contains(out, "eth0 lo") || !strings.Contains(out, "cgroups") || !strings.Contains(out, "writable") ||
+		!strings.Contains(out, "\n0:0\n") || !strings.Contains(out, "hosts-edited") {
 		t.Errorf("mounts of a remapped container: %q", out)
 	}
 }

@@ -83,6 +83,17 @@ func (b Bundle) WriteEtc(e Etc) error {
 	return nil
 }
 
+// ChownEtc gives the /etc files to uid:gid: under userns-remap the
+// container's root owns them, as in Docker, and can edit them.
+func (b Bundle) ChownEtc(uid, gid int) error {
+	for _, name := range []string{hostname, hosts, resolvConf} {
+		if err := os.Lchown(filepath.Join(b.Dir, name), uid, gid); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Process is what every container process's spec is made of.
 type Process struct {
 	ID       string // names its cgroup

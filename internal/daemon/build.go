@@ -179,6 +179,11 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	}); err != nil {
 		return err
 	}
+	if remap != nil {
+		if err := bdl.ChownEtc(remap.RootPair()); err != nil {
+			return err
+		}
+	}
 	for i, v := range req.Volumes {
 		if err := volume.CopyUp(bdl.Rootfs(), v, volDirs[i]); err != nil {
 			return err

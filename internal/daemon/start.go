@@ -110,6 +110,11 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	}); err != nil {
 		return err
 	}
+	if remap != nil {
+		if err := bdl.ChownEtc(remap.RootPair()); err != nil {
+			return err
+		}
+	}
 	if err := d.copyUpVolumes(c, bdl.Rootfs()); err != nil {
 		return err
 	}

@@ -95,9 +95,11 @@ func idmappedClone(dir string, userns *os.File) (int, error) {
 // userns: the layers are shared, unchanged on disk, while files the
 // container creates or copies up land in the upper dir as the mapped
 // (host) IDs. Overlayfs cannot take a detached mount as a lower ("failed
-// to clone lowerpath" on 6.18), so each id-mapped clone is attached to a
-// temporary directory next to target for the time it takes to create the
-// overlay (which keeps its own private clones), then detached and removed.
+// to clone lowerpath" on 6.18), so the id-mapped clones are attached, for
+// the time it takes to create the overlay (which keeps its own private
+// clones), below a small tmpfs next to target, all detached at once with
+// it afterwards: one unmount (one RCU grace period) instead of one per
+// layer, about half the time with three layers.
 func idmappedOverlay(target string, flags uintptr, data []string, userns *os.File) (retErr error) {
 	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
 	if err != nil {
@@ -108,15 +110,17 @@ func idmappedOverlay(target string, flags uintptr, data []string, userns *os.Fil
 	if err != nil {
 		return err
 	}
-	var attached []string
 	defer func() {
-		for _, p := range attached {
-			if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && retErr == nil {
-				retErr = &os.PathError{Op: "unmount", Path: p, Err: err}
-			}
-		}
-		if err := os.RemoveAll(tmp); err != nil && retErr == nil {
+		if err := os.Remove(tmp); err != nil && retErr == nil {
 			retErr = err
+		}
+	}()
+	if err := unix.Mount("tmpfs", tmp, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=16k,mode=700"); err != nil {
+		return &os.PathError{Op: "mount tmpfs", Path: tmp, Err: err}
+	}
+	defer func() {
+		if err := unix.Unmount(tmp, unix.MNT_DETACH); err != nil && retErr == nil {
+			retErr = &os.PathError{Op: "unmount", Path: tmp, Err: err}
 		}
 	}()
 	for _, o := range data {
@@ -137,7 +141,6 @@ func idmappedOverlay(target string, flags uintptr, data []string, userns *os.Fil
 				if err != nil {
 					return &os.PathError{Op: "move_mount (id-mapped)", Path: l, Err: err}
 				}
-				attached = append(attached, p)
 				if err := unix.FsconfigSetString(fsfd, "lowerdir+", p); err != nil {
 					return fmt.Errorf("overlay lowerdir+ (id-mapped) %s: %w", l, err)
 				}

@@ -47,6 +47,13 @@ func TestIDMappedOverlayShiftsLowersOnly(t *testing.T) {
 		t.Fatalf("All() = %v", err)
 	}
 	t.Cleanup(func() { UnmountAll(target) })
+	// The id-mapped clones were attached only while the overlay was made.
+	if left, _ := filepath.Glob(filepath.Join(root, ".idmap-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if mountedBelow(t, root, ".idmap-") {
+		t.Errorf("an id-mapped clone is still mounted")
+	}
 
 	for _, tt := range []struct {
 		name     string
@@ -85,4 +92,19 @@ func TestCheckIDMap(t *testing.T) {
 	if err := CheckIDMap("/nonexistent/dir", m); err == nil || !strings.Contains(err.Error(), "/nonexistent/dir") {
 		t.Fatalf("CheckIDMap(missing) = %v", err)
 	}
+}
+
+// mountedBelow reports whether a mount point below dir has prefix in its name.
+func mountedBelow(t *testing.T, dir, prefix string) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], filepath.Join(dir, prefix)) {
+			return true
+		}
+	}
+	return false
 }
