@@ -274,8 +274,9 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 			return nil, err
 		}
 		// The resolvers look names up in the live state: the others see
-		// c at once. c itself needs one if this is its first user network.
-		if user && !wasUser {
+		// c at once. c itself needs one if this is its first user network
+		// (a resolver kept from an earlier one, as Docker keeps it, serves).
+		if user && !wasUser && !n.hasDNS(c.ID) {
 			if err := n.startDNS(c.ID, nsPath, upstreams(c)); err != nil {
 				return nil, fmt.Errorf("embedded DNS: %w", err)
 			}
