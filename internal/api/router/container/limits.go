@@ -62,19 +62,19 @@ func kernelMemoryWarnings(k kernelMemory) []string {
 }
 
 // readBody reads a JSON request body into v and also returns its
-// kernel memory fields.
-func readBody(r *http.Request, v any) (kernelMemory, error) {
+// kernel memory fields and the body itself.
+func readBody(r *http.Request, v any) (kernelMemory, []byte, error) {
 	var k kernelMemory
 	if r.Body == nil {
-		return k, io.EOF
+		return k, nil, io.EOF
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return k, err
+		return k, nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	if err := server.ReadJSON(r, v); err != nil {
-		return k, err
+		return k, nil, err
 	}
 	var probe struct {
 		kernelMemory
@@ -82,9 +82,9 @@ func readBody(r *http.Request, v any) (kernelMemory, error) {
 	}
 	_ = json.Unmarshal(b, &probe) // well-formed: ReadJSON decoded it
 	if probe.HostConfig != nil {
-		return *probe.HostConfig, nil
+		return *probe.HostConfig, b, nil
 	}
-	return probe.kernelMemory, nil
+	return probe.kernelMemory, b, nil
 }
 
 func (rt *Router) postContainerUpdate(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
@@ -92,7 +92,7 @@ func (rt *Router) postContainerUpdate(ctx context.Context, w http.ResponseWriter
 		return err
 	}
 	var upd container.UpdateConfig
-	k, err := readBody(r, &upd)
+	k, _, err := readBody(r, &upd)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: empty request body")

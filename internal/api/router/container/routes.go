@@ -50,7 +50,7 @@ func (rt *Router) getContainerJSON(ctx context.Context, w http.ResponseWriter, _
 		return err
 	}
 	if server.VersionBefore(ctx, "1.52") {
-		doc, err := inspectForVersion(resp)
+		doc, err := inspectForVersion(ctx, resp)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	var req container.CreateRequest
-	kmem, err := readBody(r, &req) // limits.go: KernelMemory is not in moby's types
+	kmem, body, err := readBody(r, &req) // limits.go: KernelMemory is not in moby's types
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: Config cannot be empty in order to create a container")
@@ -77,10 +77,15 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 	if req.HostConfig == nil {
 		req.HostConfig = &container.HostConfig{}
 	}
+	legacyWarnings, err := readLegacyCreate(body).apply(ctx, &req) // legacy.go
+	if err != nil {
+		return err
+	}
 	resp, err := rt.backend.ContainerCreate(ctx, r.Form.Get("name"), &req)
 	if err != nil {
 		return err
 	}
+	resp.Warnings = append(resp.Warnings, legacyWarnings...)
 	resp.Warnings = append(resp.Warnings, kernelMemoryWarnings(kmem)...)
 	if resp.Warnings == nil {
 		resp.Warnings = []string{}
