@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/filters"
+	"github.com/tug-project/tug/internal/logger"
 )
 
 // APIVersion is the newest Engine API version tugd speaks.
@@ -76,7 +77,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		ID:                 "tug",
 		Driver:             "overlay2",
 		DriverStatus:       [][2]string{{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}},
-		LoggingDriver:      "json-file",
+		LoggingDriver:      d.logDriver(),
 		CgroupDriver:       "cgroupfs",
 		CgroupVersion:      cgroupVersion(),
 		KernelVersion:      kernelVersion(),
@@ -94,15 +95,18 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		NGoroutines:        goruntime.NumGoroutine(),
 		SecurityOptions:    securityOptions(),
-		Labels:             []string{},
+		Labels:             append([]string{}, d.cfg.Labels...),
 		Plugins: system.PluginsInfo{
 			Volume:  []string{"local"},
 			Network: []string{"bridge", "host", "null"},
-			Log:     []string{"json-file"},
+			Log:     logger.Drivers,
 		},
 		RegistryConfig: d.dist.ServiceConfig(),
 		// The one runtime is libcontainer inside tugd, re-executed.
 		Runtimes: map[string]system.RuntimeWithStatus{"runc": {Runtime: system.Runtime{Path: d.cfg.ShimBinary}}},
+	}
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); err == nil {
+		info.IPv4Forwarding = strings.TrimSpace(string(b)) == "1"
 	}
 	limitsInfo(info) // system_limits.go
 	if len(info.Warnings) == 0 {
