@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/spf13/cobra"
 
 	archiverouter "github.com/tug-project/tug/internal/api/router/archive"
@@ -52,6 +54,16 @@ type options struct {
 	logOpts     map[string]string // log-opts
 	init        bool              // init
 	usernsRemap string            // userns-remap
+	daemonExtra                   // the other daemon.json settings, passed as they are
+}
+
+// daemonExtra are daemon.json settings handed to the daemon unchanged.
+type daemonExtra struct {
+	logDriver      string
+	labels         []string
+	defaultUlimits []*apicontainer.Ulimit
+	maxDownloads   int
+	maxUploads     int
 }
 
 // fileConfig is the part of daemon.json tugd reads (Docker's keys).
@@ -66,7 +78,18 @@ type fileConfig struct {
 	RegistryMirrors    []string `json:"registry-mirrors"`
 	InsecureRegistries []string `json:"insecure-registries"`
 
-	LogOpts map[string]string `json:"log-opts"`
+	LogOpts   map[string]string `json:"log-opts"`
+	LogDriver string            `json:"log-driver"`
+	Labels    []string          `json:"labels"`
+
+	DNS        []string `json:"dns"`
+	DNSSearch  []string `json:"dns-search"`
+	DNSOptions []string `json:"dns-opts"`
+
+	DefaultUlimits map[string]*apicontainer.Ulimit `json:"default-ulimits"`
+
+	MaxConcurrentDownloads *int `json:"max-concurrent-downloads"`
+	MaxConcurrentUploads   *int `json:"max-concurrent-uploads"`
 
 	Init        bool   `json:"init"`
 	UsernsRemap string `json:"userns-remap"`
@@ -140,6 +163,39 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 		opts.debug = true
 	}
 	opts.network = daemon.NetworkConfig{Bip: fc.Bip, Pools: fc.Pools}
+	for _, a := range fc.DNS {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return fmt.Errorf("config file %s: dns: %q is not an IP address", opts.configFile, a)
+		}
+		opts.network.DNS.Servers = append(opts.network.DNS.Servers, ip)
+	}
+	opts.network.DNS.Search, opts.network.DNS.Options = fc.DNSSearch, fc.DNSOptions
+	opts.logDriver, opts.labels = fc.LogDriver, fc.Labels
+	for name, u := range fc.DefaultUlimits {
+		if u == nil {
+			continue
+		}
+		if u.Name == "" {
+			u.Name = name
+		}
+		if u.Name != name {
+			return fmt.Errorf("config file %s: default-ulimits: the ulimit under %q is named %q", opts.configFile, name, u.Name)
+		}
+		opts.defaultUlimits = append(opts.defaultUlimits, u)
+	}
+	slices.SortFunc(opts.defaultUlimits, func(a, b *apicontainer.Ulimit) int { return strings.Compare(a.Name, b.Name) })
+	for key, v := range map[string]*int{"max-concurrent-downloads": fc.MaxConcurrentDownloads, "max-concurrent-uploads": fc.MaxConcurrentUploads} {
+		if v != nil && *v < 1 {
+			return fmt.Errorf("config file %s: %s: must be at least 1, not %d", opts.configFile, key, *v)
+		}
+	}
+	if v := fc.MaxConcurrentDownloads; v != nil {
+		opts.maxDownloads = *v
+	}
+	if v := fc.MaxConcurrentUploads; v != nil {
+		opts.maxUploads = *v
+	}
 	opts.mirrors, opts.insecure = fc.RegistryMirrors, fc.InsecureRegistries
 	opts.logOpts = fc.LogOpts
 	opts.init = fc.Init
@@ -185,6 +241,11 @@ func run(ctx context.Context, opts options) error {
 		LogOpts:            opts.logOpts,
 		Init:               opts.init,
 		Remap:              remap,
+		LogDriver:          opts.logDriver,
+		Labels:             opts.labels,
+		DefaultUlimits:     opts.defaultUlimits,
+		MaxDownloads:       opts.maxDownloads,
+		MaxUploads:         opts.maxUploads,
 	})
 	if err != nil {
 		return err

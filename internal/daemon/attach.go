@@ -97,7 +97,7 @@ func (d *Daemon) ContainerAttach(ctx context.Context, ref string, opts backend.C
 	if !opts.Stderr || tty {
 		stderr = nil
 	}
-	if opts.Logs {
+	if opts.Logs && c.LogPath != "" { // none keeps no log to replay
 		if err := d.copyLogs(ctx, c.LogPath, c.Config.Tty, backend.ContainerLogsOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}, stdout, stderr); err != nil {
 			return err
 		}

@@ -15,14 +15,17 @@ import (
 
 	"github.com/distribution/reference"
 	apicontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/registry"
 
 	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/confine"
+	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/volume"
 )
@@ -49,6 +52,11 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, opts backend.BuildOp
 	if err != nil {
 		return "", err
 	}
+	auths, err := distribution.DecodeAuthConfigs(opts.RegistryConfigHeader)
+	if err != nil {
+		return "", err
+	}
+	ctx = context.WithValue(ctx, buildAuthsKey{}, auths) // for PullImage
 	bopts := builder.Options{
 		Dockerfile: opts.Dockerfile,
 		Tags:       opts.Tags,
@@ -86,9 +94,18 @@ func (d *Daemon) BuildCachePrune(ctx context.Context) (int64, error) {
 	return rep.SpaceReclaimed, err
 }
 
-// PullImage pulls a FROM image for the builder.
+// buildAuthsKey carries a build's X-Registry-Config credentials to the
+// builder's FROM pulls.
+type buildAuthsKey struct{}
+
+// PullImage pulls a FROM image for the builder, with the build's
+// credentials for its registry (X-Registry-Config).
 func (d *Daemon) PullImage(ctx context.Context, ref reference.Named) error {
-	return d.ImagePull(ctx, backend.ImagePullOptions{Ref: reference.TagNameOnly(ref)}, io.Discard)
+	auths, _ := ctx.Value(buildAuthsKey{}).(map[string]registry.AuthConfig)
+	return d.pull(ctx, distribution.PullOptions{
+		Ref:  reference.TagNameOnly(ref),
+		Auth: distribution.ResolveAuth(auths, reference.Domain(ref)),
+	}, io.Discard)
 }
 
 func (d *Daemon) buildRunDir(id string) string {
@@ -175,7 +192,8 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: slices.Concat([]oci.SpecOpt{bnet.NetNS}, usernsOpts(remap, bdl), volOpts, []oci.SpecOpt{confined}), // confinement last, as at start
+		// daemon.json default-ulimits apply to RUN steps too; confinement last, as at start.
+		Opts: slices.Concat([]oci.SpecOpt{bnet.NetNS, resources.RlimitsOpt(d.cfg.DefaultUlimits)}, usernsOpts(remap, bdl), volOpts, []oci.SpecOpt{confined}),
 	}); err != nil {
 		return err
 	}

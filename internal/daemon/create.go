@@ -50,7 +50,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if cfg.Image == "" {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("no image specified")
 	}
-	if err := validateHostConfig(hc, d.cfg.LogOpts); err != nil {
+	if err := validateHostConfig(hc, d.logDriver(), d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
 	if d.cfg.Remap != nil {
@@ -110,7 +110,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	c.ImageID = img.ID
 	c.Path, c.Args = entrypointAndArgs(merged.Entrypoint, merged.Cmd)
 	c.Driver = "overlay2"
-	c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
+	if hc.LogConfig.Type == logger.DriverJSONFile {
+		c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
+	} // the none driver keeps no log: no path, as in Docker
 	c.MountPoints = mps
 
 	if err := d.containers.Add(c); err != nil {
@@ -159,26 +161,34 @@ func (d *Daemon) writeEtcFiles(c *container.Container) error {
 	return d.bundle(c.ID).WriteEtc(bundle.Etc{Hostname: []byte(c.Config.Hostname + "\n"), Hosts: hosts, ResolvConf: resolv})
 }
 
-func validateHostConfig(hc *apicontainer.HostConfig, logDefaults map[string]string) error {
+func validateHostConfig(hc *apicontainer.HostConfig, logDriver string, logDefaults map[string]string) error {
 	if err := volume.Validate(hc); err != nil {
 		return err
 	}
-	// json-file is the one log driver; inspect shows it like Docker's
-	// default (docker-py reads it to decide whether it can fetch logs).
-	switch hc.LogConfig.Type {
-	case "":
-		hc.LogConfig.Type = "json-file"
-	case "json-file":
-	default:
-		return errdefs.InvalidParameter("logger: no log driver named '%s' is registered", hc.LogConfig.Type)
+	// json-file and none are the log drivers; a container that names none
+	// gets the daemon's (daemon.json log-driver), and inspect shows it like
+	// Docker's (docker-py reads it to decide whether it can fetch logs).
+	if hc.LogConfig.Type == "" {
+		hc.LogConfig.Type = logDriver
+	}
+	if err := logger.ValidateDriver(hc.LogConfig.Type); err != nil {
+		return errdefs.InvalidParameter("%s", err)
 	}
 	if hc.LogConfig.Config == nil {
 		hc.LogConfig.Config = map[string]string{}
 	}
-	// daemon.json log-opts fill what the container leaves out, as in Docker.
-	for k, v := range logDefaults {
-		if _, ok := hc.LogConfig.Config[k]; !ok {
-			hc.LogConfig.Config[k] = v
+	// daemon.json log-opts fill what the container leaves out, as in
+	// Docker, when it uses the daemon's driver.
+	if hc.LogConfig.Type == logDriver {
+		for k, v := range logDefaults {
+			if _, ok := hc.LogConfig.Config[k]; !ok {
+				hc.LogConfig.Config[k] = v
+			}
+		}
+	}
+	if hc.LogConfig.Type == logger.DriverNone {
+		if err := logger.NoOptions(hc.LogConfig.Config); err != nil {
+			return errdefs.InvalidParameter("%s", err)
 		}
 	}
 	if _, err := logger.ParseOptions(hc.LogConfig.Config); err != nil {

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	apicontainer "github.com/moby/moby/api/types/container"
 
 	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
@@ -20,6 +23,7 @@ import (
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/network/controller"
+	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
 	"github.com/tug-project/tug/internal/userns"
@@ -43,6 +47,49 @@ type Config struct {
 	// Remap is daemon.json userns-remap, resolved: containers run in a
 	// user namespace with its mappings unless they say --userns host.
 	Remap *userns.Remap
+
+	LogDriver      string                 // daemon.json log-driver: json-file (default) or none
+	Labels         []string               // daemon.json labels: key=value, shown by info
+	DefaultUlimits []*apicontainer.Ulimit // daemon.json default-ulimits: for containers and build steps
+	MaxDownloads   int                    // daemon.json max-concurrent-downloads (default 3)
+	MaxUploads     int                    // daemon.json max-concurrent-uploads (default 5)
+}
+
+// logDriver is the log driver of containers that name none.
+func (d *Daemon) logDriver() string {
+	if d.cfg.LogDriver == "" {
+		return logger.DriverJSONFile
+	}
+	return d.cfg.LogDriver
+}
+
+// checkConfig refuses settings tugd cannot honour, naming the key.
+func checkConfig(cfg Config) error {
+	if _, err := logger.ParseOptions(cfg.LogOpts); err != nil {
+		return fmt.Errorf("log-opts: %w", err)
+	}
+	if cfg.LogDriver != "" {
+		if err := logger.ValidateDriver(cfg.LogDriver); err != nil {
+			return fmt.Errorf("log-driver: %w", err)
+		}
+		if cfg.LogDriver == logger.DriverNone {
+			if err := logger.NoOptions(cfg.LogOpts); err != nil {
+				return fmt.Errorf("log-opts: %w", err)
+			}
+		}
+	}
+	for _, l := range cfg.Labels {
+		if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
+			return fmt.Errorf("labels: invalid label '%s': labels must be key=value", l)
+		}
+	}
+	if err := resources.ValidateUlimits(cfg.DefaultUlimits, resources.ThisHost()); err != nil {
+		return fmt.Errorf("default-ulimits: %w", err)
+	}
+	if cfg.MaxDownloads < 0 || cfg.MaxUploads < 0 {
+		return errors.New("max-concurrent-downloads and max-concurrent-uploads must be positive")
+	}
+	return nil
 }
 
 // Daemon owns images and containers.
@@ -81,8 +128,8 @@ type task struct {
 // New opens the stores under cfg.Root, reconnects to the shims of running
 // containers and cleans up after those that ended while tugd was away.
 func New(ctx context.Context, cfg Config) (*Daemon, error) {
-	if _, err := logger.ParseOptions(cfg.LogOpts); err != nil {
-		return nil, fmt.Errorf("log-opts: %w", err)
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
 	}
 	for _, dir := range []string{cfg.Root, cfg.ExecRoot} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
@@ -140,7 +187,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		bg:         bg,
 		cancel:     cancel,
 	}
-	d.dist = distribution.New(distribution.Config{Mirrors: cfg.RegistryMirrors, Insecure: cfg.InsecureRegistries, UserAgent: "tug/" + cfg.Version}, cs, sn, is)
+	d.dist = distribution.New(distribution.Config{
+		Mirrors: cfg.RegistryMirrors, Insecure: cfg.InsecureRegistries, UserAgent: "tug/" + cfg.Version,
+		MaxDownloads: cfg.MaxDownloads, MaxUploads: cfg.MaxUploads,
+	}, cs, sn, is)
 	if cfg.HelloBinary != "" {
 		if err := is.EnsureHelloWorld(ctx, cfg.HelloBinary); err != nil {
 			slog.WarnContext(ctx, "built-in hello-world image not imported", "err", err)

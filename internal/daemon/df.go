@@ -26,7 +26,7 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts backend.DiskUsageOpti
 			return nil, errdefs.InvalidParameter("unknown object type: %s", t)
 		}
 	}
-	du := &backend.DiskUsage{Images: []apiimage.Summary{}, Containers: []apicontainer.Summary{}, Volumes: []volume.Volume{}, BuildCache: []build.CacheRecord{}}
+	du := &backend.DiskUsage{Images: []apiimage.Summary{}, Containers: []apicontainer.Summary{}, Volumes: []volume.Volume{}} // BuildCache: Docker's null when empty
 	if want("image") {
 		if err := d.imageUsage(ctx, du); err != nil {
 			return nil, err
@@ -38,9 +38,6 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts backend.DiskUsageOpti
 			c.Lock()
 			s := d.summary(c, now, true)
 			c.Unlock()
-			if img, err := d.images.Get(ctx, s.ImageID); err == nil {
-				s.SizeRootFs = s.SizeRw + img.Size
-			}
 			du.Containers = append(du.Containers, s)
 		}
 	}

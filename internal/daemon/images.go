@@ -108,6 +108,11 @@ func (d *Daemon) ImageInspect(ctx context.Context, name string) (*apiimage.Inspe
 		GraphDriver:  &storage.DriverData{Name: "overlay2", Data: map[string]string{}},
 		RootFS:       apiimage.RootFS{Type: "layers", Layers: layers},
 	}
+	if img.ChainID != "" {
+		if dirs, err := d.snapshots.LayerDirs(img.ChainID); err == nil {
+			resp.GraphDriver.Data = dirs
+		}
+	}
 	if len(img.Config.History) > 0 {
 		resp.Comment = img.Config.History[len(img.Config.History)-1].Comment
 	}

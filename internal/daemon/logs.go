@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 )
 
@@ -16,6 +17,10 @@ func (d *Daemon) ContainerLogs(ctx context.Context, ref string, opts backend.Con
 		return err
 	}
 	c.Lock()
+	if c.LogPath == "" {
+		c.Unlock()
+		return errdefs.NotImplemented("%s", logger.ErrReadNotSupported) // log driver none
+	}
 	tty := c.Config.Tty
 	var stopped <-chan struct{}
 	if c.State.Running || c.State.Status == "restarting" {

@@ -23,12 +23,15 @@ import (
 type NetworkConfig struct {
 	Bip   string        // "bip": the default bridge's gateway address and subnet, 172.30.0.1/24
 	Pools []tugnet.Pool // "default-address-pools"
+	// "dns", "dns-search", "dns-opts": what containers and build steps get
+	// where they name none of their own.
+	DNS controller.DNSDefaults
 }
 
 // initNetwork starts the network controller.
 func (d *Daemon) initNetwork(ctx context.Context) error {
 	n, err := controller.New(ctx, controller.Config{Root: d.cfg.Root, ExecRoot: d.cfg.ExecRoot,
-		Bip: d.cfg.Network.Bip, Pools: d.cfg.Network.Pools, Events: d.events})
+		Bip: d.cfg.Network.Bip, Pools: d.cfg.Network.Pools, Events: d.events, DNS: d.cfg.Network.DNS})
 	if err != nil {
 		return err
 	}

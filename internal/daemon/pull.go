@@ -20,7 +20,13 @@ func (d *Daemon) ImagePull(ctx context.Context, opts backend.ImagePullOptions, o
 	if err != nil {
 		return err
 	}
-	img, err := d.dist.Pull(ctx, distribution.PullOptions{Ref: opts.Ref, AllTags: opts.AllTags, Auth: auth, Platform: opts.Platform, Progress: out})
+	return d.pull(ctx, distribution.PullOptions{Ref: opts.Ref, AllTags: opts.AllTags, Auth: auth, Platform: opts.Platform}, out)
+}
+
+// pull pulls and publishes the pull event.
+func (d *Daemon) pull(ctx context.Context, opts distribution.PullOptions, out io.Writer) error {
+	opts.Progress = out
+	img, err := d.dist.Pull(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"time"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -12,6 +13,7 @@ import (
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/health"
+	"github.com/tug-project/tug/internal/oci"
 )
 
 // ContainerInspect returns Docker's inspect document of a container.
@@ -25,7 +27,23 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 	dir := d.containers.Dir(c.ID)
 	st := c.State
 	cfg := *c.Config
+	if len(cfg.Volumes) == 0 {
+		cfg.Volumes = nil // Docker's null
+	}
 	hc := *c.HostConfig
+	if hc.Runtime == "" {
+		hc.Runtime = "runc" // the one runtime, as info's DefaultRuntime says
+	}
+	if !hc.Privileged {
+		// What the container gets when the request named none (confine), as
+		// Docker records it at create.
+		if hc.MaskedPaths == nil {
+			hc.MaskedPaths = slices.Clone(oci.DefaultMaskedPaths)
+		}
+		if hc.ReadonlyPaths == nil {
+			hc.ReadonlyPaths = slices.Clone(oci.DefaultReadonlyPaths)
+		}
+	}
 	resp := &apicontainer.InspectResponse{
 		ID:      c.ID,
 		Created: c.Created.Format(time.RFC3339Nano),
@@ -45,25 +63,34 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 			FinishedAt: timeString(st.FinishedAt),
 			Health:     health.Copy(st.Health),
 		},
-		Image:          c.ImageID.String(),
-		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
-		HostnamePath:   filepath.Join(dir, "hostname"),
-		HostsPath:      filepath.Join(dir, "hosts"),
-		LogPath:        c.LogPath,
-		Name:           "/" + c.Name,
-		RestartCount:   c.RestartCount,
-		Driver:         c.Driver,
-		Platform:       "linux",
-		HostConfig:     &hc,
-		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
-			"MergedDir": d.bundle(c.ID).Rootfs(),
-		}},
+		Image:           c.ImageID.String(),
+		ResolvConfPath:  filepath.Join(dir, "resolv.conf"),
+		HostnamePath:    filepath.Join(dir, "hostname"),
+		HostsPath:       filepath.Join(dir, "hosts"),
+		LogPath:         c.LogPath,
+		Name:            "/" + c.Name,
+		RestartCount:    c.RestartCount,
+		Driver:          c.Driver,
+		Platform:        "linux",
+		HostConfig:      &hc,
+		GraphDriver:     d.graphDriver(c.ID),
 		Mounts:          d.mountPoints(c),
 		Config:          &cfg,
 		NetworkSettings: d.net.Settings(c),
 		ExecIDs:         d.execIDs(c.ID),
 	}
 	return resp, nil
+}
+
+// graphDriver is the container's GraphDriver: its overlay dirs as Docker's
+// overlay2 driver names them.
+func (d *Daemon) graphDriver(id string) *storage.DriverData {
+	data, err := d.snapshots.ContainerDirs(id)
+	if err != nil {
+		data = map[string]string{}
+	}
+	data["MergedDir"] = d.bundle(id).Rootfs()
+	return &storage.DriverData{Name: "overlay2", Data: data}
 }
 
 // ContainerList returns the containers `ps` shows.
@@ -129,6 +156,9 @@ func (d *Daemon) summary(c *container.Container, now time.Time, size bool) apico
 	}
 	if size {
 		s.SizeRw = d.snapshots.Usage(c.ID)
+		if img, err := d.images.Get(context.Background(), s.ImageID); err == nil {
+			s.SizeRootFs = s.SizeRw + img.Size
+		}
 	}
 	return s
 }

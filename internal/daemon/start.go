@@ -195,7 +195,11 @@ func (d *Daemon) specOpts(c *container.Container) ([]oci.SpecOpt, error) {
 		return nil, err
 	}
 	opts = append(opts, mounts...)
-	opts = append(opts, resources.SpecOpt(c.ID, c.HostConfig))
+	// daemon.json default-ulimits join the container's own (not recorded
+	// in its HostConfig, as in Docker).
+	withDefaults := *c.HostConfig
+	withDefaults.Ulimits = resources.MergeUlimits(c.HostConfig.Ulimits, d.cfg.DefaultUlimits)
+	opts = append(opts, resources.SpecOpt(c.ID, &withDefaults))
 	// Confinement last: it adjusts the process, user and mounts above.
 	confined, err := confine.SpecOpt(c.HostConfig, confine.Config{Host: confine.Probe(), Init: d.cfg.Init, Lookup: func(ref string) (confine.Peer, error) { return d.confinePeer(c.ID, ref) }})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/filters"
+	"github.com/tug-project/tug/internal/logger"
 )
 
 // APIVersion is the newest Engine API version tugd speaks.
@@ -23,7 +25,18 @@ const (
 // SystemVersion answers `tug version`.
 func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 	kernel := kernelVersion()
+	commit, built := buildStamp()
+	details := map[string]string{
+		"ApiVersion": APIVersion, "MinAPIVersion": MinAPIVersion, "Os": goruntime.GOOS,
+		"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
+		"Experimental": "false",
+	}
+	if commit != "" {
+		details["GitCommit"], details["BuildTime"] = commit, built
+	}
 	return system.VersionResponse{
+		GitCommit:     commit,
+		BuildTime:     built,
 		Platform:      system.PlatformInfo{Name: "tug Engine"},
 		Version:       d.cfg.Version,
 		APIVersion:    APIVersion,
@@ -33,13 +46,29 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 		GoVersion:     goruntime.Version(),
 		KernelVersion: kernel,
 		Components: []system.ComponentVersion{
-			{Name: "Engine", Version: d.cfg.Version, Details: map[string]string{
-				"ApiVersion": APIVersion, "MinAPIVersion": MinAPIVersion, "Os": goruntime.GOOS,
-				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
-			}},
+			{Name: "Engine", Version: d.cfg.Version, Details: details},
 			{Name: "runc (libcontainer, embedded)", Version: "1.5.0"},
 		},
 	}
+}
+
+// buildStamp is the commit tugd was built from (7 characters, as Docker
+// shows it) and its time, from the Go toolchain's VCS stamp; empty when the
+// binary has none.
+func buildStamp() (commit, built string) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value[:min(7, len(s.Value))]
+		case "vcs.time":
+			built = s.Value
+		}
+	}
+	return commit, built
 }
 
 // SystemInfo answers `tug info`.
@@ -48,7 +77,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		ID:                 "tug",
 		Driver:             "overlay2",
 		DriverStatus:       [][2]string{{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}},
-		LoggingDriver:      "json-file",
+		LoggingDriver:      d.logDriver(),
 		CgroupDriver:       "cgroupfs",
 		CgroupVersion:      cgroupVersion(),
 		KernelVersion:      kernelVersion(),
@@ -66,10 +95,23 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		NGoroutines:        goruntime.NumGoroutine(),
 		SecurityOptions:    d.securityOptions(),
-		Warnings:           []string{},
-		Labels:             []string{},
+		Labels:             append([]string{}, d.cfg.Labels...),
+		Plugins: system.PluginsInfo{
+			Volume:  []string{"local"},
+			Network: []string{"bridge", "host", "null"},
+			Log:     logger.Drivers,
+		},
+		RegistryConfig: d.dist.ServiceConfig(),
+		// The one runtime is libcontainer inside tugd, re-executed.
+		Runtimes: map[string]system.RuntimeWithStatus{"runc": {Runtime: system.Runtime{Path: d.cfg.ShimBinary}}},
+	}
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); err == nil {
+		info.IPv4Forwarding = strings.TrimSpace(string(b)) == "1"
 	}
 	limitsInfo(info) // system_limits.go
+	if len(info.Warnings) == 0 {
+		info.Warnings = nil // Docker's null when there is nothing to warn about
+	}
 	info.Name, _ = os.Hostname()
 	for _, c := range d.containers.List() {
 		c.Lock()

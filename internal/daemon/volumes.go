@@ -95,6 +95,13 @@ func (d *Daemon) volumeAPI(v volume.Volume, usage bool) apivolume.Volume {
 		Name: v.Name, Driver: v.Driver, Mountpoint: d.volumes.Path(v.Name),
 		CreatedAt: v.CreatedAt.Local().Format(time.RFC3339), Labels: v.Labels, Options: v.Options, Scope: "local",
 	}
+	// Docker's null for none (whether the client sent {} or nothing).
+	if len(out.Labels) == 0 {
+		out.Labels = nil
+	}
+	if len(out.Options) == 0 {
+		out.Options = nil
+	}
 	if usage {
 		out.UsageData = &apivolume.UsageData{RefCount: int64(len(d.volumes.Users(v.Name))), Size: d.volumes.Size(v.Name)}
 	}

@@ -255,7 +255,7 @@ func (s *Service) pullFrom(ctx context.Context, repo name.Repository, named refe
 	defer cancel()
 	var led []*flight
 	client := &http.Client{Transport: tr}
-	sem := make(chan struct{}, s.cfg.Concurrency)
+	sem := s.downloads // shared by every pull (max-concurrent-downloads)
 	var flights []*flight
 	defer func() {
 		for _, f := range flights {

@@ -115,10 +115,18 @@ func (s *Service) pushTag(ctx context.Context, named reference.NamedTagged, a *r
 		p.status(shortID(l.DiffID), "Preparing")
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Concurrency)
 	for i := len(img.Layers) - 1; i >= 0; i-- {
 		l := img.Layers[i]
-		g.Go(func() error { return s.pushLayer(gctx, client, repo, sources[l.Digest], l, oci, ropts, p) })
+		g.Go(func() error {
+			// A slot shared by every push (max-concurrent-uploads).
+			select {
+			case s.uploads <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-s.uploads }()
+			return s.pushLayer(gctx, client, repo, sources[l.Digest], l, oci, ropts, p)
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return authError(err)

@@ -28,8 +28,12 @@ import (
 type Config struct {
 	Mirrors  []string // registry-mirrors: URLs used for docker.io names, the origin as fallback
 	Insecure []string // insecure-registries: host[:port] or CIDR; plain HTTP or unverified TLS
-	// Concurrency bounds the layers one pull transfers at once (default 4).
-	Concurrency int
+	// MaxDownloads bounds the layers the daemon downloads at once, over
+	// all pulls (daemon.json max-concurrent-downloads, default 3).
+	MaxDownloads int
+	// MaxUploads bounds the layers the daemon uploads at once, over all
+	// pushes (daemon.json max-concurrent-uploads, default 5).
+	MaxUploads int
 	// UserAgent is sent to registries.
 	UserAgent string
 }
@@ -43,6 +47,8 @@ type Service struct {
 
 	secure, insecure http.RoundTripper
 
+	downloads, uploads chan struct{} // daemon-wide transfer slots
+
 	mu      sync.Mutex
 	flights map[string]*flight // layer downloads in progress, by blob digest
 	active  map[string]int     // blobs and chains pulls in progress need
@@ -50,8 +56,11 @@ type Service struct {
 
 // New returns a Service over the stores.
 func New(cfg Config, cs *content.Store, sn *overlay.Snapshotter, images *image.Store) *Service {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
+	if cfg.MaxDownloads <= 0 {
+		cfg.MaxDownloads = 3
+	}
+	if cfg.MaxUploads <= 0 {
+		cfg.MaxUploads = 5
 	}
 	base := func(skipVerify bool) http.RoundTripper {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -67,6 +76,7 @@ func New(cfg Config, cs *content.Store, sn *overlay.Snapshotter, images *image.S
 		cfg: cfg, cs: cs, sn: sn, images: images,
 		secure: base(false), insecure: base(true),
 		flights: map[string]*flight{}, active: map[string]int{},
+		downloads: make(chan struct{}, cfg.MaxDownloads), uploads: make(chan struct{}, cfg.MaxUploads),
 	}
 }
 

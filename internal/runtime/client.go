@@ -83,8 +83,8 @@ const maxSockPath = 107
 // cannot be found fails with an error of class errdefs.ErrCommandNotFound,
 // one that cannot be executed with errdefs.ErrCannotInvoke.
 func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) {
-	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" || cfg.LogPath == "" {
-		return nil, errdefs.InvalidParameter("runtime: ID, Bundle, StateDir and LogPath are required")
+	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" {
+		return nil, errdefs.InvalidParameter("runtime: ID, Bundle and StateDir are required")
 	}
 	sock := filepath.Join(cfg.StateDir, sockName)
 	if len(sock) > maxSockPath {

@@ -19,7 +19,7 @@ type Config struct {
 	ID        string          // container ID (64 hex)
 	Bundle    string          // dir holding config.json; spec.Root.Path is an absolute path to a mounted rootfs
 	StateDir  string          // per-container dir under the exec root: shim.sock, shim.pid, exit.json, libcontainer state
-	LogPath   string          // json-file log the shim appends to
+	LogPath   string          // json-file log the shim appends to; "" for none (log driver "none")
 	LogRotate logger.Rotation // max-size/max-file of the log; zero: no rotation
 	Terminal  bool            // allocate a pty (must match the spec's process.terminal)
 	OpenStdin bool            // keep the container's stdin open for attachers

@@ -114,8 +114,10 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 	if err := os.WriteFile(filepath.Join(cfg.StateDir, pidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
-	if s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate); err != nil {
-		return nil, err
+	if cfg.LogPath != "" { // none: the log driver "none" keeps no log
+		if s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate); err != nil {
+			return nil, err
+		}
 	}
 
 	s.main = newProcIO(s.log, slog.Default())
@@ -155,7 +157,11 @@ func (s *shim) closeAll() {
 }
 
 func (s *shim) serve() int {
-	defer s.log.Close()
+	defer func() {
+		if s.log != nil {
+			s.log.Close()
+		}
+	}()
 	if s.cfg.IdleExit >= 0 {
 		go s.idleWatch()
 	}

@@ -18,6 +18,9 @@ type BuildOptions struct {
 	ExtraHosts  []string
 	Remove      bool
 	ForceRemove bool
+	// RegistryConfigHeader is the raw X-Registry-Config header: the
+	// credentials FROM pulls use, by registry.
+	RegistryConfigHeader string
 	// ContextDir, when set, is a directory on the daemon's host to build
 	// from instead of the request body (tug CLI on the same host; query
 	// tug-context-dir, an absolute path).

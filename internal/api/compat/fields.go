@@ -310,7 +310,7 @@ var BuildParams = Params{
 		"rm":                "build steps are never containers of the store: none is left whatever rm says (rm=0, the moby client's and docker-py's default, keeps nothing to keep; BuildKit ignores it too)",
 		"tug-context-dir":   "internal/daemon Build (tug's own: the context as a directory)",
 		"tug-context-id":    "internal/daemon Build (tug's own)",
-		"X-Registry-Config": "NOT applied yet: FROM pulls during a build are anonymous (a private base image fails with the registry's error). Not refused: the docker CLI sends every stored credential with every build",
+		"X-Registry-Config": "internal/daemon PullImage: the credentials of a FROM image's registry (distribution.ResolveAuth)",
 	},
 	Refused: []ParamRule{
 		{Name: "remote", Msg: "build parameter remote (a URL or Git context) is not supported by tug: send the context in the body"},

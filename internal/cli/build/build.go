@@ -246,6 +246,7 @@ func runBuild(ctx context.Context, c *command.Cli, o options, path string) error
 		CacheFrom:      o.cacheFrom,
 		Remove:         true,
 		Version:        build.BuilderV1,
+		AuthConfigs:    command.AllAuths(c),
 	}
 	var res client.ImageBuildResult
 	var err error

@@ -67,3 +67,20 @@ func RegistryAuth(c *Cli, ref string) string {
 		RegistryToken: ac.RegistryToken,
 	})
 }
+
+// AllAuths returns every stored credential by registry, which the docker
+// CLI sends with a build (X-Registry-Config) for its FROM pulls.
+func AllAuths(c *Cli) map[string]registry.AuthConfig {
+	all, err := ConfigFile(c.Err()).GetAllCredentials()
+	if err != nil || len(all) == 0 {
+		return nil
+	}
+	out := make(map[string]registry.AuthConfig, len(all))
+	for k, ac := range all {
+		out[k] = registry.AuthConfig{
+			Username: ac.Username, Password: ac.Password, Auth: ac.Auth, ServerAddress: ac.ServerAddress,
+			IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken,
+		}
+	}
+	return out
+}

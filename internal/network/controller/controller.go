@@ -27,6 +27,9 @@ type Config struct {
 	Bip      string        // daemon.json "bip": the default bridge's gateway and subnet, 172.30.0.1/24
 	Pools    []tugnet.Pool // daemon.json "default-address-pools"
 	Events   Events        // where network events go
+	// DNS is daemon.json's dns, dns-search and dns-opts: what containers
+	// and build steps get where they name none of their own.
+	DNS DNSDefaults
 }
 
 // Events receives the controller's network events (create, destroy,
@@ -59,6 +62,8 @@ type Controller struct {
 
 	dnsMu sync.Mutex
 	dns   map[string]*dns.Server // embedded resolvers by container ID
+
+	dnsDefaults DNSDefaults
 }
 
 // New opens the network state and brings the kernel in line with it:
@@ -71,7 +76,7 @@ func New(ctx context.Context, cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	n := &Controller{store: st, events: cfg.Events, nsDir: filepath.Join(cfg.ExecRoot, "netns"), pools: cfg.Pools,
-		dns: map[string]*dns.Server{}}
+		dns: map[string]*dns.Server{}, dnsDefaults: cfg.DNS}
 	n.table, n.bridge = tugnet.KernelNames(cfg.ExecRoot)
 	if len(n.pools) == 0 {
 		n.pools = tugnet.DefaultPools
@@ -162,7 +167,7 @@ func (n *Controller) Reconcile(ctx context.Context, running map[string]bool, ctr
 		if onUserNetwork(st, s) {
 			// The resolver died with the previous daemon.
 			if c, err := ctrs.Get(id); err == nil {
-				if err := n.startDNS(c.ID, s.NetNS, upstreams(c)); err != nil {
+				if err := n.startDNS(c.ID, s.NetNS, upstreams(n.dnsConfig(c.HostConfig))); err != nil {
 					slog.WarnContext(ctx, "restarting embedded DNS", "id", id, "err", err)
 				}
 			}

@@ -6,7 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/tug-project/tug/internal/container"
+	apicontainer "github.com/moby/moby/api/types/container"
+
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
 	"github.com/tug-project/tug/internal/network/dns"
@@ -45,11 +46,12 @@ func (n *Controller) startDNS(id, nsPath string, upstreams []string) error {
 	return nil
 }
 
-// upstreams are where c's resolver forwards other names: --dns, or the
-// host's nameservers (loopback ones included: tugd runs on the host).
-func upstreams(c *container.Container) []string {
+// upstreams are where a container's resolver forwards other names: --dns
+// (hc as dnsConfig returns it), or the host's nameservers (loopback ones
+// included: tugd runs on the host).
+func upstreams(hc *apicontainer.HostConfig) []string {
 	var out []string
-	for _, a := range c.HostConfig.DNS {
+	for _, a := range hc.DNS {
 		out = append(out, a.String())
 	}
 	if len(out) > 0 {
@@ -174,4 +176,34 @@ func (l *dnsLookup) Name(addr netip.Addr) (string, bool) {
 		}
 	})
 	return name, local
+}
+
+// DNSDefaults are the daemon's DNS settings (daemon.json dns, dns-search,
+// dns-opts).
+type DNSDefaults struct {
+	Servers []netip.Addr
+	Search  []string
+	Options []string
+}
+
+// dnsConfig returns hc with the daemon's DNS defaults in the DNS,
+// DNSSearch and DNSOptions it does not set (a copy when any is filled),
+// as Docker gives them: the container's own settings win, each on its own.
+func (n *Controller) dnsConfig(hc *apicontainer.HostConfig) *apicontainer.HostConfig {
+	d := n.dnsDefaults
+	if (len(hc.DNS) > 0 || len(d.Servers) == 0) && (len(hc.DNSSearch) > 0 || len(d.Search) == 0) &&
+		(len(hc.DNSOptions) > 0 || len(d.Options) == 0) {
+		return hc
+	}
+	out := *hc
+	if len(out.DNS) == 0 {
+		out.DNS = d.Servers
+	}
+	if len(out.DNSSearch) == 0 {
+		out.DNSSearch = d.Search
+	}
+	if len(out.DNSOptions) == 0 {
+		out.DNSOptions = d.Options
+	}
+	return &out
 }

@@ -78,7 +78,7 @@ func (n *Controller) AddSandbox(c *container.Container, nc *network.NetworkingCo
 // --dns-option.
 func (n *Controller) EtcFiles(c *container.Container) (hosts, resolv []byte) {
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-	return etcFiles(c.HostConfig, hostResolv, n.hostGateway(), readHostHosts)
+	return etcFiles(n.dnsConfig(c.HostConfig), hostResolv, n.hostGateway(), readHostHosts)
 }
 
 func readHostHosts() ([]byte, error) { return os.ReadFile("/etc/hosts") }
@@ -223,11 +223,12 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 	}
 	a.Hosts = tugnet.Hosts(append(entries, sandboxHostsEntries(&sb, c.Config.Hostname)...))
 	if user {
-		if err := n.startDNS(c.ID, sb.NetNS, upstreams(c)); err != nil {
+		hc := n.dnsConfig(c.HostConfig)
+		if err := n.startDNS(c.ID, sb.NetNS, upstreams(hc)); err != nil {
 			return Attachment{}, fmt.Errorf("embedded DNS: %w", err)
 		}
 		hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-		a.ResolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, c.HostConfig.DNSSearch, c.HostConfig.DNSOptions)
+		a.ResolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, hc.DNSSearch, hc.DNSOptions)
 	}
 	return a, nil
 }
@@ -251,7 +252,14 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	hostname := id[:12]
 	extraEntries := extraHosts(extra, n.hostGateway())
-	private := Attachment{Hosts: tugnet.Hosts(extraEntries), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{})}
+	dnsc := n.dnsConfig(&apicontainer.HostConfig{}) // the daemon's DNS settings
+	var servers []string
+	for _, a := range dnsc.DNS {
+		servers = append(servers, a.String())
+	}
+	private := Attachment{Hosts: tugnet.Hosts(extraEntries), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{
+		Nameservers: servers, Search: dnsc.DNSSearch, Options: dnsc.DNSOptions,
+	})}
 	host := func() Attachment {
 		a := Attachment{NetNS: oci.WithHostNetwork(), Hosts: tugnet.Hosts(extraEntries), ResolvConf: hostResolv}
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
@@ -331,10 +339,10 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 		ResolvConf: private.ResolvConf,
 	}
 	if user {
-		if err := n.startDNS(id, nsPath, tugnet.Nameservers(hostResolv)); err != nil {
+		if err := n.startDNS(id, nsPath, upstreams(dnsc)); err != nil {
 			return Attachment{}, noop, fmt.Errorf("embedded DNS: %w", err)
 		}
-		a.ResolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, nil, nil)
+		a.ResolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, dnsc.DNSSearch, dnsc.DNSOptions)
 	}
 	ok = true
 	return a, teardown, nil

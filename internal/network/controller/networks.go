@@ -277,11 +277,12 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 		// c at once. c itself needs one if this is its first user network
 		// (a resolver kept from an earlier one, as Docker keeps it, serves).
 		if user && !wasUser && !n.hasDNS(c.ID) {
-			if err := n.startDNS(c.ID, nsPath, upstreams(c)); err != nil {
+			hc := n.dnsConfig(c.HostConfig)
+			if err := n.startDNS(c.ID, nsPath, upstreams(hc)); err != nil {
 				return nil, fmt.Errorf("embedded DNS: %w", err)
 			}
 			hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-			resolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, c.HostConfig.DNSSearch, c.HostConfig.DNSOptions)
+			resolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, hc.DNSSearch, hc.DNSOptions)
 		}
 	}
 	n.events.Publish(apievents.NetworkEventType, apievents.ActionConnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})

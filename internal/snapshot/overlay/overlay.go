@@ -516,3 +516,42 @@ func (s *Snapshotter) Containers(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ContainerDirs returns the overlay dirs of the container snapshot key as
+// Docker's overlay2 driver names them in inspect's GraphDriver.Data:
+// LowerDir (top first, ':'-joined), UpperDir, WorkDir.
+func (s *Snapshotter) ContainerDirs(key string) (map[string]string, error) {
+	parent, err := s.containerParent(key)
+	if err != nil {
+		return nil, err
+	}
+	dir, _ := s.containerDir(key)
+	lowers, err := s.lowers(dir, parent)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		"LowerDir": strings.Join(lowers, ":"),
+		"UpperDir": filepath.Join(dir, "upper"),
+		"WorkDir":  filepath.Join(dir, "work"),
+	}, nil
+}
+
+// LayerDirs returns the dirs of the layer chain top as Docker's overlay2
+// driver names them for an image: UpperDir is the top layer's, LowerDir
+// (when there are more) the others', top first. Layers are read-only
+// snapshots here: they have no merged or work dir.
+func (s *Snapshotter) LayerDirs(top digest.Digest) (map[string]string, error) {
+	dirs, err := s.layerDirs(top)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	if len(dirs) > 0 {
+		out["UpperDir"] = dirs[0]
+	}
+	if len(dirs) > 1 {
+		out["LowerDir"] = strings.Join(dirs[1:], ":")
+	}
+	return out, nil
+}

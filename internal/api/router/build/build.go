@@ -60,6 +60,8 @@ func ParseOptions(r *http.Request) (backend.BuildOptions, error) {
 		ForceRemove: server.BoolValue(r, "forcerm"),
 		ContextDir:  r.FormValue("tug-context-dir"),
 		ContextID:   r.FormValue("tug-context-id"),
+
+		RegistryConfigHeader: r.Header.Get("X-Registry-Config"),
 	}
 	if o.ContextDir != "" && (!filepath.IsAbs(o.ContextDir) || filepath.Clean(o.ContextDir) != o.ContextDir) {
 		return o, errdefs.InvalidParameter("%w %q: not an absolute, clean path", backend.ErrBuildContextDir, o.ContextDir)

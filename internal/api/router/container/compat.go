@@ -1,51 +1,14 @@
 package container
 
 import (
+	"context"
 	"encoding/json"
-	"net"
+	"slices"
 
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/network"
 
-	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/api/server"
 )
-
-// containerWideMAC moves the Config.MacAddress of clients before API 1.44
-// (docker 20.10's --mac-address) to the endpoint of the container's
-// network mode, where API 1.44 put it, as Docker does.
-func containerWideMAC(req *container.CreateRequest, mac string) error {
-	if mac == "" {
-		return nil
-	}
-	hw, err := net.ParseMAC(mac)
-	if err != nil {
-		return errdefs.InvalidParameter("invalid MAC address %s", mac)
-	}
-	mode := req.HostConfig.NetworkMode
-	name := string(mode)
-	switch {
-	case name == "" || name == "default":
-		name = "bridge"
-	case mode.IsHost() || mode.IsNone() || mode.IsContainer():
-		return errdefs.InvalidParameter("conflicting options: mac-address and the network mode")
-	}
-	if req.NetworkingConfig == nil {
-		req.NetworkingConfig = &network.NetworkingConfig{}
-	}
-	if req.NetworkingConfig.EndpointsConfig == nil {
-		req.NetworkingConfig.EndpointsConfig = map[string]*network.EndpointSettings{}
-	}
-	ep := req.NetworkingConfig.EndpointsConfig[name]
-	if ep == nil {
-		ep = &network.EndpointSettings{}
-		req.NetworkingConfig.EndpointsConfig[name] = ep
-	}
-	if len(ep.MacAddress) > 0 && net.HardwareAddr(ep.MacAddress).String() != hw.String() {
-		return errdefs.InvalidParameter("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty")
-	}
-	ep.MacAddress = network.HardwareAddr(hw)
-	return nil
-}
 
 // defaultNetworkFields are the top-level NetworkSettings fields API
 // versions before 1.52 carry, copied from the container's endpoint on the
@@ -59,7 +22,7 @@ var defaultNetworkFields = []string{
 // API versions before 1.52 expect: with the deprecated top-level network
 // fields (`docker inspect -f '{{.NetworkSettings.IPAddress}}'` is common
 // in scripts). The moby 1.56 wire types no longer have them.
-func inspectForVersion(resp *container.InspectResponse) (any, error) {
+func inspectForVersion(ctx context.Context, resp *container.InspectResponse) (any, error) {
 	b, err := json.Marshal(resp)
 	if err != nil {
 		return nil, err
@@ -68,9 +31,24 @@ func inspectForVersion(resp *container.InspectResponse) (any, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}
+	if cfg, ok := doc["Config"].(map[string]any); ok {
+		if _, ok := cfg["OnBuild"]; !ok {
+			cfg["OnBuild"] = nil // omitted when empty from 1.52
+		}
+	}
+	if hc, ok := doc["HostConfig"].(map[string]any); ok && server.VersionBefore(ctx, "1.42") {
+		for _, k := range []string{"KernelMemory", "KernelMemoryTCP"} {
+			if _, ok := hc[k]; !ok {
+				hc[k] = 0 // omitted when unset from 1.42
+			}
+		}
+	}
 	ns, _ := doc["NetworkSettings"].(map[string]any)
 	if ns == nil {
 		return doc, nil
+	}
+	if server.VersionBefore(ctx, "1.45") {
+		addShortIDAlias(ns, resp.ID)
 	}
 	var bridge map[string]any
 	if nets, ok := ns["Networks"].(map[string]any); ok {
@@ -98,4 +76,25 @@ func inspectForVersion(resp *container.InspectResponse) (any, error) {
 		}
 	}
 	return doc, nil
+}
+
+// addShortIDAlias gives API versions before 1.45 the container's short ID
+// among the aliases of each user-defined network, where Docker put it (it
+// moved to DNSNames in 1.45).
+func addShortIDAlias(ns map[string]any, id string) {
+	nets, _ := ns["Networks"].(map[string]any)
+	short := id[:min(12, len(id))]
+	for name, v := range nets {
+		ep, _ := v.(map[string]any)
+		if ep == nil || name == "bridge" || name == "host" || name == "none" {
+			continue
+		}
+		var aliases []any
+		if a, ok := ep["Aliases"].([]any); ok {
+			aliases = a
+		}
+		if !slices.Contains(aliases, any(short)) {
+			ep["Aliases"] = append(aliases, short)
+		}
+	}
 }

@@ -62,39 +62,29 @@ func kernelMemoryWarnings(k kernelMemory) []string {
 }
 
 // readBody reads a JSON request body into v and also returns its
-// kernel memory fields.
-func readBody(r *http.Request, v any) (kernelMemory, error) {
-	k, _, err := readBodyLegacy(r, v)
-	return k, err
-}
-
-// readBodyLegacy reads a JSON request body into v and also returns its
-// kernel memory fields and the container-wide Config.MacAddress of API
-// clients before 1.44 (docker 20.10's --mac-address); neither is in
-// moby's current types.
-func readBodyLegacy(r *http.Request, v any) (kernelMemory, string, error) {
+// kernel memory fields and the body itself.
+func readBody(r *http.Request, v any) (kernelMemory, []byte, error) {
 	var k kernelMemory
 	if r.Body == nil {
-		return k, "", io.EOF
+		return k, nil, io.EOF
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return k, "", err
+		return k, nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	if err := server.ReadJSON(r, v); err != nil {
-		return k, "", err
+		return k, nil, err
 	}
 	var probe struct {
 		kernelMemory
 		HostConfig *kernelMemory
-		MacAddress string // the create request's Config is inline
 	}
 	_ = json.Unmarshal(b, &probe) // well-formed: ReadJSON decoded it
 	if probe.HostConfig != nil {
-		return *probe.HostConfig, probe.MacAddress, nil
+		return *probe.HostConfig, b, nil
 	}
-	return probe.kernelMemory, probe.MacAddress, nil
+	return probe.kernelMemory, b, nil
 }
 
 func (rt *Router) postContainerUpdate(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
@@ -102,7 +92,7 @@ func (rt *Router) postContainerUpdate(ctx context.Context, w http.ResponseWriter
 		return err
 	}
 	var upd container.UpdateConfig
-	k, err := readBody(r, &upd)
+	k, _, err := readBody(r, &upd)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: empty request body")

@@ -50,7 +50,7 @@ func (rt *Router) getContainerJSON(ctx context.Context, w http.ResponseWriter, _
 		return err
 	}
 	if server.VersionBefore(ctx, "1.52") {
-		doc, err := inspectForVersion(resp)
+		doc, err := inspectForVersion(ctx, resp)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	var req container.CreateRequest
-	kmem, mac, err := readBodyLegacy(r, &req) // limits.go: KernelMemory and Config.MacAddress are not in moby's types
+	kmem, body, err := readBody(r, &req) // limits.go: KernelMemory is not in moby's types
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: Config cannot be empty in order to create a container")
@@ -77,13 +77,15 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 	if req.HostConfig == nil {
 		req.HostConfig = &container.HostConfig{}
 	}
-	if err := containerWideMAC(&req, mac); err != nil {
+	legacyWarnings, err := readLegacyCreate(body).apply(ctx, &req) // legacy.go
+	if err != nil {
 		return err
 	}
 	resp, err := rt.backend.ContainerCreate(ctx, r.Form.Get("name"), &req)
 	if err != nil {
 		return err
 	}
+	resp.Warnings = append(resp.Warnings, legacyWarnings...)
 	resp.Warnings = append(resp.Warnings, kernelMemoryWarnings(kmem)...)
 	if resp.Warnings == nil {
 		resp.Warnings = []string{}
@@ -266,13 +268,6 @@ func (rt *Router) getContainerLogs(ctx context.Context, w http.ResponseWriter, r
 }
 
 func (rt *Router) deleteContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	if server.BoolValue(r, "link") {
-		if err := rt.backend.ContainerRemoveLink(ctx, vars["name"]); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
 	if err := rt.backend.ContainerRemove(ctx, vars["name"], server.BoolValue(r, "force"), server.BoolValue(r, "v")); err != nil {
 		return err
 	}

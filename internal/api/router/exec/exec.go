@@ -97,6 +97,9 @@ func (rt *Router) getExecJSON(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
+	if resp.DetachKeys == nil {
+		resp.DetachKeys = []byte{} // Docker's "" (the field is bytes)
+	}
 	return server.WriteJSON(w, http.StatusOK, resp)
 }
 

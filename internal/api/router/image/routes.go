@@ -40,14 +40,21 @@ func (rt *Router) getImagesJSON(ctx context.Context, w http.ResponseWriter, r *h
 		if s.RepoTags == nil {
 			s.RepoTags = []string{}
 		}
-		if s.RepoDigests == nil {
+		switch {
+		case useNone && len(s.RepoDigests) == 0:
+			s.RepoDigests = nil // before 1.43, Docker's null
+		case s.RepoDigests == nil:
 			s.RepoDigests = []string{}
 		}
 		if noContainers {
 			s.Containers = -1
 		}
 	}
-	return server.WriteJSON(w, http.StatusOK, list)
+	doc, err := summariesForVersion(ctx, list)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, doc)
 }
 
 func (rt *Router) getImageJSON(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
@@ -61,7 +68,11 @@ func (rt *Router) getImageJSON(ctx context.Context, w http.ResponseWriter, _ *ht
 	if resp.RepoDigests == nil {
 		resp.RepoDigests = []string{}
 	}
-	return server.WriteJSON(w, http.StatusOK, resp)
+	doc, err := inspectForVersion(ctx, resp)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, doc)
 }
 
 func (rt *Router) getImageHistory(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {

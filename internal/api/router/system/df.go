@@ -18,5 +18,9 @@ func (rt *Router) getSystemDF(ctx context.Context, w http.ResponseWriter, r *htt
 	if err != nil {
 		return err
 	}
-	return server.WriteJSON(w, http.StatusOK, du)
+	doc, err := diskUsageForVersion(ctx, du)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, doc)
 }

@@ -62,7 +62,11 @@ func (rt *Router) getInfo(ctx context.Context, w http.ResponseWriter, _ *http.Re
 	if err != nil {
 		return err
 	}
-	return server.WriteJSON(w, http.StatusOK, info)
+	doc, err := infoForVersion(ctx, info)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, doc)
 }
 
 func (rt *Router) getEvents(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {

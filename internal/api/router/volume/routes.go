@@ -43,6 +43,9 @@ func (rt *Router) list(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
+	if len(resp.Warnings) == 0 {
+		resp.Warnings = nil // Docker's null
+	}
 	return server.WriteJSON(w, http.StatusOK, resp)
 }
 
