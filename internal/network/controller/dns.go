@@ -118,6 +118,9 @@ func addrsOf(st *tugnet.State, id, name string) []netip.Addr {
 			}
 			if target != "" && strings.EqualFold(target, s.Name) || target == "" && dnsNameMatches(name, s, e) {
 				out = append(out, e.IP)
+				if e.IP6.IsValid() {
+					out = append(out, e.IP6)
+				}
 			}
 		}
 	}
