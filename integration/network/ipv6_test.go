@@ -77,8 +77,16 @@ func TestIPv6Network(t *testing.T) {
 	if r := d.Tug("run", "--rm", "--network", "v6net", "--ip6", "fd00:9::5", "bb", "true"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "fd00:9::5") {
 		t.Errorf("--ip6 outside the subnet: %s", r)
 	}
+	// The docker CLI: an IPv6-only subnet list (IPv4 picked from the pools).
+	if r := d.Docker("network", "create", "--ipv6", "--subnet", "fd00:7567:3::/64", "d6"); r.ExitCode != 0 {
+		t.Fatalf("docker network create --ipv6: %s", r)
+	}
+	t.Cleanup(func() { d.Tug("network", "rm", "d6") })
+	if r := d.Docker("run", "--rm", "--network", "d6", "--ip6", "fd00:7567:3::42", "bb", "ip", "-6", "addr", "show", "eth0"); r.ExitCode != 0 || !strings.Contains(r.Stdout, "inet6 fd00:7567:3::42/64") {
+		t.Errorf("docker run --ip6 on an IPv6 network: %s", r)
+	}
 	d.tug("rm", "-f", "s6")
-	d.tug("network", "rm", "v6net")
+	d.tug("network", "rm", "v6net", "d6")
 	if out, err := exec.Command("nft", "list", "table", "ip6", d.table).CombinedOutput(); err == nil {
 		t.Errorf("ip6 table left without an IPv6 network:\n%s", out)
 	}
