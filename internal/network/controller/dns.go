@@ -59,6 +59,13 @@ func upstreams(c *container.Container) []string {
 	return tugnet.Nameservers(b)
 }
 
+// hasDNS reports whether sandbox id has a resolver running.
+func (n *Controller) hasDNS(id string) bool {
+	n.dnsMu.Lock()
+	defer n.dnsMu.Unlock()
+	return n.dns[id] != nil
+}
+
 // stopDNS stops the resolver of sandbox id, if it has one.
 func (n *Controller) stopDNS(id string) {
 	n.dnsMu.Lock()

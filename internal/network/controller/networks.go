@@ -283,11 +283,14 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 			return nil, err
 		}
 		// The resolvers look names up in the live state: the others see
-		// c at once. c itself needs one if this is its first user network.
-		if user && !wasUser {
+		// c at once. c itself needs one if this is its first user network
+		// (it keeps it when disconnected, as in Docker).
+		if user && !n.hasDNS(c.ID) {
 			if err := n.startDNS(c.ID, nsPath, upstreams(c)); err != nil {
 				return nil, fmt.Errorf("embedded DNS: %w", err)
 			}
+		}
+		if user && !wasUser {
 			hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 			resolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, c.HostConfig.DNSSearch, c.HostConfig.DNSOptions)
 		}

@@ -66,21 +66,11 @@ func Apply(table string, rs network.Ruleset) error {
 		// Loopback-sourced traffic DNATed onto the bridge leaves with the
 		// bridge's address (needs route_localnet on the bridge).
 		add(post, append(append(oif(b.Bridge, true), saddr(netip.MustParsePrefix("127.0.0.0/8"))...), &expr.Masq{})...)
-		if b.NoICC {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, true), verdict(expr.VerdictDrop))...)...)
-		}
-		if b.Internal {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			add(fwd, append(oif(b.Bridge, true), append(iif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			continue
-		}
-		if !b.NoMasquerade {
+		if !b.Internal && !b.NoMasquerade {
 			add(post, append(append(saddr(b.Subnet), oif(b.Bridge, false)...), &expr.Masq{})...)
 		}
-		for _, o := range rs.Bridges {
-			if o.Bridge != b.Bridge {
-				add(fwd, append(iif(b.Bridge, true), append(oif(o.Bridge, true), verdict(expr.VerdictDrop))...)...)
-			}
+		for _, r := range forwardRules(b, rs.Bridges) {
+			add(fwd, r...)
 		}
 	}
 	t6 := &nftables.Table{Family: nftables.TableFamilyIPv6, Name: table}
@@ -150,23 +140,35 @@ func apply6(c *nftables.Conn, t6 *nftables.Table, rs network.Ruleset) {
 			append(l4(p.Proto, p.ContainerPort), &expr.Masq{})...)...)
 	}
 	for _, b := range rs.Bridges {
-		if b.NoICC {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, true), verdict(expr.VerdictDrop))...)...)
-		}
-		if b.Internal {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			add(fwd, append(oif(b.Bridge, true), append(iif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			continue
-		}
-		if b.Subnet6.IsValid() && !b.NoMasquerade {
+		if b.Subnet6.IsValid() && !b.Internal && !b.NoMasquerade {
 			add(post, append(append(saddr6(b.Subnet6), oif(b.Bridge, false)...), &expr.Masq{})...)
 		}
-		for _, o := range rs.Bridges {
-			if o.Bridge != b.Bridge {
-				add(fwd, append(iif(b.Bridge, true), append(oif(o.Bridge, true), verdict(expr.VerdictDrop))...)...)
-			}
+		for _, r := range forwardRules(b, rs.Bridges) {
+			add(fwd, r...)
 		}
 	}
+}
+
+// forwardRules are the forward-chain drops of network b among all, the
+// same in both families: no traffic between its containers without ICC,
+// none in or out of an internal network, none to other networks.
+func forwardRules(b network.BridgeRules, all []network.BridgeRules) [][]expr.Any {
+	drop := func(in, out []expr.Any) []expr.Any {
+		return append(append(append([]expr.Any{}, in...), out...), verdict(expr.VerdictDrop))
+	}
+	var rules [][]expr.Any
+	if b.NoICC {
+		rules = append(rules, drop(iif(b.Bridge, true), oif(b.Bridge, true)))
+	}
+	if b.Internal {
+		return append(rules, drop(iif(b.Bridge, true), oif(b.Bridge, false)), drop(oif(b.Bridge, true), iif(b.Bridge, false)))
+	}
+	for _, o := range all {
+		if o.Bridge != b.Bridge {
+			rules = append(rules, drop(iif(b.Bridge, true), oif(o.Bridge, true)))
+		}
+	}
+	return rules
 }
 
 func saddr6(p netip.Prefix) []expr.Any {
