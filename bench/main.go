@@ -303,6 +303,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.limitsRows(ctx)...)
 	rows = append(rows, b.opsRows(ctx)...)     // ops.go
 	rows = append(rows, b.networkRows(ctx)...) // network.go
+	rows = append(rows, b.connectRow(ctx))     // connect.go
 	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
 	return rows

@@ -65,6 +65,7 @@ func TestRefusedFieldsThroughTheSocket(t *testing.T) {
 		nc   *network.NetworkingConfig
 		want string
 	}{
+		"Umask":           {hc: &container.HostConfig{Umask: ptr(uint32(0o77))}, want: "HostConfig.Umask"},
 		"Runtime":         {hc: &container.HostConfig{Runtime: "crun"}, want: "unknown or invalid runtime name: crun"},
 		"Isolation":       {hc: &container.HostConfig{Isolation: "hyperv"}, want: "Invalid isolation"},
 		"NetworkDisabled": {cfg: &container.Config{NetworkDisabled: true}, want: "Config.NetworkDisabled"},
@@ -81,8 +82,8 @@ func TestRefusedFieldsThroughTheSocket(t *testing.T) {
 
 	_, err := d.Client.NetworkCreate(ctx, "n1", client.NetworkCreateOptions{Attachable: true})
 	wantInvalid(t, "network create Attachable", err, "Attachable")
-	_, err = d.Client.NetworkCreate(ctx, "n2", client.NetworkCreateOptions{Options: map[string]string{"com.example.unknown": "1"}})
-	wantInvalid(t, "network create Options", err, "com.example.unknown")
+	_, err = d.Client.NetworkCreate(ctx, "n2", client.NetworkCreateOptions{Options: map[string]string{"com.docker.network.bridge.gateway_mode_ipv4": "routed"}})
+	wantInvalid(t, "network create Options", err, "com.docker.network.bridge.gateway_mode_ipv4")
 
 	res, err := d.Client.ImageBuild(ctx, dockerfileContext(t, "FROM busybox\n"), client.ImageBuildOptions{Remove: true, Memory: 64 << 20})
 	if err == nil {
@@ -103,6 +104,7 @@ func TestRefusedFieldsThroughTheDockerCLI(t *testing.T) {
 		args []string
 		want string
 	}{
+		{[]string{"network", "create", "--aux-address", "r=10.78.0.5", "--subnet", "10.78.0.0/16", "na"}, "AuxiliaryAddresses"},
 		{[]string{"create", "--runtime", "crun", "busybox", "true"}, "unknown or invalid runtime name: crun"},
 		{[]string{"create", "--isolation", "hyperv", "busybox", "true"}, "Invalid isolation"},
 		{[]string{"create", "--storage-opt", "size=1G", "busybox", "true"}, "--storage-opt is supported only"},
@@ -121,3 +123,5 @@ func TestRefusedFieldsThroughTheDockerCLI(t *testing.T) {
 	}
 	nothingCreated(t, d)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -43,6 +43,14 @@ func TestConnectRunningContainerResolvesAtOnce(t *testing.T) {
 	if r := d.Tug("exec", "late", "nslookup", "web"); r.ExitCode == 0 {
 		t.Errorf("late still resolves web after disconnect: %s", r)
 	}
+	// And again: the resolver it kept serves it.
+	d.tug("network", "connect", "front", "late")
+	if out := d.tug("exec", "web", "nslookup", "late"); !strings.Contains(out, "Name:\tlate") {
+		t.Errorf("web looking up late after a second connect:\n%s", out)
+	}
+	if out := d.tug("exec", "late", "nslookup", "web"); !strings.Contains(out, "Address: "+webIP) {
+		t.Errorf("late looking up web after a second connect:\n%s", out)
+	}
 	d.tug("rm", "-f", "web", "late")
 	d.checkNoLeaks()
 }

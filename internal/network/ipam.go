@@ -83,6 +83,31 @@ func NextIP(subnet netip.Prefix, used map[netip.Addr]bool, last netip.Addr) (net
 	return netip.Addr{}, fmt.Errorf("no available IPv4 addresses on this network's address pools: %s", subnet)
 }
 
+// NextIP6 returns the next free address of the IPv6 subnet after last
+// (round-robin), skipping used ones and the subnet-router anycast
+// address (the subnet's own).
+func NextIP6(subnet netip.Prefix, used map[netip.Addr]bool, last netip.Addr) (netip.Addr, error) {
+	subnet = subnet.Masked()
+	if !subnet.Addr().Is6() || subnet.Bits() > 124 {
+		return netip.Addr{}, fmt.Errorf("subnet %s: only IPv6 subnets of /124 or larger are supported", subnet)
+	}
+	first := subnet.Addr().Next()
+	a := first
+	if last.IsValid() && subnet.Contains(last) {
+		a = last.Next()
+	}
+	for range 1 << 16 {
+		if !a.IsValid() || !subnet.Contains(a) {
+			a = first
+		}
+		if !used[a] {
+			return a, nil
+		}
+		a = a.Next()
+	}
+	return netip.Addr{}, fmt.Errorf("no available IPv6 addresses on this network's address pools: %s", subnet)
+}
+
 // MACFromIP derives a container's MAC from its IPv4 address the way
 // Docker does: 02:42 followed by the four address bytes.
 func MACFromIP(ip netip.Addr) net.HardwareAddr {

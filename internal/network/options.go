@@ -104,6 +104,15 @@ func withoutDefaultBridge(opts map[string]string) map[string]string {
 	return out
 }
 
+// BridgeAddr6 is the IPv6 address of n's bridge: its IPv6 gateway in its
+// IPv6 subnet, or none.
+func (n *Network) BridgeAddr6() netip.Prefix {
+	if !n.IPv6() {
+		return netip.Prefix{}
+	}
+	return netip.PrefixFrom(n.Gateway6, n.Subnet6.Bits())
+}
+
 // BridgeAddr is the address of n's bridge: its gateway in its subnet, or
 // none with inhibit_ipv4.
 func (n *Network) BridgeAddr() netip.Prefix {

@@ -20,6 +20,7 @@ type Ruleset struct {
 type BridgeRules struct {
 	Bridge       string
 	Subnet       netip.Prefix
+	Subnet6      netip.Prefix // IPv6 networks only
 	Internal     bool
 	NoICC        bool // enable_icc=false: no traffic between its containers
 	NoMasquerade bool // enable_ip_masquerade=false: no source NAT going out
@@ -28,7 +29,8 @@ type BridgeRules struct {
 // PortRule DNATs a published port to a container address.
 type PortRule struct {
 	PortMapping
-	ContainerIP netip.Addr
+	ContainerIP  netip.Addr
+	ContainerIP6 netip.Addr // on IPv6 networks: the port is published on IPv6 too
 }
 
 // Plan computes the rule set of st: one BridgeRules per network and one
@@ -42,17 +44,21 @@ func Plan(st *State) Ruleset {
 			continue // host and none
 		}
 		o := n.BridgeOptions()
-		rs.Bridges = append(rs.Bridges, BridgeRules{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal,
+		rs.Bridges = append(rs.Bridges, BridgeRules{Bridge: n.Bridge, Subnet: n.Subnet, Subnet6: n.Subnet6, Internal: n.Internal,
 			NoICC: o.NoICC, NoMasquerade: o.NoMasquerade})
 	}
 	slices.SortFunc(rs.Bridges, func(a, b BridgeRules) int { return cmp.Compare(a.Bridge, b.Bridge) })
 	for _, s := range st.Sandboxes {
-		ip := PrimaryIP(st, s)
+		ip, ip6 := primaryAddrs(st, s)
 		if !ip.IsValid() {
 			continue
 		}
 		for _, m := range s.Ports {
-			rs.Ports = append(rs.Ports, PortRule{PortMapping: m, ContainerIP: ip})
+			r := PortRule{PortMapping: m, ContainerIP: ip}
+			if !m.HostIP.IsValid() || m.HostIP.Is6() {
+				r.ContainerIP6 = ip6
+			}
+			rs.Ports = append(rs.Ports, r)
 		}
 	}
 	slices.SortFunc(rs.Ports, func(a, b PortRule) int {
@@ -65,11 +71,18 @@ func Plan(st *State) Ruleset {
 // endpoint on a non-internal network (internal networks have no published
 // ports, as in Docker).
 func PrimaryIP(st *State, s *Sandbox) netip.Addr {
+	ip, _ := primaryAddrs(st, s)
+	return ip
+}
+
+// primaryAddrs are the IPv4 and (on IPv6 networks) IPv6 address of the
+// endpoint PrimaryIP picks.
+func primaryAddrs(st *State, s *Sandbox) (ip, ip6 netip.Addr) {
 	for _, e := range s.Endpoints {
 		n := st.Networks[e.NetworkID]
 		if e.Active() && n != nil && !n.Internal {
-			return e.IP
+			return e.IP, e.IP6
 		}
 	}
-	return netip.Addr{}
+	return netip.Addr{}, netip.Addr{}
 }

@@ -34,7 +34,15 @@ type Network struct {
 	UserSubnet bool `json:"userSubnet,omitempty"`
 	// LastIP is the last address handed out, for round-robin allocation.
 	LastIP netip.Addr `json:"lastIP,omitzero"`
+	// Subnet6 and Gateway6 are set on IPv6 networks (--ipv6 --subnet
+	// fd00::/64); LastIP6 is their LastIP.
+	Subnet6  netip.Prefix `json:"subnet6,omitzero"`
+	Gateway6 netip.Addr   `json:"gateway6,omitzero"`
+	LastIP6  netip.Addr   `json:"lastIP6,omitzero"`
 }
+
+// IPv6 reports whether n has IPv6 addresses.
+func (n *Network) IPv6() bool { return n.Subnet6.IsValid() }
 
 // Default reports whether n is the default bridge network, which has no
 // name resolution.
@@ -46,6 +54,8 @@ type Endpoint struct {
 	NetworkID   string     `json:"networkID"`
 	Aliases     []string   `json:"aliases,omitempty"`
 	RequestedIP netip.Addr `json:"requestedIP,omitzero"`
+	// RequestedIP6 is --ip6's address.
+	RequestedIP6 netip.Addr `json:"requestedIP6,omitzero"`
 	// RequestedMAC is the MAC asked for (--mac-address, MacAddress);
 	// without one the MAC is derived from the address.
 	RequestedMAC string `json:"requestedMAC,omitempty"`
@@ -57,6 +67,7 @@ type Endpoint struct {
 
 	ID       string     `json:"id,omitempty"`
 	IP       netip.Addr `json:"ip,omitzero"`
+	IP6      netip.Addr `json:"ip6,omitzero"`
 	MAC      string     `json:"mac,omitempty"`
 	HostVeth string     `json:"hostVeth,omitempty"`
 	IfName   string     `json:"ifName,omitempty"`
@@ -130,28 +141,45 @@ func (st *State) DefaultNetwork() *Network {
 	return nil
 }
 
-// UsedIPs returns the addresses taken on network netID: its gateway and
-// the addresses of active endpoints.
+// UsedIPs returns the addresses, of both families, taken on network
+// netID: its gateways and the addresses of active endpoints.
 func (st *State) UsedIPs(netID string) map[netip.Addr]bool {
 	used := map[netip.Addr]bool{}
 	if n := st.Networks[netID]; n != nil {
 		used[n.Gateway] = true
+		if n.Gateway6.IsValid() {
+			used[n.Gateway6] = true
+		}
 	}
 	for _, s := range st.Sandboxes {
 		for _, e := range s.Endpoints {
 			if e.NetworkID == netID && e.Active() {
 				used[e.IP] = true
+				if e.IP6.IsValid() {
+					used[e.IP6] = true
+				}
 			}
 		}
 	}
 	return used
 }
 
-// Subnets returns the subnets of all networks.
+// Subnets returns the IPv4 subnets of all networks.
 func (st *State) Subnets() []netip.Prefix {
 	var out []netip.Prefix
 	for _, n := range st.Networks {
 		out = append(out, n.Subnet)
+	}
+	return out
+}
+
+// Subnets6 returns the IPv6 subnets of all networks.
+func (st *State) Subnets6() []netip.Prefix {
+	var out []netip.Prefix
+	for _, n := range st.Networks {
+		if n.Subnet6.IsValid() {
+			out = append(out, n.Subnet6)
+		}
 	}
 	return out
 }

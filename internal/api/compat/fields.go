@@ -47,7 +47,6 @@ func endpointRules(prefix, display string) []Rule {
 		return Rule{Path: prefix + field, Msg: display + field + " is set by the engine and cannot be requested" + use}
 	}
 	return []Rule{
-		{Path: prefix + "IPAMConfig.IPv6Address", Msg: display + "IPAMConfig.IPv6Address (--ip6) is not supported by tug: IPv6 networks are not supported"},
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
 		operational("NetworkID", ""),
@@ -56,7 +55,7 @@ func endpointRules(prefix, display string) []Rule {
 		operational("IPAddress", " (use IPAMConfig.IPv4Address, --ip)"),
 		operational("IPPrefixLen", ""),
 		operational("IPv6Gateway", ""),
-		operational("GlobalIPv6Address", " (IPv6 networks are not supported by tug)"),
+		operational("GlobalIPv6Address", " (use IPAMConfig.IPv6Address, --ip6)"),
 		operational("GlobalIPv6PrefixLen", ""),
 		operational("DNSNames", " (use Aliases, --network-alias)"),
 	}
@@ -65,6 +64,7 @@ func endpointRules(prefix, display string) []Rule {
 func endpointHandled(prefix string) map[string]string {
 	return map[string]string{
 		prefix + "IPAMConfig.IPv4Address":  atEndpoint + " (--ip, user subnets)",
+		prefix + "IPAMConfig.IPv6Address":  atEndpoint + " (--ip6, IPv6 networks)",
 		prefix + "Aliases":                 atEndpoint + " + embedded DNS (--network-alias)",
 		prefix + "IPAMConfig.LinkLocalIPs": atEndpoint + " (--link-local-ip: extra addresses of the interface, user networks)",
 		prefix + "MacAddress":              atEndpoint + " (--mac-address: the interface's MAC)",
@@ -261,8 +261,8 @@ var NetworkCreateFields = Fields{
 	Handled: map[string]string{
 		"Name":                  atNetwork + " Create",
 		"Driver":                atNetwork + " Create (bridge; others refused there with Docker's text)",
-		"EnableIPv6":            atNetwork + " Create (true refused there: no IPv6 yet, bugs branch)",
-		"IPAM.Config[].Subnet":  atNetwork + " addNetwork (IPv4; v6 refused there)",
+		"EnableIPv6":            atNetwork + " addNetwork (IPv6 on the bridge: addresses, gateway, DNS AAAA, ip6 rules; needs an IPv6 subnet)",
+		"IPAM.Config[].Subnet":  atNetwork + " addNetwork (one IPv4 and one IPv6 subnet)",
 		"IPAM.Config[].Gateway": atNetwork + " addNetwork",
 		"Internal":              atNetwork + " (no NAT, no route out; internal/network rules)",
 		"Labels":                atNetwork + " (inspect, filters)",
@@ -272,7 +272,7 @@ var NetworkCreateFields = Fields{
 		{Path: "EnableIPv4", Msg: "EnableIPv4=false (IPv6-only networks) is not supported by tug", Allow: func(v reflect.Value) bool { return deref(v).Bool() }},
 		{Path: "IPAM.Driver", Msg: "IPAM driver %q is not supported by tug (only the default one)", Allow: allowStrings("default")},
 		{Path: "IPAM.Options", Msg: "IPAM.Options are not supported by tug: %v"},
-		{Path: "IPAM.Config", Msg: "more than one IPAM config (--subnet) per network is not supported by tug", Allow: func(v reflect.Value) bool { return v.Len() <= 1 }},
+		{Path: "IPAM.Config", Msg: "more than two IPAM configs (--subnet: one IPv4, one IPv6) per network are not supported by tug", Allow: func(v reflect.Value) bool { return v.Len() <= 2 }},
 		{Path: "IPAM.Config[].IPRange", Msg: "IPAM.Config.IPRange (--ip-range) is not supported by tug"},
 		{Path: "IPAM.Config[].AuxAddress", Msg: "IPAM.Config.AuxiliaryAddresses (--aux-address) is not supported by tug"},
 		{Path: "Attachable", Msg: "Attachable is a swarm option, not supported by tug"},

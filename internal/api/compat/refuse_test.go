@@ -53,18 +53,17 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 		"HostConfig.Mounts[].ClusterOptions": {func(r *apicontainer.CreateRequest) {
 			r.HostConfig.Mounts = []mount.Mount{{Type: mount.TypeBind, Source: "/tmp", Target: "/x", ClusterOptions: &mount.ClusterOptions{}}}
 		}, "ClusterOptions"},
-		"EndpointsConfig[].IPAMConfig.IPv6Address": {endpoint(&network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv6Address: netip.MustParseAddr("fd00::2")}}), "IPAMConfig.IPv6Address"},
-		"EndpointsConfig[].DriverOpts":             {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
-		"EndpointsConfig[].GwPriority":             {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
-		"EndpointsConfig[].NetworkID":              {endpoint(&network.EndpointSettings{NetworkID: "abc"}), "NetworkID is set by the engine"},
-		"EndpointsConfig[].EndpointID":             {endpoint(&network.EndpointSettings{EndpointID: "abc"}), "EndpointID is set by the engine"},
-		"EndpointsConfig[].Gateway":                {endpoint(&network.EndpointSettings{Gateway: netip.MustParseAddr("10.0.0.1")}), "Gateway is set by the engine"},
-		"EndpointsConfig[].IPAddress":              {endpoint(&network.EndpointSettings{IPAddress: netip.MustParseAddr("10.0.0.2")}), "IPAddress is set by the engine"},
-		"EndpointsConfig[].IPPrefixLen":            {endpoint(&network.EndpointSettings{IPPrefixLen: 24}), "IPPrefixLen is set by the engine"},
-		"EndpointsConfig[].IPv6Gateway":            {endpoint(&network.EndpointSettings{IPv6Gateway: netip.MustParseAddr("fd00::1")}), "IPv6Gateway is set by the engine"},
-		"EndpointsConfig[].GlobalIPv6Address":      {endpoint(&network.EndpointSettings{GlobalIPv6Address: netip.MustParseAddr("fd00::2")}), "GlobalIPv6Address is set by the engine"},
-		"EndpointsConfig[].GlobalIPv6PrefixLen":    {endpoint(&network.EndpointSettings{GlobalIPv6PrefixLen: 64}), "GlobalIPv6PrefixLen is set by the engine"},
-		"EndpointsConfig[].DNSNames":               {endpoint(&network.EndpointSettings{DNSNames: []string{"x"}}), "DNSNames is set by the engine"},
+		"EndpointsConfig[].DriverOpts":          {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
+		"EndpointsConfig[].GwPriority":          {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
+		"EndpointsConfig[].NetworkID":           {endpoint(&network.EndpointSettings{NetworkID: "abc"}), "NetworkID is set by the engine"},
+		"EndpointsConfig[].EndpointID":          {endpoint(&network.EndpointSettings{EndpointID: "abc"}), "EndpointID is set by the engine"},
+		"EndpointsConfig[].Gateway":             {endpoint(&network.EndpointSettings{Gateway: netip.MustParseAddr("10.0.0.1")}), "Gateway is set by the engine"},
+		"EndpointsConfig[].IPAddress":           {endpoint(&network.EndpointSettings{IPAddress: netip.MustParseAddr("10.0.0.2")}), "IPAddress is set by the engine"},
+		"EndpointsConfig[].IPPrefixLen":         {endpoint(&network.EndpointSettings{IPPrefixLen: 24}), "IPPrefixLen is set by the engine"},
+		"EndpointsConfig[].IPv6Gateway":         {endpoint(&network.EndpointSettings{IPv6Gateway: netip.MustParseAddr("fd00::1")}), "IPv6Gateway is set by the engine"},
+		"EndpointsConfig[].GlobalIPv6Address":   {endpoint(&network.EndpointSettings{GlobalIPv6Address: netip.MustParseAddr("fd00::2")}), "GlobalIPv6Address is set by the engine"},
+		"EndpointsConfig[].GlobalIPv6PrefixLen": {endpoint(&network.EndpointSettings{GlobalIPv6PrefixLen: 64}), "GlobalIPv6PrefixLen is set by the engine"},
+		"EndpointsConfig[].DNSNames":            {endpoint(&network.EndpointSettings{DNSNames: []string{"x"}}), "DNSNames is set by the engine"},
 	}
 	// Every refused path has a case.
 	for _, r := range ContainerCreateFields.Refused {
@@ -155,7 +154,7 @@ func TestRefusedNetworkFieldsAreRefusedNamingThem(t *testing.T) {
 		"EnableIPv4":               {network.CreateRequest{EnableIPv4: ptr(false)}, "EnableIPv4=false"},
 		"IPAM.Driver":              {network.CreateRequest{IPAM: &network.IPAM{Driver: "dhcp"}}, `IPAM driver "dhcp"`},
 		"IPAM.Options":             {network.CreateRequest{IPAM: &network.IPAM{Options: map[string]string{"a": "b"}}}, "IPAM.Options"},
-		"IPAM.Config":              {network.CreateRequest{IPAM: &network.IPAM{Config: []network.IPAMConfig{sub("10.8.0.0/24"), sub("10.9.0.0/24")}}}, "more than one IPAM config"},
+		"IPAM.Config":              {network.CreateRequest{IPAM: &network.IPAM{Config: []network.IPAMConfig{sub("10.8.0.0/24"), sub("10.9.0.0/24"), sub("fd00:1::/64")}}}, "more than two IPAM configs"},
 		"IPAM.Config[].IPRange":    {network.CreateRequest{IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: netip.MustParsePrefix("10.8.0.0/16"), IPRange: netip.MustParsePrefix("10.8.1.0/24")}}}}, "IPRange"},
 		"IPAM.Config[].AuxAddress": {network.CreateRequest{IPAM: &network.IPAM{Config: []network.IPAMConfig{{AuxAddress: map[string]netip.Addr{"r": netip.MustParseAddr("10.8.0.9")}}}}}, "AuxiliaryAddresses"},
 		"Attachable":               {network.CreateRequest{Attachable: true}, "Attachable"},

@@ -3,7 +3,6 @@ package network
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/moby/moby/api/types/network"
@@ -29,7 +28,8 @@ func NewCommand(c *command.Cli) *cobra.Command {
 }
 
 func newCreateCommand(c *command.Cli) *cobra.Command {
-	var driver, subnet, gateway, ipRange string
+	var driver string
+	var subnets, gateways, ipRanges []string
 	var internal, ipv6 bool
 	var labels, options []string
 	cmd := &cobra.Command{
@@ -42,30 +42,12 @@ func newCreateCommand(c *command.Cli) *cobra.Command {
 			if ipv6 {
 				o.EnableIPv6 = &ipv6
 			}
-			if subnet != "" || gateway != "" || ipRange != "" {
-				cfg := network.IPAMConfig{}
-				if subnet != "" {
-					p, err := netip.ParsePrefix(subnet)
-					if err != nil {
-						return fmt.Errorf("invalid subnet %s: %w", subnet, err)
-					}
-					cfg.Subnet = p
-				}
-				if gateway != "" {
-					a, err := netip.ParseAddr(gateway)
-					if err != nil {
-						return fmt.Errorf("invalid gateway %s: %w", gateway, err)
-					}
-					cfg.Gateway = a
-				}
-				if ipRange != "" {
-					p, err := netip.ParsePrefix(ipRange)
-					if err != nil {
-						return fmt.Errorf("invalid ip-range %s: %w", ipRange, err)
-					}
-					cfg.IPRange = p
-				}
-				o.IPAM = &network.IPAM{Driver: "default", Config: []network.IPAMConfig{cfg}}
+			cfgs, err := opts.IPAMConfigs(subnets, gateways, ipRanges)
+			if err != nil {
+				return err
+			}
+			if len(cfgs) > 0 {
+				o.IPAM = &network.IPAM{Driver: "default", Config: cfgs}
 			}
 			res, err := c.Client().NetworkCreate(cmd.Context(), args[0], o)
 			if err != nil {
@@ -77,9 +59,9 @@ func newCreateCommand(c *command.Cli) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&driver, "driver", "d", "bridge", "Driver to manage the Network")
-	f.StringVar(&subnet, "subnet", "", "Subnet in CIDR format that represents a network segment")
-	f.StringVar(&gateway, "gateway", "", "IPv4 or IPv6 Gateway for the master subnet")
-	f.StringVar(&ipRange, "ip-range", "", "Allocate container ip from a sub-range")
+	f.Var(opts.NewList(&subnets, "strings"), "subnet", "Subnet in CIDR format that represents a network segment")
+	f.Var(opts.NewList(&gateways, "strings"), "gateway", "IPv4 or IPv6 Gateway for the master subnet")
+	f.Var(opts.NewList(&ipRanges, "strings"), "ip-range", "Allocate container ip from a sub-range")
 	f.BoolVar(&internal, "internal", false, "Restrict external access to the network")
 	f.BoolVar(&ipv6, "ipv6", false, "Enable or disable IPv6 networking")
 	f.Var(opts.NewList(&labels, "list"), "label", "Set metadata on a network")

@@ -19,10 +19,11 @@ import (
 const VethPrefix = "tugv"
 
 // EnsureBridge creates the bridge name (if missing) with address gw (the
-// gateway in its subnet; none when gw is invalid), brings it up, and enables what published ports
-// from 127.0.0.1 and outbound traffic need: route_localnet on the bridge
-// and IPv4 forwarding.
-func EnsureBridge(name string, gw netip.Prefix) error {
+// gateway in its subnet; none when gw is invalid) and, on IPv6 networks,
+// gw6, brings it up, and enables what published ports from 127.0.0.1 and
+// outbound traffic need: route_localnet on the bridge and IPv4 (and with
+// gw6 IPv6) forwarding.
+func EnsureBridge(name string, gw, gw6 netip.Prefix) error {
 	link, err := netlink.LinkByName(name)
 	if err != nil {
 		var nf netlink.LinkNotFoundError
@@ -57,13 +58,57 @@ func EnsureBridge(name string, gw netip.Prefix) error {
 			return fmt.Errorf("address %s on %s: %w", gw, name, err)
 		}
 	}
+	if gw6.IsValid() {
+		if err := ensureAddr6(link, gw6); err != nil {
+			return fmt.Errorf("address %s on %s: %w", gw6, name, err)
+		}
+	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return err
 	}
 	if err := sysctl("net/ipv4/conf/"+name+"/route_localnet", "1"); err != nil {
 		return err
 	}
+	if gw6.IsValid() {
+		if err := sysctl("net/ipv6/conf/all/forwarding", "1"); err != nil {
+			return err
+		}
+	}
 	return sysctl("net/ipv4/ip_forward", "1")
+}
+
+// ensureAddr6 gives link the global IPv6 address gw6 (without duplicate
+// address detection: it is tug's to give) and drops other global ones.
+func ensureAddr6(link netlink.Link, gw6 netip.Prefix) error {
+	if err := sysctl("net/ipv6/conf/"+link.Attrs().Name+"/disable_ipv6", "0"); err != nil {
+		return err
+	}
+	addrs, err := dump(func() ([]netlink.Addr, error) { return netlink.AddrList(link, netlink.FAMILY_V6) })
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		p, ok := prefixOf(a.IPNet)
+		if !ok || p.Addr().IsLinkLocalUnicast() {
+			continue
+		}
+		if p == gw6 {
+			return nil
+		}
+		_ = netlink.AddrDel(link, &a)
+	}
+	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipNet(gw6), Flags: unix.IFA_F_NODAD}); err != nil && !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	return nil
+}
+
+// IPv6Available reports why this host cannot give containers IPv6, or nil.
+func IPv6Available() error {
+	if _, err := os.Stat("/proc/sys/net/ipv6/conf/all/forwarding"); err != nil {
+		return fmt.Errorf("this host's kernel has no IPv6 (no /proc/sys/net/ipv6: built without it, or booted with ipv6.disable=1)")
+	}
+	return nil
 }
 
 // DeleteBridge removes the bridge name; a missing bridge is not an error.

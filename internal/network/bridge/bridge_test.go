@@ -34,10 +34,11 @@ func inFreshNetNS(t *testing.T, fn func(dir string) error) {
 func TestAddEndpointPlugsAVethIntoTheNamespaceOnTheBridge(t *testing.T) {
 	inFreshNetNS(t, func(dir string) error {
 		gw := netip.MustParsePrefix("10.250.0.1/24")
-		if err := EnsureBridge("tbtest0", gw); err != nil {
+		gw6 := netip.MustParsePrefix("fd00:250::1/64")
+		if err := EnsureBridge("tbtest0", gw, gw6); err != nil {
 			return fmt.Errorf("EnsureBridge() = %v", err)
 		}
-		if err := EnsureBridge("tbtest0", gw); err != nil {
+		if err := EnsureBridge("tbtest0", gw, gw6); err != nil {
 			return fmt.Errorf("EnsureBridge() again = %v, want it idempotent", err)
 		}
 		ctr := filepath.Join(dir, "ctr")
@@ -47,7 +48,8 @@ func TestAddEndpointPlugsAVethIntoTheNamespaceOnTheBridge(t *testing.T) {
 		defer func() { _ = DeleteNetNS(ctr) }()
 		mac := net.HardwareAddr{0x02, 0x42, 0x0a, 0xfa, 0x00, 0x02}
 		ep := Endpoint{Bridge: "tbtest0", HostVeth: VethPrefix + "test1", NetNS: ctr, IfName: "eth0",
-			Addr: netip.MustParsePrefix("10.250.0.2/24"), Gateway: gw.Addr(), MAC: mac}
+			Addr: netip.MustParsePrefix("10.250.0.2/24"), Gateway: gw.Addr(), MAC: mac,
+			More: []netip.Prefix{netip.MustParsePrefix("fd00:250::2/64")}, Gateway6: gw6.Addr()}
 		if err := AddEndpoint(ep); err != nil {
 			return fmt.Errorf("AddEndpoint() = %v", err)
 		}
@@ -70,6 +72,14 @@ func TestAddEndpointPlugsAVethIntoTheNamespaceOnTheBridge(t *testing.T) {
 			if !slices.ContainsFunc(routes, func(r netlink.Route) bool { return r.Gw.Equal(net.ParseIP("10.250.0.1")) }) {
 				t.Errorf("routes = %v, want a default route via 10.250.0.1", routes)
 			}
+			addrs6, _ := netlink.AddrList(link, netlink.FAMILY_V6)
+			if !slices.ContainsFunc(addrs6, func(a netlink.Addr) bool { return a.IPNet.String() == "fd00:250::2/64" }) {
+				t.Errorf("eth0 IPv6 addresses = %v, want fd00:250::2/64", addrs6)
+			}
+			routes6, _ := netlink.RouteList(link, netlink.FAMILY_V6)
+			if !slices.ContainsFunc(routes6, func(r netlink.Route) bool { return r.Gw.Equal(net.ParseIP("fd00:250::1")) }) {
+				t.Errorf("IPv6 routes = %v, want a default route via fd00:250::1", routes6)
+			}
 			return nil
 		})
 		if err != nil {
@@ -90,7 +100,7 @@ func TestAddEndpointPlugsAVethIntoTheNamespaceOnTheBridge(t *testing.T) {
 
 func TestAddEndpointThatFailsLeavesNoVeth(t *testing.T) {
 	inFreshNetNS(t, func(dir string) error {
-		if err := EnsureBridge("tbtest1", netip.MustParsePrefix("10.251.0.1/24")); err != nil {
+		if err := EnsureBridge("tbtest1", netip.MustParsePrefix("10.251.0.1/24"), netip.Prefix{}); err != nil {
 			return fmt.Errorf("EnsureBridge() = %v", err)
 		}
 		ctr := filepath.Join(dir, "ctr")
@@ -117,7 +127,7 @@ func TestEnsureBridgeRefusesALinkThatIsNotABridge(t *testing.T) {
 		if err := netlink.LinkAdd(veth); err != nil {
 			return fmt.Errorf("adding a veth pair: %v", err)
 		}
-		if err := EnsureBridge("tbveth0", netip.MustParsePrefix("10.252.0.1/24")); err == nil {
+		if err := EnsureBridge("tbveth0", netip.MustParsePrefix("10.252.0.1/24"), netip.Prefix{}); err == nil {
 			t.Error("EnsureBridge() on a veth = nil, want an error")
 		}
 		return nil

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config) (*Controller, error) {
 		if nw.Bridge == "" {
 			continue
 		}
-		if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
+		if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr(), nw.BridgeAddr6()); err != nil {
 			return nil, fmt.Errorf("network %s: %w", nw.Name, err)
 		}
 	}

@@ -61,7 +61,7 @@ func upstreams(hc *apicontainer.HostConfig) []string {
 	return tugnet.Nameservers(b)
 }
 
-// hasDNS reports whether sandbox id has a running resolver.
+// hasDNS reports whether sandbox id has a resolver running.
 func (n *Controller) hasDNS(id string) bool {
 	n.dnsMu.Lock()
 	defer n.dnsMu.Unlock()
@@ -127,6 +127,9 @@ func addrsOf(st *tugnet.State, id, name string) []netip.Addr {
 			}
 			if target != "" && strings.EqualFold(target, s.Name) || target == "" && dnsNameMatches(name, s, e) {
 				out = append(out, e.IP)
+				if e.IP6.IsValid() {
+					out = append(out, e.IP6)
+				}
 			}
 		}
 	}

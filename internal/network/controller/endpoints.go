@@ -371,13 +371,19 @@ func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Netw
 // at nsPath; the primary endpoint gets the default route.
 func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary bool) error {
 	mac, _ := net.ParseMAC(e.MAC)
-	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr(), nw.BridgeAddr6()); err != nil {
 		return err
 	}
 	ep := bridge.Endpoint{Bridge: nw.Bridge, HostVeth: e.HostVeth, NetNS: nsPath, IfName: e.IfName,
 		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs), MTU: nw.BridgeOptions().MTU}
+	if e.IP6.IsValid() {
+		ep.More = append([]netip.Prefix{netip.PrefixFrom(e.IP6, nw.Subnet6.Bits())}, ep.More...)
+	}
 	if primary && !nw.Internal {
 		ep.Gateway = nw.Gateway
+		if e.IP6.IsValid() {
+			ep.Gateway6 = nw.Gateway6
+		}
 	}
 	if err := bridge.AddEndpoint(ep); err != nil {
 		return fmt.Errorf("network %s: %w", nw.Name, err)
@@ -463,7 +469,7 @@ func (n *Controller) release(ctx context.Context, id string) {
 		}
 		s.NetNS, s.Ports = "", nil
 		for _, e := range s.Endpoints {
-			e.ID, e.IP, e.MAC, e.HostVeth, e.IfName = "", netip.Addr{}, "", "", ""
+			e.ID, e.IP, e.IP6, e.MAC, e.HostVeth, e.IfName = "", netip.Addr{}, netip.Addr{}, "", "", ""
 		}
 		return nil
 	})
@@ -521,8 +527,8 @@ func (n *Controller) Settings(c *container.Container) *apicontainer.NetworkSetti
 
 func endpointSettings(nw *tugnet.Network, s *tugnet.Sandbox, e *tugnet.Endpoint) *network.EndpointSettings {
 	es := &network.EndpointSettings{NetworkID: nw.ID, Aliases: slices.Clone(e.Aliases)}
-	if e.RequestedIP.IsValid() || len(e.LinkLocalIPs) > 0 {
-		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP, LinkLocalIPs: slices.Clone(e.LinkLocalIPs)}
+	if e.RequestedIP.IsValid() || e.RequestedIP6.IsValid() || len(e.LinkLocalIPs) > 0 {
+		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP, IPv6Address: e.RequestedIP6, LinkLocalIPs: slices.Clone(e.LinkLocalIPs)}
 	}
 	if mac, err := net.ParseMAC(e.RequestedMAC); err == nil {
 		es.MacAddress = network.HardwareAddr(mac)
@@ -539,6 +545,12 @@ func endpointSettings(nw *tugnet.Network, s *tugnet.Sandbox, e *tugnet.Endpoint)
 		es.IPPrefixLen = nw.Subnet.Bits()
 		if !nw.Internal {
 			es.Gateway = nw.Gateway
+		}
+		if e.IP6.IsValid() {
+			es.GlobalIPv6Address, es.GlobalIPv6PrefixLen = e.IP6, nw.Subnet6.Bits()
+			if !nw.Internal {
+				es.IPv6Gateway = nw.Gateway6
+			}
 		}
 		if mac, err := net.ParseMAC(e.MAC); err == nil {
 			es.MacAddress = network.HardwareAddr(mac)

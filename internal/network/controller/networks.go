@@ -62,12 +62,15 @@ func matchNetwork(st *tugnet.State, n *tugnet.Network, f filters.Args) bool {
 func apiNetwork(n *tugnet.Network) network.Network {
 	out := network.Network{
 		Name: n.Name, ID: n.ID, Created: n.Created, Scope: "local", Driver: n.Driver,
-		EnableIPv4: n.Driver == "bridge", Internal: n.Internal,
+		EnableIPv4: n.Driver == "bridge", EnableIPv6: n.IPv6(), Internal: n.Internal,
 		IPAM:    network.IPAM{Driver: "default", Options: map[string]string{}, Config: []network.IPAMConfig{}},
 		Options: maps.Clone(n.Options), Labels: maps.Clone(n.Labels),
 	}
 	if n.Subnet.IsValid() {
 		out.IPAM.Config = append(out.IPAM.Config, network.IPAMConfig{Subnet: n.Subnet, Gateway: n.Gateway})
+	}
+	if n.IPv6() {
+		out.IPAM.Config = append(out.IPAM.Config, network.IPAMConfig{Subnet: n.Subnet6, Gateway: n.Gateway6})
 	}
 	if out.Options == nil {
 		out.Options = map[string]string{}
@@ -92,8 +95,12 @@ func (n *Controller) Inspect(ctx context.Context, ref string) (network.Inspect, 
 			continue
 		}
 		mac, _ := net.ParseMAC(e.MAC)
-		out.Containers[id] = network.EndpointResource{Name: s.Name, EndpointID: e.ID, MacAddress: network.HardwareAddr(mac),
+		er := network.EndpointResource{Name: s.Name, EndpointID: e.ID, MacAddress: network.HardwareAddr(mac),
 			IPv4Address: netip.PrefixFrom(e.IP, nw.Subnet.Bits())}
+		if e.IP6.IsValid() {
+			er.IPv6Address = netip.PrefixFrom(e.IP6, nw.Subnet6.Bits())
+		}
+		out.Containers[id] = er
 	}
 	return out, nil
 }
@@ -106,7 +113,9 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 		return network.CreateResponse{}, errdefs.NotFound("could not find plugin %s in v1 plugin registry: plugin not found", req.Driver)
 	}
 	if req.EnableIPv6 != nil && *req.EnableIPv6 {
-		return network.CreateResponse{}, errdefs.InvalidParameter("IPv6 networks are not supported")
+		if err := bridge.IPv6Available(); err != nil {
+			return network.CreateResponse{}, errdefs.InvalidParameter("--ipv6: %s", err.Error())
+		}
 	}
 	if predefined(req.Name) {
 		return network.CreateResponse{}, errdefs.Forbidden("%s is a pre-defined network and cannot be created", req.Name)
@@ -128,7 +137,7 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 	if err != nil {
 		return network.CreateResponse{}, err
 	}
-	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr(), nw.BridgeAddr6()); err != nil {
 		n.dropNetwork(ctx, nw)
 		return network.CreateResponse{}, fmt.Errorf("creating bridge: %w", err)
 	}
@@ -275,12 +284,14 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 		}
 		// The resolvers look names up in the live state: the others see
 		// c at once. c itself needs one if this is its first user network
-		// (a resolver kept from an earlier one, as Docker keeps it, serves).
-		if user && !wasUser && !n.hasDNS(c.ID) {
-			hc := n.dnsConfig(c.HostConfig)
+		// (it keeps it when disconnected, as in Docker).
+		hc := n.dnsConfig(c.HostConfig)
+		if user && !n.hasDNS(c.ID) {
 			if err := n.startDNS(c.ID, nsPath, upstreams(hc)); err != nil {
 				return nil, fmt.Errorf("embedded DNS: %w", err)
 			}
+		}
+		if user && !wasUser {
 			hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 			resolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, hc.DNSSearch, hc.DNSOptions)
 		}

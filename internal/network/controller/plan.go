@@ -99,12 +99,20 @@ func addNetwork(st *tugnet.State, id string, req network.CreateRequest, pools []
 		}
 		nw.Bridge = opts.Name
 	}
-	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
-		c := req.IPAM.Config[0]
-		if c.Subnet.IsValid() {
-			if !c.Subnet.Addr().Is4() {
-				return nil, errdefs.InvalidParameter("IPv6 subnets are not supported")
+	ipv6 := req.EnableIPv6 != nil && *req.EnableIPv6
+	var v4Seen bool
+	for _, c := range ipamConfigs(req) {
+		if c.Subnet.IsValid() && c.Subnet.Addr().Is6() || !c.Subnet.IsValid() && c.Gateway.Is6() {
+			if err := ipv6Config(st, nw, c, ipv6); err != nil {
+				return nil, err
 			}
+			continue
+		}
+		if v4Seen {
+			return nil, errdefs.InvalidParameter("more than one IPv4 subnet per network is not supported by tug")
+		}
+		v4Seen = true
+		if c.Subnet.IsValid() {
 			if tugnet.Overlaps(c.Subnet, st.Subnets()) {
 				return nil, errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
 			}
@@ -116,6 +124,9 @@ func addNetwork(st *tugnet.State, id string, req network.CreateRequest, pools []
 			}
 			nw.Gateway = c.Gateway
 		}
+	}
+	if ipv6 && !nw.IPv6() {
+		return nil, errdefs.InvalidParameter("--ipv6 needs an IPv6 subnet (--subnet fd00:1::/64, say): tug has no default IPv6 pool")
 	}
 	if !nw.Subnet.IsValid() {
 		subnet, err := tugnet.PickSubnet(pools, append(routes, st.Subnets()...))
@@ -250,6 +261,17 @@ func endpointConfig(nw *tugnet.Network, es *network.EndpointSettings, ep *tugnet
 		}
 		ep.LinkLocalIPs = slices.Clone(ll)
 	}
+	if ip := es.IPAMConfig.IPv6Address; ip.IsValid() {
+		switch {
+		case !ip.Is6() || ip.Is4In6():
+			return errdefs.InvalidParameter("invalid IPv6 address: %s", ip)
+		case !nw.IPv6():
+			return errdefs.InvalidParameter("--ip6 %s: network %s has no IPv6 subnet (create it with --ipv6 --subnet)", ip, nw.Name)
+		case !nw.Subnet6.Contains(ip):
+			return errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", ip)
+		}
+		ep.RequestedIP6 = ip
+	}
 	if es.IPAMConfig.IPv4Address.IsValid() {
 		ip := es.IPAMConfig.IPv4Address
 		if !ip.Is4() {
@@ -294,6 +316,7 @@ func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugne
 	used := st.UsedIPs(nw.ID)
 	if e.Active() {
 		delete(used, e.IP)
+		delete(used, e.IP6)
 	}
 	ip := e.RequestedIP
 	if ip.IsValid() {
@@ -308,6 +331,22 @@ func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugne
 		nw.LastIP = ip
 	}
 	e.IP = ip
+	e.IP6 = netip.Addr{}
+	if nw.IPv6() {
+		ip6 := e.RequestedIP6
+		if ip6.IsValid() {
+			if used[ip6] {
+				return errdefs.Conflict("Address already in use")
+			}
+		} else {
+			var err error
+			if ip6, err = tugnet.NextIP6(nw.Subnet6, used, nw.LastIP6); err != nil {
+				return err
+			}
+			nw.LastIP6 = ip6
+		}
+		e.IP6 = ip6
+	}
 	e.MAC = e.RequestedMAC
 	if e.MAC == "" {
 		e.MAC = tugnet.MACFromIP(ip).String()
@@ -334,7 +373,11 @@ func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugne
 func sandboxHostsEntries(sb *tugnet.Sandbox, hostname string) []tugnet.HostsEntry {
 	for _, e := range sb.Endpoints {
 		if e.Active() {
-			return []tugnet.HostsEntry{{IP: e.IP.String(), Names: []string{hostname}}}
+			out := []tugnet.HostsEntry{{IP: e.IP.String(), Names: []string{hostname}}}
+			if e.IP6.IsValid() {
+				out = append(out, tugnet.HostsEntry{IP: e.IP6.String(), Names: []string{hostname}})
+			}
+			return out
 		}
 	}
 	return nil
@@ -395,6 +438,43 @@ func linkAddresses(st *tugnet.State, lks []Link) error {
 			return errdefs.InvalidParameter("Cannot link to /%s, as it does not belong to the default network", l.Child.Name)
 		}
 		lks[i].Child.IP = e.IP
+	}
+	return nil
+}
+
+func ipamConfigs(req network.CreateRequest) []network.IPAMConfig {
+	if req.IPAM == nil {
+		return nil
+	}
+	return req.IPAM.Config
+}
+
+// ipv6Config records the IPv6 subnet and gateway of c on nw: only with
+// EnableIPv6 (--ipv6), one per network, clear of the other networks',
+// the gateway inside it (by default its first address).
+func ipv6Config(st *tugnet.State, nw *tugnet.Network, c network.IPAMConfig, enabled bool) error {
+	if !enabled {
+		return errdefs.InvalidParameter("IPv6 subnet %s given without --ipv6 (EnableIPv6)", c.Subnet)
+	}
+	if nw.IPv6() {
+		return errdefs.InvalidParameter("more than one IPv6 subnet per network is not supported by tug")
+	}
+	if !c.Subnet.IsValid() {
+		return errdefs.InvalidParameter("invalid gateway %s: an IPv6 gateway needs an IPv6 subnet", c.Gateway)
+	}
+	subnet := c.Subnet.Masked()
+	if subnet.Bits() > 124 {
+		return errdefs.InvalidParameter("IPv6 subnet %s is too small: tug needs a /124 or larger", subnet)
+	}
+	if tugnet.Overlaps(subnet, st.Subnets6()) {
+		return errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
+	}
+	nw.Subnet6, nw.Gateway6 = subnet, subnet.Addr().Next()
+	if c.Gateway.IsValid() {
+		if !c.Gateway.Is6() || !subnet.Contains(c.Gateway) {
+			return errdefs.InvalidParameter("invalid gateway %s: not in the subnet %s", c.Gateway, subnet)
+		}
+		nw.Gateway6 = c.Gateway
 	}
 	return nil
 }

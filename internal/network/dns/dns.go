@@ -109,15 +109,20 @@ func (h *handler) answer(req *dns.Msg) *dns.Msg {
 			return nil
 		}
 		for _, a := range addrs {
-			if q.Qtype == dns.TypeAAAA || !a.Is4() {
-				continue
+			switch {
+			case a.Is4() && q.Qtype != dns.TypeAAAA:
+				resp.Answer = append(resp.Answer, &dns.A{
+					Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 600},
+					A:   net.IP(a.AsSlice()),
+				})
+			case a.Is6() && q.Qtype != dns.TypeA:
+				resp.Answer = append(resp.Answer, &dns.AAAA{
+					Hdr:  dns.RR_Header{Name: q.Name, Rrtype: dns.TypeAAAA, Class: dns.ClassINET, Ttl: 600},
+					AAAA: net.IP(a.AsSlice()),
+				})
 			}
-			resp.Answer = append(resp.Answer, &dns.A{
-				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 600},
-				A:   net.IP(a.AsSlice()),
-			})
 		}
-		return resp // AAAA of a container: no IPv6, an empty NOERROR answer
+		return resp // a container without an address of the type: an empty NOERROR answer
 	case dns.TypePTR:
 		addr, ok := reverseAddr(name)
 		if !ok {

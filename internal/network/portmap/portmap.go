@@ -16,7 +16,9 @@ import (
 )
 
 // Apply replaces the nftables table named table with the rules of rs, in
-// one atomic transaction: the old table and the new never mix.
+// one atomic transaction: the old table and the new never mix. IPv6
+// networks get the same rules in the ip6 table of the same name, in the
+// same transaction; without any, that table is removed.
 func Apply(table string, rs network.Ruleset) error {
 	c, err := newConn()
 	if err != nil {
@@ -64,24 +66,125 @@ func Apply(table string, rs network.Ruleset) error {
 		// Loopback-sourced traffic DNATed onto the bridge leaves with the
 		// bridge's address (needs route_localnet on the bridge).
 		add(post, append(append(oif(b.Bridge, true), saddr(netip.MustParsePrefix("127.0.0.0/8"))...), &expr.Masq{})...)
-		if b.NoICC {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, true), verdict(expr.VerdictDrop))...)...)
-		}
-		if b.Internal {
-			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			add(fwd, append(oif(b.Bridge, true), append(iif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
-			continue
-		}
-		if !b.NoMasquerade {
+		if !b.Internal && !b.NoMasquerade {
 			add(post, append(append(saddr(b.Subnet), oif(b.Bridge, false)...), &expr.Masq{})...)
 		}
-		for _, o := range rs.Bridges {
-			if o.Bridge != b.Bridge {
-				add(fwd, append(iif(b.Bridge, true), append(oif(o.Bridge, true), verdict(expr.VerdictDrop))...)...)
-			}
+		for _, r := range forwardRules(b, rs.Bridges) {
+			add(fwd, r...)
 		}
 	}
+	t6 := &nftables.Table{Family: nftables.TableFamilyIPv6, Name: table}
+	c.AddTable(t6)
+	c.DelTable(t6)
+	if needsIPv6(rs) {
+		c.AddTable(t6)
+		apply6(c, t6, rs)
+	}
 	return c.Flush()
+}
+
+func needsIPv6(rs network.Ruleset) bool {
+	for _, b := range rs.Bridges {
+		if b.Subnet6.IsValid() {
+			return true
+		}
+	}
+	return false
+}
+
+// apply6 adds the IPv6 rules of rs to t6: DNAT of the ports published on
+// IPv6 to the containers' IPv6 addresses, masquerade of the IPv6 subnets
+// going elsewhere, and the same isolation of the networks as for IPv4
+// (the forward hook of the ip table sees no IPv6 packet).
+func apply6(c *nftables.Conn, t6 *nftables.Table, rs network.Ruleset) {
+	accept := nftables.ChainPolicyAccept
+	pre := c.AddChain(&nftables.Chain{Name: "prerouting", Table: t6, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
+	out := c.AddChain(&nftables.Chain{Name: "output", Table: t6, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+	post := c.AddChain(&nftables.Chain{Name: "postrouting", Table: t6, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
+	fwd := c.AddChain(&nftables.Chain{Name: "forward", Table: t6, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept})
+	add := func(ch *nftables.Chain, exprs ...expr.Any) {
+		c.AddRule(&nftables.Rule{Table: t6, Chain: ch, Exprs: exprs})
+	}
+	hairpin := map[string]bool{}
+	for _, p := range rs.Ports {
+		if !p.ContainerIP6.IsValid() {
+			continue
+		}
+		var match []expr.Any
+		if p.HostIP.IsValid() {
+			match = daddr6(p.HostIP)
+		} else {
+			match = []expr.Any{
+				&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)},
+			}
+		}
+		match = append(match, l4(p.Proto, p.HostPort)...)
+		dnat := []expr.Any{
+			&expr.Immediate{Register: 1, Data: p.ContainerIP6.AsSlice()},
+			&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(p.ContainerPort)},
+			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV6, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
+		}
+		add(pre, append(match, dnat...)...)
+		add(out, append(match, dnat...)...)
+		key := p.ContainerIP6.String() + "/" + p.Proto + "/" + strconv.Itoa(int(p.ContainerPort))
+		if hairpin[key] {
+			continue
+		}
+		hairpin[key] = true
+		add(post, append(append(saddr6(netip.PrefixFrom(p.ContainerIP6, 128)), daddr6(p.ContainerIP6)...),
+			append(l4(p.Proto, p.ContainerPort), &expr.Masq{})...)...)
+	}
+	for _, b := range rs.Bridges {
+		if b.Subnet6.IsValid() && !b.Internal && !b.NoMasquerade {
+			add(post, append(append(saddr6(b.Subnet6), oif(b.Bridge, false)...), &expr.Masq{})...)
+		}
+		for _, r := range forwardRules(b, rs.Bridges) {
+			add(fwd, r...)
+		}
+	}
+}
+
+// forwardRules are the forward-chain drops of network b among all, the
+// same in both families: no traffic between its containers without ICC,
+// none in or out of an internal network, none to other networks.
+func forwardRules(b network.BridgeRules, all []network.BridgeRules) [][]expr.Any {
+	drop := func(in, out []expr.Any) []expr.Any {
+		return append(append(append([]expr.Any{}, in...), out...), verdict(expr.VerdictDrop))
+	}
+	var rules [][]expr.Any
+	if b.NoICC {
+		rules = append(rules, drop(iif(b.Bridge, true), oif(b.Bridge, true)))
+	}
+	if b.Internal {
+		return append(rules, drop(iif(b.Bridge, true), oif(b.Bridge, false)), drop(oif(b.Bridge, true), iif(b.Bridge, false)))
+	}
+	for _, o := range all {
+		if o.Bridge != b.Bridge {
+			rules = append(rules, drop(iif(b.Bridge, true), oif(o.Bridge, true)))
+		}
+	}
+	return rules
+}
+
+func saddr6(p netip.Prefix) []expr.Any {
+	mask := net.CIDRMask(p.Bits(), 128)
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 8, Len: 16},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 16, Mask: mask, Xor: make([]byte, 16)},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()},
+	}
+}
+
+func daddr6(a netip.Addr) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 24, Len: 16},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: a.AsSlice()},
+	}
 }
 
 // Delete removes the table; a missing table is not an error.
@@ -91,38 +194,43 @@ func Delete(table string) error {
 		return err
 	}
 	defer c.CloseLasting()
-	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: table}
-	c.AddTable(t)
-	c.DelTable(t)
+	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
+		t := &nftables.Table{Family: f, Name: table}
+		c.AddTable(t)
+		c.DelTable(t)
+	}
 	return c.Flush()
 }
 
 // Rules returns the number of rules in each chain of the table (nil when
-// the table does not exist), for leak checks.
+// the table does not exist in either family), for leak checks: the ip
+// table's chains by name, the ip6 table's as "ip6 <name>".
 func Rules(table string) (map[string]int, error) {
 	c, err := newConn()
 	if err != nil {
 		return nil, err
 	}
 	defer c.CloseLasting()
-	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: table}
-	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4)
-	if err != nil {
-		return nil, err
-	}
 	var out map[string]int
-	for _, ch := range chains {
-		if ch.Table.Name != table {
-			continue
-		}
-		if out == nil {
-			out = map[string]int{}
-		}
-		rules, err := c.GetRules(t, ch)
+	for f, prefix := range map[nftables.TableFamily]string{nftables.TableFamilyIPv4: "", nftables.TableFamilyIPv6: "ip6 "} {
+		t := &nftables.Table{Family: f, Name: table}
+		chains, err := c.ListChainsOfTableFamily(f)
 		if err != nil {
 			return nil, err
 		}
-		out[ch.Name] = len(rules)
+		for _, ch := range chains {
+			if ch.Table.Name != table {
+				continue
+			}
+			if out == nil {
+				out = map[string]int{}
+			}
+			rules, err := c.GetRules(t, ch)
+			if err != nil {
+				return nil, err
+			}
+			out[prefix+ch.Name] = len(rules)
+		}
 	}
 	return out, nil
 }

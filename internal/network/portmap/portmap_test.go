@@ -84,13 +84,17 @@ func applyRulesDelete(t *testing.T) {
 			PortMapping: network.PortMapping{Proto: proto, HostPort: host, ContainerPort: ctrPort}}
 	}
 	bridge := network.BridgeRules{Bridge: "tugtest0", Subnet: netip.MustParsePrefix("172.30.0.0/16")}
+	bridge6 := network.BridgeRules{Bridge: "tugtest1", Subnet: netip.MustParsePrefix("172.31.0.0/16"), Subnet6: netip.MustParsePrefix("fd00:7567::/64")}
+	port6 := port("tcp", 8082, 80)
+	port6.ContainerIP6 = netip.MustParseAddr("fd00:7567::2")
 	steps := []struct {
-		rs   network.Ruleset
-		dnat int
+		rs    network.Ruleset
+		dnat  int
+		dnat6 int // -1: no ip6 table
 	}{
-		{network.Ruleset{Bridges: []network.BridgeRules{bridge}, Ports: []network.PortRule{port("tcp", 8080, 80), port("udp", 5353, 53)}}, 2},
-		{network.Ruleset{Bridges: []network.BridgeRules{bridge}, Ports: []network.PortRule{port("tcp", 8081, 80)}}, 1},
-		{network.Ruleset{Bridges: []network.BridgeRules{bridge}}, 0},
+		{network.Ruleset{Bridges: []network.BridgeRules{bridge}, Ports: []network.PortRule{port("tcp", 8080, 80), port("udp", 5353, 53)}}, 2, -1},
+		{network.Ruleset{Bridges: []network.BridgeRules{bridge, bridge6}, Ports: []network.PortRule{port("tcp", 8081, 80), port6}}, 2, 1},
+		{network.Ruleset{Bridges: []network.BridgeRules{bridge}}, 0, -1},
 	}
 	for i, s := range steps {
 		if err := Apply(table, s.rs); err != nil {
@@ -111,6 +115,9 @@ func applyRulesDelete(t *testing.T) {
 			if _, ok := got[chain]; !ok {
 				t.Errorf("step %d: no %s chain; chains: %v", i, chain, got)
 			}
+		}
+		if n, ok := got["ip6 prerouting"]; s.dnat6 < 0 && ok || s.dnat6 >= 0 && n != s.dnat6 {
+			t.Errorf("step %d: ip6 prerouting has %d rules (there: %v), want %d (-1: no ip6 table)", i, n, ok, s.dnat6)
 		}
 	}
 	if err := Delete(table); err != nil {
