@@ -51,7 +51,6 @@ func endpointRules(prefix, display string) []Rule {
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
 		{Path: prefix + "MacAddress", Msg: display + "MacAddress (--mac-address) is not supported by tug"},
-		operational("NetworkID", ""),
 		operational("EndpointID", ""),
 		operational("Gateway", ""),
 		operational("IPAddress", " (use IPAMConfig.IPv4Address, --ip)"),
@@ -67,6 +66,7 @@ func endpointHandled(prefix string) map[string]string {
 	return map[string]string{
 		prefix + "IPAMConfig.IPv4Address": atEndpoint + " (--ip, user subnets)",
 		prefix + "Aliases":                atEndpoint + " + embedded DNS (--network-alias)",
+		prefix + "NetworkID":              "internal/network/controller networkRef (names the network; preferred over the key for user networks, as Docker does)",
 	}
 }
 

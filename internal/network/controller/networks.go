@@ -218,7 +218,7 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 	var ep tugnet.Endpoint
 	var nsPath string
 	err := n.store.Update(func(st *tugnet.State) error {
-		found, err := st.Network(ref)
+		found, err := st.Network(networkRef(ref, cfg))
 		if err != nil {
 			return err
 		}
