@@ -192,6 +192,9 @@ func (b *bench) measure(ctx context.Context) []row {
 	if *buildOnly {
 		return b.buildRows(ctx) // build.go
 	}
+	if *composeOnly {
+		return b.composeRows(ctx) // compose.go
+	}
 	var rows []row
 	latencyRow := func(metric string, goalMS float64, args ...string) {
 		tug, dock := b.each(ctx, func(e *engine) cell {
@@ -298,6 +301,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.networkRows(ctx)...) // network.go
 	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
+	rows = append(rows, b.composeRows(ctx)...) // compose.go
 	return rows
 }
 
