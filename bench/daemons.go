@@ -114,9 +114,10 @@ type tugSide struct {
 	daemon   *daemonProc
 }
 
-// setupTug starts a private tugd and imports busybox into it. On error the
-// returned side is still non-nil so that teardown can clean up.
-func setupTug(ctx context.Context, binDir string, tarball []byte) (*tugSide, error) {
+// setupTug starts a private tugd (with extra flags, if any) and imports
+// busybox into it. On error the returned side is still non-nil so that
+// teardown can clean up.
+func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...string) (*tugSide, error) {
 	s := &tugSide{engine: &engine{name: "tug", image: "busybox"}}
 	s.tugd = resolve(filepath.Join(binDir, "tugd"))
 	s.cli = resolve(filepath.Join(binDir, "tug"))
@@ -133,11 +134,15 @@ func setupTug(ctx context.Context, binDir string, tarball []byte) (*tugSide, err
 	if s.execRoot, err = os.MkdirTemp("", "tbx"); err != nil {
 		return s, err
 	}
+	// The data root must be reachable by a remapped root (userns-remap).
+	if err := os.Chmod(s.dir, 0o711); err != nil {
+		return s, err
+	}
 	socket := filepath.Join(s.dir, "tug.sock")
 	s.host = "unix://" + socket
 	s.env = cliEnv()
 	s.daemon, err = startDaemon("tugd", filepath.Join(s.dir, "tugd.log"),
-		s.tugd, "-H", s.host, "--data-root", filepath.Join(s.dir, "root"), "--exec-root", s.execRoot)
+		append([]string{s.tugd, "-H", s.host, "--data-root", filepath.Join(s.dir, "root"), "--exec-root", s.execRoot}, extra...)...)
 	if err != nil {
 		return s, err
 	}
@@ -238,8 +243,9 @@ func findBinary(name string, dirs ...string) string {
 }
 
 // setupDocker finds a running Docker daemon, or starts one (mode "auto" when
-// none is running, mode "own" always), and imports busybox into it.
-func setupDocker(ctx context.Context, mode string, tarball []byte) (*dockerSide, error) {
+// none is running, mode "own" always, with the extra dockerd flags), and
+// imports busybox into it.
+func setupDocker(ctx context.Context, mode string, tarball []byte, extra ...string) (*dockerSide, error) {
 	s := &dockerSide{engine: &engine{name: "docker", image: "busybox-bench"}}
 	s.cli = findBinary("docker", "/usr/local/bin", "/usr/bin")
 	if s.cli == "" {
@@ -269,7 +275,7 @@ func setupDocker(ctx context.Context, mode string, tarball []byte) (*dockerSide,
 	if useSystem {
 		s.daemonPIDs = s.systemDaemonPIDs
 		fmt.Fprintf(os.Stderr, "docker: using the running daemon at %s\n", systemDockerSock)
-	} else if err := s.startOwn(ctx); err != nil {
+	} else if err := s.startOwn(ctx, extra...); err != nil {
 		return s, err
 	}
 	s.shimPIDs = s.findShims
@@ -281,7 +287,7 @@ func setupDocker(ctx context.Context, mode string, tarball []byte) (*dockerSide,
 }
 
 // startOwn starts containerd and dockerd on private sockets and roots.
-func (s *dockerSide) startOwn(ctx context.Context) error {
+func (s *dockerSide) startOwn(ctx context.Context, extra ...string) error {
 	dockerd := findBinary("dockerd", "/usr/sbin", "/usr/bin", "/usr/local/bin")
 	containerd := findBinary("containerd", "/usr/bin", "/usr/sbin", "/usr/local/bin")
 	if dockerd == "" || containerd == "" {
@@ -326,6 +332,11 @@ func (s *dockerSide) startOwn(ctx context.Context) error {
 			args = append(args, "--fixed-cidr", cidr)
 		}
 	}
+	// The data root must be reachable by a remapped root (--userns-remap).
+	if err := os.Chmod(s.dir, 0o711); err != nil {
+		return err
+	}
+	args = append(args, extra...)
 	if s.dockerd, err = startDaemon("dockerd", filepath.Join(s.dir, "dockerd.log"), args...); err != nil {
 		return err
 	}

@@ -77,7 +77,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &bench{n: *n, warm: *warm, concurrent: *concurrent, many: *many, healthWindow: *healthWindow, prefix: fmt.Sprintf("tugbench-%d", os.Getpid())}
+	b := &bench{n: *n, warm: *warm, concurrent: *concurrent, many: *many, healthWindow: *healthWindow, prefix: fmt.Sprintf("tugbench-%d", os.Getpid()),
+		binDir: *binDir, tarball: tarball, dockerMode: *dockerMode}
 
 	progress("tug: starting tugd from %s", *binDir)
 	tug, err := setupTug(ctx, *binDir, tarball)
@@ -127,6 +128,8 @@ type bench struct {
 	prefix              string
 	engines             []*engine
 	dockerNote          string
+	binDir, dockerMode  string   // for the engines a row starts itself (userns.go)
+	tarball             []byte   // the busybox image
 	notes               []string // footnotes: errors, numbered from 1
 	setupFailed         map[*engine]cell
 }
@@ -195,6 +198,9 @@ func (b *bench) measure(ctx context.Context) []row {
 	if *composeOnly {
 		return b.composeRows(ctx) // compose.go
 	}
+	if *usernsOnly {
+		return []row{b.usernsRow(ctx)} // userns.go
+	}
 	var rows []row
 	latencyRow := func(metric string, goalMS float64, args ...string) {
 		tug, dock := b.each(ctx, func(e *engine) cell {
@@ -216,6 +222,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	latencyRow("run --rm --network none IMG true (median)", goalRunNoneMS, "--network", "none")
 	latencyRow("run --rm IMG true, default network (median)", goalRunBridgeMS)
 	rows = append(rows, b.seccompRow(ctx)) // seccomp.go
+	rows = append(rows, b.usernsRow(ctx))  // userns.go
 
 	var daemonCells, shimCells, ussCells [2]cell
 	daemonCells[0], daemonCells[1] = b.each(ctx, func(e *engine) cell {

@@ -25,29 +25,33 @@ import (
 	execrouter "github.com/tug-project/tug/internal/api/router/exec"
 	"github.com/tug-project/tug/internal/api/router/image"
 	networkrouter "github.com/tug-project/tug/internal/api/router/network"
+	pluginrouter "github.com/tug-project/tug/internal/api/router/plugin"
 	registryrouter "github.com/tug-project/tug/internal/api/router/registry"
+	swarmrouter "github.com/tug-project/tug/internal/api/router/swarm"
 	"github.com/tug-project/tug/internal/api/router/system"
 	volumerouter "github.com/tug-project/tug/internal/api/router/volume"
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/daemon"
 	"github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/runtime"
+	"github.com/tug-project/tug/internal/userns"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
 type options struct {
-	hosts      []string
-	dataRoot   string
-	execRoot   string
-	configFile string
-	debug      bool
-	network    daemon.NetworkConfig
-	mirrors    []string          // registry-mirrors
-	insecure   []string          // insecure-registries
-	logOpts    map[string]string // log-opts
-	init       bool              // init
+	hosts       []string
+	dataRoot    string
+	execRoot    string
+	configFile  string
+	debug       bool
+	network     daemon.NetworkConfig
+	mirrors     []string          // registry-mirrors
+	insecure    []string          // insecure-registries
+	logOpts     map[string]string // log-opts
+	init        bool              // init
+	usernsRemap string            // userns-remap
 }
 
 // fileConfig is the part of daemon.json tugd reads (Docker's keys).
@@ -139,9 +143,7 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	opts.mirrors, opts.insecure = fc.RegistryMirrors, fc.InsecureRegistries
 	opts.logOpts = fc.LogOpts
 	opts.init = fc.Init
-	if fc.UsernsRemap != "" {
-		return fmt.Errorf("config file %s: userns-remap: user namespaces are not implemented by tug", opts.configFile)
-	}
+	opts.usernsRemap = fc.UsernsRemap
 	return nil
 }
 
@@ -152,7 +154,19 @@ func run(ctx context.Context, opts options) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	var err error
 
+	var remap *userns.Remap
+	if opts.usernsRemap != "" {
+		if remap, err = userns.Setup(opts.usernsRemap, userns.System); err != nil {
+			return fmt.Errorf("userns-remap %q: %w", opts.usernsRemap, err)
+		}
+		if remap == nil {
+			log.Warn("User namespaces: root cannot be remapped with itself; user namespaces are OFF")
+		} else {
+			log.Info("User namespaces: ID ranges will be mapped to subuid/subgid ranges of: " + remap.User)
+		}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -170,6 +184,7 @@ func run(ctx context.Context, opts options) error {
 		InsecureRegistries: opts.insecure,
 		LogOpts:            opts.logOpts,
 		Init:               opts.init,
+		Remap:              remap,
 	})
 	if err != nil {
 		return err
@@ -177,7 +192,8 @@ func run(ctx context.Context, opts options) error {
 	defer d.Close()
 
 	srv := server.New(server.Config{Logger: log, Version: version},
-		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d))
+		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d),
+		swarmrouter.New(), pluginrouter.New())
 	errc := make(chan error, len(opts.hosts))
 	for _, h := range opts.hosts {
 		path, ok := strings.CutPrefix(h, "unix://")

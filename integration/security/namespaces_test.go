@@ -2,11 +2,8 @@ package security
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tug-project/tug/internal/testutil"
 )
 
 func hostNS(t *testing.T, kind string) string {
@@ -86,27 +83,13 @@ func TestNamespaceModes(t *testing.T) {
 	}
 }
 
-// User namespaces are not implemented: --userns other than host and
-// daemon.json userns-remap are refused, clearly.
-func TestUsernsIsRefused(t *testing.T) {
+// --userns takes only host (integration/userns tests userns-remap and
+// the opt-out); other values are refused with Docker's text.
+func TestUsernsModeOtherThanHostIsRefused(t *testing.T) {
 	d := start(t)
 	run(t, d.CLIs()[0], "--userns", "host", "busybox", "true")
 	r := d.Tug("run", "--rm", "--userns", "private", "busybox", "true")
 	if r.ExitCode != 125 || !strings.Contains(r.Stderr, "invalid USER mode: private") {
 		t.Errorf("--userns private: %s", r)
 	}
-	cfg := filepath.Join(t.TempDir(), "daemon.json")
-	if err := os.WriteFile(cfg, []byte(`{"userns-remap": "default"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(d.ExecRoot, "remap.sock")
-	out, err := testutilTugd(d, "--config-file", cfg, "-H", "unix://"+sock, "--data-root", t.TempDir(), "--exec-root", filepath.Join(d.ExecRoot, "remap"))
-	if err == nil || !strings.Contains(out, "userns-remap: user namespaces are not implemented") {
-		t.Errorf("tugd with userns-remap = %q, %v", out, err)
-	}
-}
-
-func testutilTugd(d *testutil.Daemon, args ...string) (string, error) {
-	out, err := execCommand(filepath.Join(d.Bin, "tugd"), args...).CombinedOutput()
-	return string(out), err
 }

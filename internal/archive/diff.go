@@ -21,8 +21,9 @@ import (
 // devices 0/0) as ".wh.<name>" files and opaque directories
 // (trusted.overlay.opaque=y) followed by a ".wh..wh..opq" entry; hard
 // links within the layer as link entries. It reports whether the layer
-// has any entry (an empty diff is an empty tar).
-func Diff(ctx context.Context, upper string, w io.Writer) (bool, error) {
+// has any entry (an empty diff is an empty tar). Owners are translated
+// with ids (nil: as on disk).
+func Diff(ctx context.Context, upper string, w io.Writer, ids IDMap) (bool, error) {
 	tw := tar.NewWriter(w)
 	links := map[uint64]string{} // inode -> first name, for hard links
 	empty := true
@@ -57,6 +58,9 @@ func Diff(ctx context.Context, upper string, w io.Writer) (bool, error) {
 		}
 		hdr, err := diffHeader(p, rel, fi, st, links)
 		if err != nil {
+			return err
+		}
+		if err := toContainer(ids, hdr); err != nil {
 			return err
 		}
 		empty = false

@@ -79,7 +79,7 @@ func TestDiff(t *testing.T) {
 			dir := t.TempDir()
 			tc.setup(t, dir)
 			var buf bytes.Buffer
-			nonEmpty, err := Diff(context.Background(), dir, &buf)
+			nonEmpty, err := Diff(context.Background(), dir, &buf, nil)
 			if err != nil {
 				t.Fatalf("Diff() = %v", err)
 			}

@@ -92,7 +92,7 @@ func statResolved(root, resolved, abs string) (PathStat, error) {
 // out returns for its stat, with Docker's entry names: "dir/..." for a
 // directory, "./..." for "dir/.", the requested name for a symlinked
 // directory.
-func TarPath(ctx context.Context, root, p string, out func(PathStat) io.Writer) error {
+func TarPath(ctx context.Context, root, p string, ids IDMap, out func(PathStat) io.Writer) error {
 	resolved, abs, err := resolvePath(root, p)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func TarPath(ctx context.Context, root, p string, out func(PathStat) io.Writer) 
 	if !st.Mode.IsDir() {
 		dir, base = filepath.Split(resolved)
 	}
-	return Tar(ctx, out(st), dir, base, filepath.Base(abs))
+	return Tar(ctx, out(st), dir, base, filepath.Base(abs), ids)
 }
 
 // ResolveDir resolves the container path p inside root, its last element

@@ -15,9 +15,10 @@ import (
 // symlinks are archived, not followed) to w as a tar stream, for `cp`.
 // Entries are named relative to dir ("./x" when include is "."), with the
 // first occurrence of include replaced by rebase when rebase is set ("/"
-// rebases to the empty name), like Docker's TarResourceRebase. Ownership,
-// modes, times and hard links are kept.
-func Tar(ctx context.Context, w io.Writer, dir, include, rebase string) error {
+// rebases to the empty name), like Docker's TarResourceRebase. Ownership
+// (translated with ids, nil: as on disk), modes, times and hard links are
+// kept.
+func Tar(ctx context.Context, w io.Writer, dir, include, rebase string, ids IDMap) error {
 	tw := tar.NewWriter(w)
 	links := map[uint64]string{}
 	err := filepath.WalkDir(filepath.Join(dir, include), func(p string, d fs.DirEntry, err error) error {
@@ -45,7 +46,7 @@ func Tar(ctx context.Context, w io.Writer, dir, include, rebase string) error {
 		if err != nil {
 			return err
 		}
-		return tarEntry(tw, p, filepath.ToSlash(rel), fi, links)
+		return tarEntry(tw, p, filepath.ToSlash(rel), fi, links, ids)
 	})
 	if err != nil {
 		return err
@@ -53,7 +54,7 @@ func Tar(ctx context.Context, w io.Writer, dir, include, rebase string) error {
 	return tw.Close()
 }
 
-func tarEntry(tw *tar.Writer, p, name string, fi fs.FileInfo, links map[uint64]string) error {
+func tarEntry(tw *tar.Writer, p, name string, fi fs.FileInfo, links map[uint64]string, ids IDMap) error {
 	var link string
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		var err error
@@ -77,6 +78,9 @@ func tarEntry(tw *tar.Writer, p, name string, fi fs.FileInfo, links map[uint64]s
 		} else {
 			links[st.Ino] = hdr.Name
 		}
+	}
+	if err := toContainer(ids, hdr); err != nil {
+		return err
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err

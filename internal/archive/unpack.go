@@ -37,6 +37,9 @@ type Options struct {
 	// NoWhiteouts applies .wh. entries as plain files (used when a tar is
 	// not a layer, e.g. when reading an image archive).
 	NoWhiteouts bool
+	// IDs translates the tar's owners to those written (userns-remap:
+	// container IDs to host IDs); nil writes them as they are.
+	IDs IDMap
 }
 
 // Result describes an applied layer.
@@ -314,7 +317,14 @@ func (u *unpacker) meta(pf *os.File, base string, hdr *tar.Header) error {
 		atFlags |= unix.AT_EMPTY_PATH
 	}
 	if !u.opts.NoChown {
-		if err := unix.Fchownat(dirfd, base, hdr.Uid, hdr.Gid, atFlags); err != nil {
+		uid, gid := hdr.Uid, hdr.Gid
+		if u.opts.IDs != nil {
+			var err error
+			if uid, gid, err = u.opts.IDs.ToHost(uid, gid); err != nil {
+				return fmt.Errorf("%s: %w", hdr.Name, err)
+			}
+		}
+		if err := unix.Fchownat(dirfd, base, uid, gid, atFlags); err != nil {
 			return fmt.Errorf("chown: %w", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/builder/cache"
 	"github.com/tug-project/tug/internal/builder/hashcache"
 	"github.com/tug-project/tug/internal/content"
@@ -40,8 +41,9 @@ type RunRequest struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	// Diff is called with the container's upper directory after the
-	// process exited 0 and before the container is removed.
-	Diff func(ctx context.Context, upperDir string) error
+	// process exited 0 and before the container is removed, and the
+	// mapping of its owners to the image's (nil: none; userns-remap).
+	Diff func(ctx context.Context, upperDir string, ids archive.IDMap) error
 }
 
 // Runner runs build containers. A non-zero exit is reported as an

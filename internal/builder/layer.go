@@ -45,7 +45,7 @@ func (j *job) storeTar(ctx context.Context, parent digest.Digest, fill func(tw *
 
 // storeDiff stores the diff of a container's upper dir as a layer; an
 // empty diff makes no layer (nil).
-func (j *job) storeDiff(ctx context.Context, parent digest.Digest, upper string) (*image.Layer, error) {
+func (j *job) storeDiff(ctx context.Context, parent digest.Digest, upper string, ids archive.IDMap) (*image.Layer, error) {
 	entries, err := os.ReadDir(upper)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (j *job) storeDiff(ctx context.Context, parent digest.Digest, upper string)
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 64<<10)
-		_, err := archive.Diff(ctx, upper, bw)
+		_, err := archive.Diff(ctx, upper, bw, ids)
 		if err == nil {
 			err = bw.Flush()
 		}

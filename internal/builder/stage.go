@@ -21,6 +21,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/builder/cache"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
@@ -576,8 +577,8 @@ func (j *job) runStep(ctx context.Context, r *stageRun, w stageWriter, st *state
 			Volumes:    slices.Sorted(maps.Keys(st.cfg.Config.Volumes)),
 			Stdout:     w,
 			Stderr:     w,
-			Diff: func(ctx context.Context, upper string) error {
-				l, err := j.storeDiff(ctx, parent, upper)
+			Diff: func(ctx context.Context, upper string, ids archive.IDMap) error {
+				l, err := j.storeDiff(ctx, parent, upper, ids)
 				layer = l
 				return err
 			},

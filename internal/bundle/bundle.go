@@ -41,9 +41,24 @@ func (b Bundle) Mount(mounts []mount.Mount) error {
 	return nil
 }
 
-// Unmount unmounts the rootfs and everything below it; an unmounted
-// rootfs is not an error.
-func (b Bundle) Unmount() error { return mount.UnmountAll(b.Rootfs()) }
+// Sysfs is where a container in a user namespace gets its /sys from
+// (see mount.SysfsInNetNS).
+func (b Bundle) Sysfs() string { return filepath.Join(b.Dir, "sys") }
+
+// Unmount unmounts the rootfs and everything below it, and the sysfs of
+// a container in a user namespace; an unmounted rootfs is not an error.
+func (b Bundle) Unmount() error {
+	if err := mount.UnmountAll(b.Rootfs()); err != nil {
+		return err
+	}
+	if _, err := os.Stat(b.Sysfs()); err == nil {
+		if err := mount.UnmountAll(b.Sysfs()); err != nil {
+			return err
+		}
+		return os.Remove(b.Sysfs())
+	}
+	return nil
+}
 
 // Etc holds the contents of the files bind-mounted at /etc/hostname,
 // /etc/hosts and /etc/resolv.conf; a nil field keeps the file there is.

@@ -74,12 +74,8 @@ func Validate(hc *apicontainer.HostConfig, host *Host) error {
 	if hc.Cgroup != "" {
 		return errdefs.InvalidParameter("--cgroup %s: joining another container's cgroup is not implemented by tug", hc.Cgroup)
 	}
-	switch {
-	case hc.UsernsMode == "" || hc.UsernsMode.IsHost():
-	case !hc.UsernsMode.Valid():
+	if !hc.UsernsMode.Valid() {
 		return errdefs.InvalidParameter("invalid USER mode: %v", hc.UsernsMode)
-	default:
-		return errdefs.InvalidParameter("--userns %s: user namespaces are not implemented by tug (only --userns host)", hc.UsernsMode)
 	}
 	ns := sharedNS{hostNet: hc.NetworkMode.IsHost(), hostIPC: hc.IpcMode.IsHost(), hostUTS: hc.UTSMode.IsHost()}
 	if hc.NetworkMode.IsContainer() {
@@ -94,6 +90,29 @@ func Validate(hc *apicontainer.HostConfig, host *Host) error {
 		if !strings.HasPrefix(p, "/") {
 			return errdefs.InvalidParameter("invalid masked or read-only path %q: must be absolute", p)
 		}
+	}
+	return nil
+}
+
+// ValidateRemapped refuses, with Docker's texts, what cannot run in a user
+// namespace when the daemon remaps (userns-remap) and hc does not opt out
+// with --userns host: privileged mode, the host's network, PID or IPC
+// namespace.
+func ValidateRemapped(hc *apicontainer.HostConfig) error {
+	if hc.UsernsMode.IsHost() {
+		return nil
+	}
+	switch {
+	case hc.Privileged:
+		return errdefs.InvalidParameter("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode")
+	case hc.NetworkMode.IsHost():
+		return errdefs.InvalidParameter("cannot share the host's network namespace when user namespaces are enabled")
+	case hc.PidMode.IsHost():
+		return errdefs.InvalidParameter("cannot share the host PID namespace when user namespaces are enabled")
+	case hc.IpcMode.IsHost():
+		// Docker lets it through and fails at start: mqueue cannot be
+		// mounted for the host's IPC namespace from a user namespace.
+		return errdefs.InvalidParameter("cannot share the host IPC namespace when user namespaces are enabled")
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func (d *Daemon) withRootfs(ctx context.Context, ref string, fn func(c *containe
 	}
 	bdl := d.bundle(c.ID)
 	if !c.State.Running || d.task(c.ID) == nil {
-		mounts, err := d.snapshots.Mounts(ctx, c.ID)
+		mounts, err := d.rootfsMounts(ctx, c.ID, d.remapOf(c.HostConfig))
 		if err != nil {
 			return fmt.Errorf("rootfs of %s: %w", c.ID, err)
 		}
@@ -81,7 +81,7 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, ref, p string) (st *apic
 // ContainerArchivePath writes a tar of a path in a container's filesystem.
 func (d *Daemon) ContainerArchivePath(ctx context.Context, ref, p string, out func(*apicontainer.PathStat) io.Writer) error {
 	return d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
-		err := archive.TarPath(ctx, rootfs, p, func(st archive.PathStat) io.Writer { return out(pathStat(st)) })
+		err := archive.TarPath(ctx, rootfs, p, d.idsOf(c.HostConfig), func(st archive.PathStat) io.Writer { return out(pathStat(st)) })
 		return fileNotFound(err, ref)
 	})
 }
@@ -119,7 +119,7 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts 
 		defer dr.Close()
 		r := archive.Chown(dr, uid, gid)
 		defer r.Close()
-		if err := archive.Unpack(ctx, r, dir, archive.Options{NoWhiteouts: true}); err != nil {
+		if err := archive.Unpack(ctx, r, dir, archive.Options{NoWhiteouts: true, IDs: d.idsOf(c.HostConfig)}); err != nil {
 			return errdefs.InvalidParameter("%s", err.Error())
 		}
 		return nil

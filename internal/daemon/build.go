@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	apicontainer "github.com/moby/moby/api/types/container"
 
 	"github.com/tug-project/tug/internal/api/backend"
+	"github.com/tug-project/tug/internal/archive"
 	"github.com/tug-project/tug/internal/builder"
 	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/confine"
@@ -125,6 +127,14 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	if err != nil {
 		return fmt.Errorf("preparing rootfs: %w", err)
 	}
+	// Under userns-remap, RUN runs remapped, as in Docker.
+	remap := d.cfg.Remap
+	if mounts, err = d.remapRootfs(id, mounts, remap); err != nil {
+		return err
+	}
+	if err := d.grantTraverse(bdl.Dir); err != nil {
+		return err
+	}
 	upper, err := d.snapshots.UpperDir(id)
 	if err != nil {
 		return err
@@ -138,6 +148,14 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 	volOpts, volDirs, err := buildStepVolumes(bdl.Dir, req.Volumes)
 	if err != nil {
 		return err
+	}
+	if remap != nil {
+		uid, gid := remap.RootPair()
+		for _, v := range volDirs {
+			if err := os.Chown(v, uid, gid); err != nil {
+				return err
+			}
+		}
 	}
 	// Docker's default confinement, as its classic builder gives RUN:
 	// the default capabilities and seccomp profile, masked /proc paths.
@@ -157,7 +175,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			User:     req.User,
 			Hostname: id[:12],
 		},
-		Opts: append(append([]oci.SpecOpt{bnet.NetNS}, volOpts...), confined), // confinement last, as at start
+		Opts: slices.Concat([]oci.SpecOpt{bnet.NetNS}, usernsOpts(remap, bdl), volOpts, []oci.SpecOpt{confined}), // confinement last, as at start
 	}); err != nil {
 		return err
 	}
@@ -209,7 +227,11 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 		return err
 	}
 	if req.Diff != nil {
-		return req.Diff(ctx, upper)
+		var ids archive.IDMap
+		if remap != nil {
+			ids = remap
+		}
+		return req.Diff(ctx, upper, ids)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func (d *Daemon) ContainerCommit(ctx context.Context, opts backend.CommitOptions
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 64<<10)
-		_, err := archive.Diff(ctx, upper, bw)
+		_, err := archive.Diff(ctx, upper, bw, d.idsOf(c.HostConfig))
 		if err == nil {
 			err = bw.Flush()
 		}

@@ -29,11 +29,14 @@ func (d *Daemon) confinePeer(self, ref string) (confine.Peer, error) {
 
 // securityOptions are info's Security Options: what tug applies on this
 // host (Docker lists cgroupns only where it is the default, cgroup v2).
-func securityOptions() []string {
+func (d *Daemon) securityOptions() []string {
 	h := confine.Probe()
 	opts := []string{}
 	if h.Seccomp {
 		opts = append(opts, "name=seccomp,profile=builtin")
+	}
+	if d.cfg.Remap != nil {
+		opts = append(opts, "name=userns")
 	}
 	if h.Cgroup2 {
 		opts = append(opts, "name=cgroupns")

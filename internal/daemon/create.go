@@ -53,6 +53,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if err := validateHostConfig(hc, d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
+	if d.cfg.Remap != nil {
+		if err := confine.ValidateRemapped(hc); err != nil {
+			return apicontainer.CreateResponse{}, err
+		}
+	}
 	if err := d.validateNetworkMode(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
@@ -95,6 +100,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	}
 	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
 		hc.NetworkMode = "bridge"
+	}
+	if err := d.resolveLinks(name, hc, &req.NetworkingConfig); err != nil {
+		return apicontainer.CreateResponse{}, err
 	}
 	c := container.New(id, name, time.Now().UTC())
 	c.Config = merged

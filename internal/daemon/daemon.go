@@ -18,9 +18,11 @@ import (
 	"github.com/tug-project/tug/internal/events"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/mount"
 	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/userns"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -38,6 +40,9 @@ type Config struct {
 	Network            NetworkConfig     // network.go
 	LogOpts            map[string]string // daemon.json log-opts: json-file defaults (max-size, max-file)
 	Init               bool              // daemon.json init: run --init unless the container says otherwise
+	// Remap is daemon.json userns-remap, resolved: containers run in a
+	// user namespace with its mappings unless they say --userns host.
+	Remap *userns.Remap
 }
 
 // Daemon owns images and containers.
@@ -84,6 +89,12 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if cfg.Remap != nil {
+		uid, gid := cfg.Remap.RootPair()
+		if err := userns.CheckAccess(cfg.Root, uid, gid); err != nil {
+			return nil, err
+		}
+	}
 	cs, err := content.NewStore(filepath.Join(cfg.Root, "content"))
 	if err != nil {
 		return nil, fmt.Errorf("content store: %w", err)
@@ -91,6 +102,12 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	sn, err := overlay.New(filepath.Join(cfg.Root, "overlay"))
 	if err != nil {
 		return nil, fmt.Errorf("snapshotter: %w", err)
+	}
+	if cfg.Remap != nil {
+		// Remapped containers see the image layers through id-mapped mounts.
+		if err := mount.CheckIDMap(sn.Root(), *cfg.Remap.MountIDMap()); err != nil {
+			return nil, fmt.Errorf("userns-remap needs id-mapped mounts of the image layers, which this kernel or the filesystem of %s cannot do: %w", sn.Root(), err)
+		}
 	}
 	is, err := image.NewStore(filepath.Join(cfg.Root, "image"), cs, sn)
 	if err != nil {
@@ -100,7 +117,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container store: %w", err)
 	}
-	vs, err := volume.NewStore(filepath.Join(cfg.Root, "volumes"))
+	var volOpts []volume.Option
+	if cfg.Remap != nil {
+		volOpts = append(volOpts, volume.WithDataOwner(cfg.Remap.RootPair()))
+	}
+	vs, err := volume.NewStore(filepath.Join(cfg.Root, "volumes"), volOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("volume store: %w", err)
 	}

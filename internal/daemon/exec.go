@@ -329,9 +329,10 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 	}
 	c.Lock()
 	ccfg := *c.Config
-	var groupAdd []string
+	var groupAdd, lks []string
 	if c.HostConfig != nil {
 		groupAdd = slices.Clone(c.HostConfig.GroupAdd)
+		lks = slices.Clone(c.HostConfig.Links)
 	}
 	c.Unlock()
 
@@ -346,6 +347,7 @@ func (d *Daemon) execProcess(c *container.Container, cfg *apicontainer.ExecCreat
 		env = append(env, "TERM=xterm")
 	}
 	// A bare "KEY" in the container's or the exec's environment unsets KEY.
+	env = append(env, linkEnv(lks, base.Process.Env)...)
 	env = oci.WithoutUnset(oci.MergeEnv(oci.WithoutUnset(oci.MergeEnv(env, ccfg.Env)), cfg.Env))
 	user := cfg.User
 	if user == "" {

@@ -14,7 +14,7 @@ import (
 // (`docker export`).
 func (d *Daemon) ContainerExport(ctx context.Context, ref string, out io.Writer) error {
 	return d.withRootfs(ctx, ref, func(c *container.Container, rootfs string) error {
-		if err := archive.Tar(ctx, out, rootfs, ".", ""); err != nil {
+		if err := archive.Tar(ctx, out, rootfs, ".", "", d.idsOf(c.HostConfig)); err != nil {
 			return err
 		}
 		d.events.Publish(apievents.ContainerEventType, apievents.ActionExport, c.ID, d.containerAttrs(c))

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/tug-project/tug/internal/api/compat"
+	"github.com/tug-project/tug/internal/bundle"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
@@ -68,7 +69,11 @@ func (d *Daemon) attachNetwork(ctx context.Context, c *container.Container) (con
 			return controller.Attachment{}, err
 		}
 	}
-	return d.net.Attach(ctx, c, joinNS)
+	lks, err := d.linksOf(c)
+	if err != nil {
+		return controller.Attachment{}, err
+	}
+	return d.net.Attach(ctx, c, joinNS, lks)
 }
 
 // joinedNetNS returns the network namespace of the running container
@@ -150,7 +155,11 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref, ctr string, cfg *netwo
 	}
 	c.Lock()
 	defer c.Unlock()
-	return d.net.Connect(ctx, ref, c, cfg)
+	resolv, err := d.net.Connect(ctx, ref, c, cfg)
+	if err != nil || resolv == nil {
+		return err
+	}
+	return d.bundle(c.ID).WriteEtc(bundle.Etc{ResolvConf: resolv})
 }
 
 // NetworkDisconnect detaches a container from a network.

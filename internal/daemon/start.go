@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
@@ -75,9 +76,13 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		_ = d.containers.Save(c)
 	}()
 
-	mounts, err := d.snapshots.Mounts(ctx, c.ID)
+	remap := d.remapOf(c.HostConfig)
+	mounts, err := d.rootfsMounts(ctx, c.ID, remap)
 	if err != nil {
 		return fmt.Errorf("rootfs of %s: %w", c.ID, err)
+	}
+	if err := d.grantTraverse(bdl.Dir); err != nil {
+		return err
 	}
 	att, err := d.attachNetwork(ctx, c)
 	if err != nil {
@@ -87,6 +92,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return err
 	}
+	opts = append(opts, usernsOpts(remap, bdl)...) // after confinement: it reads the namespaces it set
 	if _, err := bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
@@ -94,7 +100,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		Process: bundle.Process{
 			ID:       c.ID,
 			Args:     append([]string{c.Path}, c.Args...),
-			Env:      c.Config.Env,
+			Env:      links.MergeEnv(att.LinkEnv, c.Config.Env),
 			Cwd:      c.Config.WorkingDir,
 			User:     c.Config.User,
 			Hostname: c.Config.Hostname,

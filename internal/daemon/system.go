@@ -65,7 +65,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Debug:              d.cfg.Debug,
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		NGoroutines:        goruntime.NumGoroutine(),
-		SecurityOptions:    securityOptions(),
+		SecurityOptions:    d.securityOptions(),
 		Warnings:           []string{},
 		Labels:             []string{},
 	}

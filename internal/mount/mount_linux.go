@@ -17,6 +17,9 @@ type Mount struct {
 	Type    string
 	Source  string
 	Options []string
+	// IDMap, on an overlay, id-maps its lower dirs (user namespaces:
+	// the container's root sees the layers' root-owned files as its own).
+	IDMap *IDMap `json:",omitempty"`
 }
 
 // flagOptions are mount options that map to mount(2) flags; anything else
@@ -85,6 +88,13 @@ func mountOne(m Mount, target string) error {
 		typ = "none"
 	}
 	dataStr := strings.Join(data, ",")
+	if m.Type == "overlay" && m.IDMap != nil {
+		userns, err := sharedUserNamespace(*m.IDMap)
+		if err != nil {
+			return err
+		}
+		return idmappedOverlay(target, flags, data, userns)
+	}
 	pagesize := os.Getpagesize()
 	if m.Type == "overlay" && len(dataStr) >= pagesize-512 {
 		dir, compact := compactLowerdir(data)
@@ -217,7 +227,7 @@ func UnmountAll(target string) error {
 
 // overlayFsconfig mounts an overlay through fsopen/fsconfig/fsmount, adding
 // lower dirs one by one with "lowerdir+".
-func overlayFsconfig(target string, flags uintptr, data []string) (retErr error) {
+func overlayFsconfig(target string, flags uintptr, data []string) error {
 	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("fsopen overlay: %w", err)
@@ -242,6 +252,12 @@ func overlayFsconfig(target string, flags uintptr, data []string) (retErr error)
 			}
 		}
 	}
+	return createAndMove(fsfd, target, flags)
+}
+
+// createAndMove creates the overlay configured in fsfd and attaches it at
+// target with flags.
+func createAndMove(fsfd int, target string, flags uintptr) error {
 	if err := unix.FsconfigCreate(fsfd); err != nil {
 		return fmt.Errorf("creating overlay: %w", err)
 	}

@@ -18,9 +18,11 @@ type Ruleset struct {
 // going elsewhere (unless Internal), masquerade of loopback-sourced
 // traffic DNATed onto it, and isolation from the other networks.
 type BridgeRules struct {
-	Bridge   string
-	Subnet   netip.Prefix
-	Internal bool
+	Bridge       string
+	Subnet       netip.Prefix
+	Internal     bool
+	NoICC        bool // enable_icc=false: no traffic between its containers
+	NoMasquerade bool // enable_ip_masquerade=false: no source NAT going out
 }
 
 // PortRule DNATs a published port to a container address.
@@ -39,7 +41,9 @@ func Plan(st *State) Ruleset {
 		if n.Bridge == "" {
 			continue // host and none
 		}
-		rs.Bridges = append(rs.Bridges, BridgeRules{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal})
+		o := n.BridgeOptions()
+		rs.Bridges = append(rs.Bridges, BridgeRules{Bridge: n.Bridge, Subnet: n.Subnet, Internal: n.Internal,
+			NoICC: o.NoICC, NoMasquerade: o.NoMasquerade})
 	}
 	slices.SortFunc(rs.Bridges, func(a, b BridgeRules) int { return cmp.Compare(a.Bridge, b.Bridge) })
 	for _, s := range st.Sandboxes {

@@ -46,6 +46,14 @@ type Endpoint struct {
 	NetworkID   string     `json:"networkID"`
 	Aliases     []string   `json:"aliases,omitempty"`
 	RequestedIP netip.Addr `json:"requestedIP,omitzero"`
+	// RequestedMAC is the MAC asked for (--mac-address, MacAddress);
+	// without one the MAC is derived from the address.
+	RequestedMAC string `json:"requestedMAC,omitempty"`
+	// LinkLocalIPs are extra addresses of the interface (--link-local-ip).
+	LinkLocalIPs []netip.Addr `json:"linkLocalIPs,omitempty"`
+	// Links are --link's "name:alias" on a user network: alias resolves
+	// to the container name for this sandbox only.
+	Links []string `json:"links,omitempty"`
 
 	ID       string     `json:"id,omitempty"`
 	IP       netip.Addr `json:"ip,omitzero"`

@@ -62,6 +62,17 @@ func WithNamespacePath(t specs.LinuxNamespaceType, p string) SpecOpt {
 	}
 }
 
+// WithUserNamespace runs the container in a new user namespace with the
+// given uid and gid mappings (daemon.json userns-remap).
+func WithUserNamespace(uids, gids []specs.LinuxIDMapping) SpecOpt {
+	return func(s *specs.Spec) error {
+		setNamespace(s, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.UIDMappings = slices.Clone(uids)
+		s.Linux.GIDMappings = slices.Clone(gids)
+		return nil
+	}
+}
+
 // WithHostNamespace shares the host's namespace of type t (--pid host, --ipc host, --uts host).
 func WithHostNamespace(t specs.LinuxNamespaceType) SpecOpt {
 	return func(s *specs.Spec) error {

@@ -54,15 +54,28 @@ type Store struct {
 	vols   map[string]Volume
 	refs   map[string]map[string]struct{} // volume -> containers that reference it
 	active map[string]map[string]struct{} // volume with options -> containers that have it mounted
+	owner  *[2]int                        // uid, gid of a new volume's data dir; nil: root
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithDataOwner makes new volumes' data directories owned by uid:gid:
+// the remapped root under userns-remap, as Docker does.
+func WithDataOwner(uid, gid int) Option {
+	return func(s *Store) { s.owner = &[2]int{uid, gid} }
 }
 
 // NewStore opens (creating) the store at root and drops what a crash left
 // half-made or half-removed.
-func NewStore(root string) (*Store, error) {
+func NewStore(root string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(root, 0o701); err != nil {
 		return nil, err
 	}
 	s := &Store{root: root, vols: map[string]Volume{}, refs: map[string]map[string]struct{}{}, active: map[string]map[string]struct{}{}}
+	for _, o := range opts {
+		o(s)
+	}
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
@@ -142,6 +155,11 @@ func (s *Store) Create(name string, o CreateOptions) (v Volume, created bool, er
 	}
 	if err := os.Mkdir(filepath.Join(tmp, dataDir), 0o755); err != nil {
 		return fail(err)
+	}
+	if s.owner != nil {
+		if err := os.Chown(filepath.Join(tmp, dataDir), s.owner[0], s.owner[1]); err != nil {
+			return fail(err)
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

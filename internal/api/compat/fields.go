@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+
+	tugnet "github.com/tug-project/tug/internal/network"
 )
 
 // Where things are handled, for the handled lists.
@@ -46,11 +48,8 @@ func endpointRules(prefix, display string) []Rule {
 	}
 	return []Rule{
 		{Path: prefix + "IPAMConfig.IPv6Address", Msg: display + "IPAMConfig.IPv6Address (--ip6) is not supported by tug: IPv6 networks are not supported"},
-		{Path: prefix + "IPAMConfig.LinkLocalIPs", Msg: display + "IPAMConfig.LinkLocalIPs (--link-local-ip) is not supported by tug"},
-		{Path: prefix + "Links", Msg: display + "Links (--link) is not supported by tug"},
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
-		{Path: prefix + "MacAddress", Msg: display + "MacAddress (--mac-address) is not supported by tug"},
 		operational("EndpointID", ""),
 		operational("Gateway", ""),
 		operational("IPAddress", " (use IPAMConfig.IPv4Address, --ip)"),
@@ -64,9 +63,12 @@ func endpointRules(prefix, display string) []Rule {
 
 func endpointHandled(prefix string) map[string]string {
 	return map[string]string{
-		prefix + "IPAMConfig.IPv4Address": atEndpoint + " (--ip, user subnets)",
-		prefix + "Aliases":                atEndpoint + " + embedded DNS (--network-alias)",
-		prefix + "NetworkID":              "internal/network/controller networkRef (names the network; preferred over the key for user networks, as Docker does)",
+		prefix + "IPAMConfig.IPv4Address":  atEndpoint + " (--ip, user subnets)",
+		prefix + "Aliases":                 atEndpoint + " + embedded DNS (--network-alias)",
+		prefix + "IPAMConfig.LinkLocalIPs": atEndpoint + " (--link-local-ip: extra addresses of the interface, user networks)",
+		prefix + "MacAddress":              atEndpoint + " (--mac-address: the interface's MAC)",
+		prefix + "Links":                   atEndpoint + " (--link on a user network: an alias for the embedded DNS of this container only)",
+		prefix + "NetworkID":               "internal/network/controller networkRef (names the network; preferred over the key for user networks, as Docker does)",
 	}
 }
 
@@ -111,6 +113,7 @@ var ContainerCreateFields = Fields{
 		"HostConfig.LogConfig.Type":                              "internal/daemon validateHostConfig (json-file; other drivers refused with Docker's text)",
 		"HostConfig.LogConfig.Config":                            "internal/logger ParseOptions (max-size, max-file; others refused)",
 		"HostConfig.NetworkMode":                                 atNetwork + " ValidateMode (bridge, none, host, container:X, user networks)",
+		"HostConfig.Links":                                       "internal/daemon links.go → internal/network/links (legacy links: env, /etc/hosts on the default bridge; DNS aliases on user networks)",
 		"HostConfig.PortBindings[].HostIP":                       atPorts,
 		"HostConfig.PortBindings[].HostPort":                     atPorts,
 		"HostConfig.RestartPolicy.Name":                          "internal/container restart policy; validated in internal/daemon validateHostConfig",
@@ -138,7 +141,7 @@ var ContainerCreateFields = Fields{
 		"HostConfig.SecurityOpt":                                 atConfine,
 		"HostConfig.Tmpfs":                                       atVolume,
 		"HostConfig.UTSMode":                                     atConfine,
-		"HostConfig.UsernsMode":                                  atConfine + " (only host; others refused there; confine2 branch)",
+		"HostConfig.UsernsMode":                                  atConfine + " Validate (\"\" or host, others refused) and internal/daemon userns.go (host opts out of userns-remap)",
 		"HostConfig.ShmSize":                                     atResources,
 		"HostConfig.Sysctls":                                     atConfine,
 		"HostConfig.MaskedPaths":                                 atConfine,
@@ -206,7 +209,6 @@ var ContainerCreateFields = Fields{
 	Refused: append([]Rule{
 		{Path: "Config.ArgsEscaped", Msg: "Config.ArgsEscaped is Windows-only and not supported by tug"},
 		{Path: "Config.NetworkDisabled", Msg: "Config.NetworkDisabled is not supported by tug: use HostConfig.NetworkMode \"none\" (--network none)"},
-		{Path: "HostConfig.Links", Msg: "HostConfig.Links (--link) is not supported by tug: use a user-defined network"},
 		{Path: "HostConfig.StorageOpt", Msg: "--storage-opt is supported only for overlay over xfs with 'pquota' mount option"},
 		{Path: "HostConfig.Runtime", Msg: "unknown or invalid runtime name: %s", Allow: allowStrings("runc")},
 		{Path: "HostConfig.Umask", Msg: "HostConfig.Umask is not supported by tug"},
@@ -242,19 +244,12 @@ var ExecStartFields = Fields{
 	},
 }
 
-// bridgeOptions are the network options tug implements, with the values it
-// implements (nil: any).
-var bridgeOptions = map[string][]string{
-	"com.docker.network.bridge.name":                 nil,
-	"com.docker.network.bridge.enable_icc":           {"true"},
-	"com.docker.network.bridge.enable_ip_masquerade": {"true"},
-}
-
+// networkOptions accepts the network options tug implements (their
+// values are checked by internal/network ParseBridgeOptions).
 func networkOptions(v reflect.Value) bool {
 	iter := deref(v).MapRange()
 	for iter.Next() {
-		ok, known := bridgeOptions[iter.Key().String()]
-		if !known || ok != nil && !contains(ok, iter.Value().String()) {
+		if !contains(tugnet.BridgeOptionNames, iter.Key().String()) {
 			return false
 		}
 	}
@@ -284,7 +279,7 @@ var NetworkCreateFields = Fields{
 		{Path: "Ingress", Msg: "Ingress is a swarm option, not supported by tug"},
 		{Path: "ConfigOnly", Msg: "ConfigOnly networks (--config-only) are not supported by tug"},
 		{Path: "ConfigFrom", Msg: "ConfigFrom (--config-from) is not supported by tug"},
-		{Path: "Options", Msg: "network options other than com.docker.network.bridge.name are not supported by tug: %v", Allow: networkOptions},
+		{Path: "Options", Msg: "network options other than " + strings.Join(tugnet.BridgeOptionNames, ", ") + " are not supported by tug: %v", Allow: networkOptions},
 	},
 }
 

@@ -37,14 +37,12 @@ func endpoint(es *network.EndpointSettings) func(*apicontainer.CreateRequest) {
 // the create request to a value and checks the error: invalid parameter,
 // naming the field (or Docker's text).
 func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
-	mac, _ := parseMAC("02:42:ac:11:00:02")
 	cases := map[string]struct {
 		set  func(*apicontainer.CreateRequest)
 		want string
 	}{
 		"Config.ArgsEscaped":     {func(r *apicontainer.CreateRequest) { r.ArgsEscaped = true }, "Config.ArgsEscaped"},
 		"Config.NetworkDisabled": {func(r *apicontainer.CreateRequest) { r.NetworkDisabled = true }, "Config.NetworkDisabled"},
-		"HostConfig.Links":       {func(r *apicontainer.CreateRequest) { r.HostConfig.Links = []string{"db:db"} }, "HostConfig.Links"},
 		"HostConfig.StorageOpt":  {func(r *apicontainer.CreateRequest) { r.HostConfig.StorageOpt = map[string]string{"size": "1G"} }, "--storage-opt is supported only for overlay over xfs"},
 		"HostConfig.Runtime":     {func(r *apicontainer.CreateRequest) { r.HostConfig.Runtime = "crun" }, "unknown or invalid runtime name: crun"},
 		"HostConfig.Umask":       {func(r *apicontainer.CreateRequest) { r.HostConfig.Umask = ptr(uint32(0o77)) }, "HostConfig.Umask"},
@@ -55,20 +53,17 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 		"HostConfig.Mounts[].ClusterOptions": {func(r *apicontainer.CreateRequest) {
 			r.HostConfig.Mounts = []mount.Mount{{Type: mount.TypeBind, Source: "/tmp", Target: "/x", ClusterOptions: &mount.ClusterOptions{}}}
 		}, "ClusterOptions"},
-		"EndpointsConfig[].IPAMConfig.IPv6Address":  {endpoint(&network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv6Address: netip.MustParseAddr("fd00::2")}}), "IPAMConfig.IPv6Address"},
-		"EndpointsConfig[].IPAMConfig.LinkLocalIPs": {endpoint(&network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{LinkLocalIPs: []netip.Addr{netip.MustParseAddr("169.254.1.1")}}}), "LinkLocalIPs"},
-		"EndpointsConfig[].Links":                   {endpoint(&network.EndpointSettings{Links: []string{"a:b"}}), "EndpointsConfig.Links"},
-		"EndpointsConfig[].DriverOpts":              {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
-		"EndpointsConfig[].GwPriority":              {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
-		"EndpointsConfig[].MacAddress":              {endpoint(&network.EndpointSettings{MacAddress: network.HardwareAddr(mac)}), "MacAddress"},
-		"EndpointsConfig[].EndpointID":              {endpoint(&network.EndpointSettings{EndpointID: "abc"}), "EndpointID is set by the engine"},
-		"EndpointsConfig[].Gateway":                 {endpoint(&network.EndpointSettings{Gateway: netip.MustParseAddr("10.0.0.1")}), "Gateway is set by the engine"},
-		"EndpointsConfig[].IPAddress":               {endpoint(&network.EndpointSettings{IPAddress: netip.MustParseAddr("10.0.0.2")}), "IPAddress is set by the engine"},
-		"EndpointsConfig[].IPPrefixLen":             {endpoint(&network.EndpointSettings{IPPrefixLen: 24}), "IPPrefixLen is set by the engine"},
-		"EndpointsConfig[].IPv6Gateway":             {endpoint(&network.EndpointSettings{IPv6Gateway: netip.MustParseAddr("fd00::1")}), "IPv6Gateway is set by the engine"},
-		"EndpointsConfig[].GlobalIPv6Address":       {endpoint(&network.EndpointSettings{GlobalIPv6Address: netip.MustParseAddr("fd00::2")}), "GlobalIPv6Address is set by the engine"},
-		"EndpointsConfig[].GlobalIPv6PrefixLen":     {endpoint(&network.EndpointSettings{GlobalIPv6PrefixLen: 64}), "GlobalIPv6PrefixLen is set by the engine"},
-		"EndpointsConfig[].DNSNames":                {endpoint(&network.EndpointSettings{DNSNames: []string{"x"}}), "DNSNames is set by the engine"},
+		"EndpointsConfig[].IPAMConfig.IPv6Address": {endpoint(&network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv6Address: netip.MustParseAddr("fd00::2")}}), "IPAMConfig.IPv6Address"},
+		"EndpointsConfig[].DriverOpts":             {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
+		"EndpointsConfig[].GwPriority":             {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
+		"EndpointsConfig[].EndpointID":             {endpoint(&network.EndpointSettings{EndpointID: "abc"}), "EndpointID is set by the engine"},
+		"EndpointsConfig[].Gateway":                {endpoint(&network.EndpointSettings{Gateway: netip.MustParseAddr("10.0.0.1")}), "Gateway is set by the engine"},
+		"EndpointsConfig[].IPAddress":              {endpoint(&network.EndpointSettings{IPAddress: netip.MustParseAddr("10.0.0.2")}), "IPAddress is set by the engine"},
+		"EndpointsConfig[].IPPrefixLen":            {endpoint(&network.EndpointSettings{IPPrefixLen: 24}), "IPPrefixLen is set by the engine"},
+		"EndpointsConfig[].IPv6Gateway":            {endpoint(&network.EndpointSettings{IPv6Gateway: netip.MustParseAddr("fd00::1")}), "IPv6Gateway is set by the engine"},
+		"EndpointsConfig[].GlobalIPv6Address":      {endpoint(&network.EndpointSettings{GlobalIPv6Address: netip.MustParseAddr("fd00::2")}), "GlobalIPv6Address is set by the engine"},
+		"EndpointsConfig[].GlobalIPv6PrefixLen":    {endpoint(&network.EndpointSettings{GlobalIPv6PrefixLen: 64}), "GlobalIPv6PrefixLen is set by the engine"},
+		"EndpointsConfig[].DNSNames":               {endpoint(&network.EndpointSettings{DNSNames: []string{"x"}}), "DNSNames is set by the engine"},
 	}
 	// Every refused path has a case.
 	for _, r := range ContainerCreateFields.Refused {
@@ -88,6 +83,7 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 // at its zero value (empty, not nil, slices and maps too) and Docker's
 // default values.
 func TestDefaultsAreAccepted(t *testing.T) {
+	mac, _ := parseMAC("02:42:ac:11:00:02")
 	for name, set := range map[string]func(*apicontainer.CreateRequest){
 		"zero":                func(*apicontainer.CreateRequest) {},
 		"every zero value":    func(r *apicontainer.CreateRequest) { fillEmpty(reflect.ValueOf(r).Elem()) },
@@ -99,8 +95,8 @@ func TestDefaultsAreAccepted(t *testing.T) {
 			r.Healthcheck = &apicontainer.HealthConfig{Test: []string{"NONE"}}
 		},
 		"empty healthcheck": func(r *apicontainer.CreateRequest) { r.Healthcheck = &apicontainer.HealthConfig{} },
-		"handled endpoint fields": endpoint(&network.EndpointSettings{Aliases: []string{"a"},
-			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: netip.MustParseAddr("10.9.0.5")}}),
+		"handled endpoint fields": endpoint(&network.EndpointSettings{Aliases: []string{"a"}, MacAddress: network.HardwareAddr(mac),
+			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: netip.MustParseAddr("10.9.0.5"), LinkLocalIPs: []netip.Addr{netip.MustParseAddr("169.254.1.1")}}}),
 	} {
 		if err := ContainerCreate(createWith(set)); err != nil {
 			t.Errorf("%s: ContainerCreate() = %v, want nil", name, err)
@@ -165,7 +161,7 @@ func TestRefusedNetworkFieldsAreRefusedNamingThem(t *testing.T) {
 		"Ingress":                  {network.CreateRequest{Ingress: true}, "Ingress"},
 		"ConfigOnly":               {network.CreateRequest{ConfigOnly: true}, "ConfigOnly"},
 		"ConfigFrom":               {network.CreateRequest{ConfigFrom: &network.ConfigReference{Network: "x"}}, "ConfigFrom"},
-		"Options":                  {network.CreateRequest{Options: map[string]string{"com.docker.network.driver.mtu": "1400"}}, "com.docker.network.driver.mtu"},
+		"Options":                  {network.CreateRequest{Options: map[string]string{"com.docker.network.bridge.gateway_mode_ipv4": "routed"}}, "com.docker.network.bridge.gateway_mode_ipv4"},
 	}
 	for _, r := range NetworkCreateFields.Refused {
 		if _, ok := cases[r.Path]; !ok {
@@ -189,9 +185,9 @@ func TestRefusedNetworkFieldsAreRefusedNamingThem(t *testing.T) {
 			t.Errorf("%s: NetworkCreate() = %v, want nil", name, err)
 		}
 	}
-	err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{Links: []string{"a"}}})
-	if !errors.Is(err, errdefs.ErrInvalidParameter) || !strings.Contains(err.Error(), "EndpointConfig.Links") {
-		t.Errorf("NetworkConnect(Links) = %v, want refused naming EndpointConfig.Links", err)
+	err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{GwPriority: 3}})
+	if !errors.Is(err, errdefs.ErrInvalidParameter) || !strings.Contains(err.Error(), "EndpointConfig.GwPriority") {
+		t.Errorf("NetworkConnect(GwPriority) = %v, want refused naming EndpointConfig.GwPriority", err)
 	}
 	if err := NetworkConnect(&network.ConnectRequest{Container: "c", EndpointConfig: &network.EndpointSettings{Aliases: []string{"a"}}}); err != nil {
 		t.Errorf("NetworkConnect(Aliases) = %v, want nil", err)

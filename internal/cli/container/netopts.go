@@ -23,6 +23,10 @@ type networkOptions struct {
 	addHost    []string
 	aliases    []string
 	ip         string
+	ip6        string
+	linkLocal  []string
+	mac        string
+	links      []string
 }
 
 func addNetworkFlags(flags *pflag.FlagSet, o *networkOptions) {
@@ -35,6 +39,10 @@ func addNetworkFlags(flags *pflag.FlagSet, o *networkOptions) {
 	flags.Var(opts.NewList(&o.addHost, "list"), "add-host", "Add a custom host-to-IP mapping (host:ip)")
 	flags.Var(opts.NewList(&o.aliases, "list"), "network-alias", "Add network-scoped alias for the container")
 	flags.StringVar(&o.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
+	flags.StringVar(&o.ip6, "ip6", "", "IPv6 address (e.g., 2001:db8::33)")
+	flags.Var(opts.NewList(&o.linkLocal, "list"), "link-local-ip", "Container IPv4/IPv6 link-local addresses")
+	flags.StringVar(&o.mac, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
+	flags.Var(opts.NewList(&o.links, "list"), "link", "Add link to another container")
 }
 
 // applyNetworkOptions fills the create request from the networking flags.
@@ -60,6 +68,7 @@ func applyNetworkOptions(o *networkOptions, cfg *container.Config, hc *container
 		}
 		hc.DNS = append(hc.DNS, a)
 	}
+	hc.Links = append(hc.Links, o.links...)
 	hc.DNSSearch = append(hc.DNSSearch, o.dnsSearch...)
 	hc.DNSOptions = append(hc.DNSOptions, o.dnsOption...)
 	for _, h := range o.addHost {
@@ -76,18 +85,14 @@ func applyNetworkOptions(o *networkOptions, cfg *container.Config, hc *container
 		}
 		hc.ExtraHosts = append(hc.ExtraHosts, name+":"+ip)
 	}
-	if len(o.aliases) > 0 || o.ip != "" {
+	if len(o.aliases) > 0 || o.ip != "" || o.ip6 != "" || len(o.linkLocal) > 0 || o.mac != "" {
 		mode := string(hc.NetworkMode)
 		if mode == "default" || mode == "" {
 			mode = "bridge"
 		}
-		es := &network.EndpointSettings{Aliases: o.aliases}
-		if o.ip != "" {
-			a, err := netip.ParseAddr(o.ip)
-			if err != nil || !a.Is4() {
-				return fmt.Errorf("invalid argument %q for \"--ip\" flag: invalid IPv4 address", o.ip)
-			}
-			es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a}
+		es, err := opts.EndpointSettings(o.aliases, o.ip, o.ip6, o.linkLocal, o.mac)
+		if err != nil {
+			return err
 		}
 		nc.EndpointsConfig[mode] = es
 	}

@@ -248,27 +248,27 @@ func newPruneCommand(c *command.Cli) *cobra.Command {
 }
 
 func newConnectCommand(c *command.Cli) *cobra.Command {
-	var aliases []string
-	var ip string
+	var aliases, linkLocal, lks []string
+	var ip, ip6 string
 	cmd := &cobra.Command{
 		Use:   "connect [OPTIONS] NETWORK CONTAINER",
 		Short: "Connect a container to a network",
 		Args:  command.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			es := &network.EndpointSettings{Aliases: aliases}
-			if ip != "" {
-				a, err := netip.ParseAddr(ip)
-				if err != nil {
-					return fmt.Errorf("invalid IP address %s", ip)
-				}
-				es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a}
+			es, err := opts.EndpointSettings(aliases, ip, ip6, linkLocal, "")
+			if err != nil {
+				return err
 			}
-			_, err := c.Client().NetworkConnect(cmd.Context(), args[0], client.NetworkConnectOptions{Container: args[1], EndpointConfig: es})
+			es.Links = lks
+			_, err = c.Client().NetworkConnect(cmd.Context(), args[0], client.NetworkConnectOptions{Container: args[1], EndpointConfig: es})
 			return err
 		},
 	}
 	cmd.Flags().Var(opts.NewList(&aliases, "list"), "alias", "Add network-scoped alias for the container")
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address (e.g., \"172.30.100.104\")")
+	cmd.Flags().StringVar(&ip6, "ip6", "", "IPv6 address (e.g., \"2001:db8::33\")")
+	cmd.Flags().Var(opts.NewList(&linkLocal, "list"), "link-local-ip", "Add a link-local address for the container")
+	cmd.Flags().Var(opts.NewList(&lks, "list"), "link", "Add link to another container")
 	return cmd
 }
 

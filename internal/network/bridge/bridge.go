@@ -19,7 +19,7 @@ import (
 const VethPrefix = "tugv"
 
 // EnsureBridge creates the bridge name (if missing) with address gw (the
-// gateway in its subnet), brings it up, and enables what published ports
+// gateway in its subnet; none when gw is invalid), brings it up, and enables what published ports
 // from 127.0.0.1 and outbound traffic need: route_localnet on the bridge
 // and IPv4 forwarding.
 func EnsureBridge(name string, gw netip.Prefix) error {
@@ -52,7 +52,7 @@ func EnsureBridge(name string, gw netip.Prefix) error {
 		}
 		_ = netlink.AddrDel(link, &a) // a stale address from an earlier subnet
 	}
-	if !have {
+	if !have && gw.IsValid() {
 		if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: ipNet(gw)}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("address %s on %s: %w", gw, name, err)
 		}
@@ -115,8 +115,11 @@ type Endpoint struct {
 	NetNS    string // path of the namespace file
 	IfName   string // name inside the namespace, eth0
 	Addr     netip.Prefix
-	Gateway  netip.Addr // default route via, when valid
+	Gateway  netip.Addr     // default route via, when valid
+	More     []netip.Prefix // further addresses: IPv6, link-local ones
+	Gateway6 netip.Addr     // IPv6 default route via, when valid
 	MAC      net.HardwareAddr
+	MTU      int // 0: the bridge's
 }
 
 // AddEndpoint creates the veth pair of ep. On error nothing is left.
@@ -131,8 +134,12 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 	}
 	defer ns.Close()
 	peer := "tugc" + strings.TrimPrefix(ep.HostVeth, VethPrefix)
+	mtu := ep.MTU
+	if mtu == 0 {
+		mtu = br.Attrs().MTU
+	}
 	veth := &netlink.Veth{
-		LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, TxQLen: -1, MTU: br.Attrs().MTU},
+		LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, TxQLen: -1, MTU: mtu},
 		PeerName:  peer,
 		// Created directly in the container's namespace: no move needed.
 		PeerNamespace:    netlink.NsFd(ns),
@@ -168,6 +175,13 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 	if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
 		return fmt.Errorf("address %s: %w", ep.Addr, err)
 	}
+	for _, a := range ep.More {
+		// No duplicate address detection: the address is tug's to give,
+		// and a tentative address could not be used for a second or two.
+		if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipNet(a), Flags: unix.IFA_F_NODAD}); err != nil {
+			return fmt.Errorf("address %s: %w", a, err)
+		}
+	}
 	if err := h.LinkSetUp(link); err != nil {
 		return err
 	}
@@ -178,6 +192,12 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 		gw := net.IP(ep.Gateway.AsSlice())
 		if err := h.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("default route via %s: %w", ep.Gateway, err)
+		}
+	}
+	if ep.Gateway6.IsValid() {
+		gw := net.IP(ep.Gateway6.AsSlice())
+		if err := h.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("IPv6 default route via %s: %w", ep.Gateway6, err)
 		}
 	}
 	return nil

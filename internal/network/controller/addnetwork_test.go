@@ -3,6 +3,7 @@ package controller
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/moby/moby/api/types/network"
@@ -79,5 +80,37 @@ func TestAddNetworkTakesTheBridgeNameOption(t *testing.T) {
 	nw, err := addNetwork(stateWith(), "0123456789abcdef", req, tugnet.DefaultPools, nil)
 	if err != nil || nw.Bridge != "br-test" {
 		t.Fatalf("addNetwork() = %v, bridge %q; want nil, br-test", err, nw.Bridge)
+	}
+}
+
+func TestAddNetworkRefusesBadOptionsNamingThem(t *testing.T) {
+	tests := []struct {
+		name string
+		opts map[string]string
+		want string
+	}{
+		{"unknown option", map[string]string{"com.docker.network.bridge.gateway_mode_ipv4": "routed"}, "com.docker.network.bridge.gateway_mode_ipv4"},
+		{"bad MTU", map[string]string{"com.docker.network.driver.mtu": "big"}, "com.docker.network.driver.mtu"},
+		{"bridge name of another network", map[string]string{"com.docker.network.bridge.name": "tug-o"}, "bridge name tug-o is used by network old"},
+	}
+	for _, tt := range tests {
+		st := stateWith(&tugnet.Network{ID: "o", Name: "old", Bridge: "tug-o", Subnet: netip.MustParsePrefix("172.30.0.0/24")})
+		_, err := addNetwork(st, "0123456789abcdef", network.CreateRequest{Name: "n", Options: tt.opts}, tugnet.DefaultPools, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || len(st.Networks) != 1 {
+			t.Errorf("%s: addNetwork() = %v, want an error naming %q and nothing recorded", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestWithHostBindingUsesThePortsNetworkOption(t *testing.T) {
+	a := netip.MustParseAddr
+	bound := &tugnet.Network{ID: "b", Name: "bound", Options: map[string]string{tugnet.OptHostBindingIPv4: "127.0.0.1"}}
+	internal := &tugnet.Network{ID: "i", Name: "in", Internal: true, Options: map[string]string{tugnet.OptHostBindingIPv4: "127.0.0.2"}}
+	st := stateWith(bound, internal)
+	s := &tugnet.Sandbox{Endpoints: []*tugnet.Endpoint{{NetworkID: "i", IP: a("10.0.1.2")}, {NetworkID: "b", IP: a("10.0.0.2")}}}
+	reqs := []tugnet.PortRequest{{Proto: "tcp", ContainerPort: 80}, {Proto: "tcp", HostIP: a("0.0.0.0"), ContainerPort: 81}}
+	got := withHostBinding(st, s, reqs)
+	if got[0].HostIP != a("127.0.0.1") || got[1].HostIP != a("0.0.0.0") || reqs[0].HostIP.IsValid() {
+		t.Errorf("withHostBinding() = %+v (input now %+v); want 127.0.0.1 for the unbound port, the rest untouched", got, reqs)
 	}
 }

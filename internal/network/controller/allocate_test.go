@@ -136,3 +136,12 @@ func TestAllocateSandboxStartsAfresh(t *testing.T) {
 		t.Fatalf("allocateSandbox(endpoint on a removed network) = %v, want not found", err)
 	}
 }
+
+func TestAllocateGivesTheRequestedMAC(t *testing.T) {
+	nw := userNet()
+	st := stateWith(nw)
+	e := &tugnet.Endpoint{NetworkID: nw.ID, RequestedMAC: "02:42:de:ad:be:ef"}
+	if err := allocate(st, nw, e, &tugnet.Sandbox{Endpoints: []*tugnet.Endpoint{e}}); err != nil || e.MAC != "02:42:de:ad:be:ef" {
+		t.Fatalf("allocate() = %v, MAC %s; want nil, 02:42:de:ad:be:ef", err, e.MAC)
+	}
+}

@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Controller, error) {
 		if nw.Bridge == "" {
 			continue
 		}
-		if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
+		if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
 			return nil, fmt.Errorf("network %s: %w", nw.Name, err)
 		}
 	}

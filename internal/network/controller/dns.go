@@ -110,17 +110,29 @@ func addrsOf(st *tugnet.State, id, name string) []netip.Addr {
 		if n == nil || n.Default() || !mine.Active() {
 			continue
 		}
+		target := linkTarget(mine, name)
 		for _, s := range st.Sandboxes {
 			e := s.Endpoint(n.ID)
 			if e == nil || !e.Active() {
 				continue
 			}
-			if dnsNameMatches(name, s, e) {
+			if target != "" && strings.EqualFold(target, s.Name) || target == "" && dnsNameMatches(name, s, e) {
 				out = append(out, e.IP)
 			}
 		}
 	}
 	return out
+}
+
+// linkTarget is the container name that name, an alias of one of e's
+// links (--link NAME:ALIAS on a user network), stands for, or "".
+func linkTarget(e *tugnet.Endpoint, name string) string {
+	for _, l := range e.Links {
+		if target, alias, _ := strings.Cut(l, ":"); strings.EqualFold(alias, name) {
+			return target
+		}
+	}
+	return ""
 }
 
 func dnsNameMatches(name string, s *tugnet.Sandbox, e *tugnet.Endpoint) bool {

@@ -17,7 +17,7 @@ func TestResolverAnswersNamesOnSharedUserNetworks(t *testing.T) {
 		&tugnet.Network{ID: "v", Name: "back", Bridge: "tug-v"},
 	)
 	st.Sandboxes["me"] = &tugnet.Sandbox{ContainerID: "me", Name: "me", Endpoints: []*tugnet.Endpoint{
-		{NetworkID: "d", IP: ip("172.30.0.2")}, {NetworkID: "u", IP: ip("10.1.0.2")}}}
+		{NetworkID: "d", IP: ip("172.30.0.2")}, {NetworkID: "u", IP: ip("10.1.0.2"), Links: []string{"db:data"}}}}
 	st.Sandboxes[otherID] = &tugnet.Sandbox{ContainerID: otherID, Name: "db", Endpoints: []*tugnet.Endpoint{
 		{NetworkID: "d", IP: ip("172.30.0.3")}, {NetworkID: "u", IP: ip("10.1.0.3"), Aliases: []string{"Primary"}}}}
 	st.Sandboxes["far"] = &tugnet.Sandbox{ContainerID: "far", Name: "far", Endpoints: []*tugnet.Endpoint{{NetworkID: "v", IP: ip("10.2.0.2")}}}
@@ -33,10 +33,22 @@ func TestResolverAnswersNamesOnSharedUserNetworks(t *testing.T) {
 		{"far", nil},     // no shared network
 		{"stopped", nil}, // no address
 		{"nobody", nil},
+		{"data", []netip.Addr{ip("10.1.0.3")}}, // me's link alias
 	}
 	for _, tt := range tests {
 		if got := addrsOf(st, "me", tt.name); !slices.Equal(got, tt.want) {
 			t.Errorf("addrsOf(%q) = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestLinkAliasesResolveForTheirSandboxOnly(t *testing.T) {
+	ip := netip.MustParseAddr
+	st := stateWith(&tugnet.Network{ID: "u", Name: "web", Bridge: "tug-u"})
+	st.Sandboxes["me"] = &tugnet.Sandbox{ContainerID: "me", Name: "me", Endpoints: []*tugnet.Endpoint{{NetworkID: "u", IP: ip("10.1.0.2"), Links: []string{"db:data"}}}}
+	st.Sandboxes["db"] = &tugnet.Sandbox{ContainerID: "db", Name: "db", Endpoints: []*tugnet.Endpoint{{NetworkID: "u", IP: ip("10.1.0.3")}}}
+	st.Sandboxes["other"] = &tugnet.Sandbox{ContainerID: "other", Name: "other", Endpoints: []*tugnet.Endpoint{{NetworkID: "u", IP: ip("10.1.0.4")}}}
+	if got := addrsOf(st, "other", "data"); got != nil {
+		t.Errorf("another sandbox resolved the link alias: %v", got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/network/portmap"
 	"github.com/tug-project/tug/internal/oci"
 )
@@ -31,6 +32,15 @@ type Attachment struct {
 	NetNS      oci.SpecOpt
 	Hosts      []byte
 	ResolvConf []byte
+	LinkEnv    []string // the environment of its legacy links (--link)
+}
+
+// Link is a legacy link (--link) of a container on the default bridge to
+// a running container, ContainerID, known to it as Alias.
+type Link struct {
+	Alias       string
+	ContainerID string
+	Child       links.Child // IP is filled in by Attach
 }
 
 // ValidateMode checks the network mode of a new container: a user
@@ -68,13 +78,25 @@ func (n *Controller) AddSandbox(c *container.Container, nc *network.NetworkingCo
 // --dns-option.
 func (n *Controller) EtcFiles(c *container.Container) (hosts, resolv []byte) {
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
-	return etcFiles(c.HostConfig, hostResolv, readHostHosts)
+	return etcFiles(c.HostConfig, hostResolv, n.hostGateway(), readHostHosts)
 }
 
 func readHostHosts() ([]byte, error) { return os.ReadFile("/etc/hosts") }
 
-func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostHosts func() ([]byte, error)) (hosts, resolv []byte) {
-	hosts = tugnet.Hosts(extraHosts(hc.ExtraHosts))
+// hostGateway is the address of --add-host NAME:host-gateway: the default
+// bridge's gateway.
+func (n *Controller) hostGateway() netip.Addr {
+	var gw netip.Addr
+	n.store.View(func(st *tugnet.State) {
+		if d := st.DefaultNetwork(); d != nil {
+			gw = d.Gateway
+		}
+	})
+	return gw
+}
+
+func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostGW netip.Addr, hostHosts func() ([]byte, error)) (hosts, resolv []byte) {
+	hosts = tugnet.Hosts(extraHosts(hc.ExtraHosts, hostGW))
 	var dns []string
 	for _, a := range hc.DNS {
 		dns = append(dns, a.String())
@@ -129,7 +151,7 @@ func (n *Controller) specOpt(id string, mode apicontainer.NetworkMode, joinNS st
 // /etc/hosts and, on user networks, its /etc/resolv.conf; a container
 // without a sandbox of its own (host, none, container:X) gets no files.
 // On error everything it did is undone.
-func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS string) (_ Attachment, retErr error) {
+func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS string, lks []Link) (_ Attachment, retErr error) {
 	if !usesSandbox(c.HostConfig) {
 		return Attachment{NetNS: n.specOpt(c.ID, c.HostConfig.NetworkMode, joinNS)}, nil
 	}
@@ -161,7 +183,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		}
 		if len(reqs) > 0 && tugnet.PrimaryIP(st, s).IsValid() {
 			others := st.Mappings(c.ID)
-			for _, r := range reqs {
+			for _, r := range withHostBinding(st, s, reqs) {
 				mine := s.Ports
 				port, err := portmap.Reserve(r, func(p uint16) bool {
 					for _, m := range append(others, mine...) {
@@ -179,7 +201,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		}
 		user = onUserNetwork(st, s)
 		sb = *s
-		return nil
+		return linkAddresses(st, lks)
 	})
 	if err != nil {
 		n.release(ctx, c.ID)
@@ -193,10 +215,13 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 	if err := n.plugSandbox(&sb, nets); err != nil {
 		return Attachment{}, err
 	}
-	a := Attachment{
-		NetNS: oci.WithNetNSPath(nsPath),
-		Hosts: tugnet.Hosts(append(extraHosts(c.HostConfig.ExtraHosts), sandboxHostsEntries(&sb, c.Config.Hostname)...)),
+	entries := extraHosts(c.HostConfig.ExtraHosts, n.hostGateway())
+	a := Attachment{NetNS: oci.WithNetNSPath(nsPath)}
+	for _, l := range lks {
+		entries = append(entries, tugnet.HostsEntry{IP: l.Child.IP.String(), Names: links.HostsNames(l.Alias, l.Child)})
+		a.LinkEnv = append(a.LinkEnv, links.Env(c.Name, l.Alias, l.Child)...)
 	}
+	a.Hosts = tugnet.Hosts(append(entries, sandboxHostsEntries(&sb, c.Config.Hostname)...))
 	if user {
 		if err := n.startDNS(c.ID, sb.NetNS, upstreams(c)); err != nil {
 			return Attachment{}, fmt.Errorf("embedded DNS: %w", err)
@@ -225,7 +250,7 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 	noop := func() {}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	hostname := id[:12]
-	extraEntries := extraHosts(extra)
+	extraEntries := extraHosts(extra, n.hostGateway())
 	private := Attachment{Hosts: tugnet.Hosts(extraEntries), ResolvConf: tugnet.ResolvConf(hostResolv, tugnet.ResolvConfOptions{})}
 	host := func() Attachment {
 		a := Attachment{NetNS: oci.WithHostNetwork(), Hosts: tugnet.Hosts(extraEntries), ResolvConf: hostResolv}
@@ -338,11 +363,11 @@ func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Netw
 // at nsPath; the primary endpoint gets the default route.
 func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary bool) error {
 	mac, _ := net.ParseMAC(e.MAC)
-	if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
 		return err
 	}
 	ep := bridge.Endpoint{Bridge: nw.Bridge, HostVeth: e.HostVeth, NetNS: nsPath, IfName: e.IfName,
-		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac}
+		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs), MTU: nw.BridgeOptions().MTU}
 	if primary && !nw.Internal {
 		ep.Gateway = nw.Gateway
 	}
@@ -350,6 +375,20 @@ func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary
 		return fmt.Errorf("network %s: %w", nw.Name, err)
 	}
 	return nil
+}
+
+// linkLocalPrefixes are the interface addresses of --link-local-ip: in
+// 169.254.0.0/16 or fe80::/64.
+func linkLocalPrefixes(ips []netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range ips {
+		bits := 64
+		if a.Is4() {
+			bits = 16
+		}
+		out = append(out, netip.PrefixFrom(a, bits))
+	}
+	return out
 }
 
 // Detach removes what Attach (or AttachBuild) made for sandbox id: veths,
@@ -474,8 +513,11 @@ func (n *Controller) Settings(c *container.Container) *apicontainer.NetworkSetti
 
 func endpointSettings(nw *tugnet.Network, s *tugnet.Sandbox, e *tugnet.Endpoint) *network.EndpointSettings {
 	es := &network.EndpointSettings{NetworkID: nw.ID, Aliases: slices.Clone(e.Aliases)}
-	if e.RequestedIP.IsValid() {
-		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP}
+	if e.RequestedIP.IsValid() || len(e.LinkLocalIPs) > 0 {
+		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: e.RequestedIP, LinkLocalIPs: slices.Clone(e.LinkLocalIPs)}
+	}
+	if mac, err := net.ParseMAC(e.RequestedMAC); err == nil {
+		es.MacAddress = network.HardwareAddr(mac)
 	}
 	if !nw.Default() {
 		es.DNSNames = append([]string{s.Name}, e.Aliases...)

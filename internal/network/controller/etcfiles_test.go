@@ -24,6 +24,8 @@ func TestEtcFilesAtCreate(t *testing.T) {
 	}{
 		{"private namespace: --add-host lines, host's resolvers", apicontainer.HostConfig{NetworkMode: "bridge", ExtraHosts: []string{"db:10.1.0.5", "cache=10.1.0.6"}},
 			readHosts, "ff02::2\tip6-allrouters\n10.1.0.5\tdb\n10.1.0.6\tcache\n", hostResolv},
+		{"host-gateway is the default bridge's gateway; brackets go", apicontainer.HostConfig{NetworkMode: "bridge", ExtraHosts: []string{"gw:host-gateway", "v6:[fd00::9]"}},
+			readHosts, "ff02::2\tip6-allrouters\n172.30.0.1\tgw\nfd00::9\tv6\n", hostResolv},
 		{"private namespace: --dns and --dns-search", apicontainer.HostConfig{NetworkMode: "bridge",
 			DNS: []netip.Addr{netip.MustParseAddr("9.9.9.9")}, DNSSearch: []string{"x.test"}},
 			readHosts, "ff02::2\tip6-allrouters\n", "search x.test\nnameserver 9.9.9.9\n"},
@@ -35,7 +37,7 @@ func TestEtcFilesAtCreate(t *testing.T) {
 			func() ([]byte, error) { return nil, errors.New("gone") }, "ff02::2\tip6-allrouters\n", hostResolv},
 	}
 	for _, tt := range tests {
-		hosts, resolv := etcFiles(&tt.hc, []byte(hostResolv), tt.read)
+		hosts, resolv := etcFiles(&tt.hc, []byte(hostResolv), netip.MustParseAddr("172.30.0.1"), tt.read)
 		if !strings.HasSuffix(string(hosts), tt.wantHosts) {
 			t.Errorf("%s: hosts = %q, want it to end with %q", tt.name, hosts, tt.wantHosts)
 		}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -110,6 +111,9 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 	if predefined(req.Name) {
 		return network.CreateResponse{}, errdefs.Forbidden("%s is a pre-defined network and cannot be created", req.Name)
 	}
+	if b := req.Options[tugnet.OptBridgeName]; b != "" && bridge.Exists(b) {
+		return network.CreateResponse{}, errdefs.Conflict("bridge name %s: an interface of that name exists on the host, and tug uses only bridges of its own", b)
+	}
 	routes, err := bridge.Routes()
 	if err != nil {
 		return network.CreateResponse{}, err
@@ -124,7 +128,7 @@ func (n *Controller) Create(ctx context.Context, req network.CreateRequest) (net
 	if err != nil {
 		return network.CreateResponse{}, err
 	}
-	if err := bridge.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits())); err != nil {
+	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr()); err != nil {
 		n.dropNetwork(ctx, nw)
 		return network.CreateResponse{}, fmt.Errorf("creating bridge: %w", err)
 	}
@@ -208,15 +212,18 @@ func (n *Controller) Prune(ctx context.Context, f filters.Args) (network.PruneRe
 }
 
 // Connect attaches container c to a network, at once if it runs. The
-// caller holds c's lock.
-func (n *Controller) Connect(ctx context.Context, ref string, c *container.Container, cfg *network.EndpointSettings) error {
+// caller holds c's lock. When a running c joins its first user network it
+// gets its resolver at once, and the returned resolv.conf (nil
+// otherwise) is to replace its own, as Docker rewrites it.
+func (n *Controller) Connect(ctx context.Context, ref string, c *container.Container, cfg *network.EndpointSettings) (resolvConf []byte, retErr error) {
 	if !usesSandbox(c.HostConfig) {
-		return errdefs.Forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
+		return nil, errdefs.Forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
 	}
 	running := c.State.Running
 	var nw tugnet.Network
 	var ep tugnet.Endpoint
 	var nsPath string
+	var wasUser, user bool
 	err := n.store.Update(func(st *tugnet.State) error {
 		found, err := st.Network(networkRef(ref, cfg))
 		if err != nil {
@@ -233,6 +240,7 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 		if s.Endpoint(found.ID) != nil {
 			return errdefs.Forbidden("endpoint with name %s already exists in network %s", c.Name, found.Name)
 		}
+		wasUser = onUserNetwork(st, s)
 		e := &tugnet.Endpoint{NetworkID: found.ID}
 		if cfg != nil {
 			if err := endpointConfig(found, cfg, e); err != nil {
@@ -246,29 +254,56 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 			}
 			nsPath = s.NetNS
 		}
+		user = onUserNetwork(st, s)
 		nw, ep = *found, *e
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if nsPath != "" {
+		defer func() {
+			if retErr != nil {
+				n.unplugEndpoint(ctx, c.ID, nw.ID, ep.HostVeth)
+			}
+		}()
 		if err := plugEndpoint(nsPath, &nw, &ep, false); err != nil {
-			_ = n.store.Update(func(st *tugnet.State) error {
-				if s := st.Sandboxes[c.ID]; s != nil {
-					s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e *tugnet.Endpoint) bool { return e.NetworkID == nw.ID })
-				}
-				return nil
-			})
-			return err
+			return nil, err
 		}
-		// The resolvers look names up in the live state: nothing to refresh.
 		if err := n.applyRules(); err != nil {
-			return err
+			return nil, err
+		}
+		// The resolvers look names up in the live state: the others see
+		// c at once. c itself needs one if this is its first user network.
+		if user && !wasUser {
+			if err := n.startDNS(c.ID, nsPath, upstreams(c)); err != nil {
+				return nil, fmt.Errorf("embedded DNS: %w", err)
+			}
+			hostResolv, _ := os.ReadFile("/etc/resolv.conf")
+			resolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, c.HostConfig.DNSSearch, c.HostConfig.DNSOptions)
 		}
 	}
 	n.events.Publish(apievents.NetworkEventType, apievents.ActionConnect, nw.ID, map[string]string{"container": c.ID, "name": nw.Name, "type": "bridge"})
-	return nil
+	return resolvConf, nil
+}
+
+// unplugEndpoint undoes a failed connect of sandbox id to network netID:
+// the endpoint is forgotten, its veth deleted and the rules applied again.
+func (n *Controller) unplugEndpoint(ctx context.Context, id, netID, veth string) {
+	_ = n.store.Update(func(st *tugnet.State) error {
+		if s := st.Sandboxes[id]; s != nil {
+			s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e *tugnet.Endpoint) bool { return e.NetworkID == netID })
+		}
+		return nil
+	})
+	if veth != "" && bridge.Exists(veth) {
+		if err := bridge.DeleteLink(veth); err != nil {
+			slog.WarnContext(ctx, "deleting veth", "veth", veth, "err", err)
+		}
+	}
+	if err := n.applyRules(); err != nil {
+		slog.WarnContext(ctx, "programming nftables", "err", err)
+	}
 }
 
 // Disconnect detaches container c from a network. The caller holds c's

@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	tugnet "github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/network/bridge"
+	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/stringid"
 )
 
@@ -83,10 +85,19 @@ func addNetwork(st *tugnet.State, id string, req network.CreateRequest, pools []
 			return nil, errdefs.Conflict("network with name %s already exists", req.Name)
 		}
 	}
+	opts, err := tugnet.ParseBridgeOptions(req.Options)
+	if err != nil {
+		return nil, errdefs.InvalidParameter("%s", err.Error())
+	}
 	nw := &tugnet.Network{ID: id, Name: req.Name, Driver: "bridge", Created: time.Now().UTC(), Internal: req.Internal,
 		Labels: maps.Clone(req.Labels), Options: maps.Clone(req.Options), Bridge: "tug-" + id[:11]}
-	if b := req.Options["com.docker.network.bridge.name"]; b != "" {
-		nw.Bridge = b
+	if opts.Name != "" {
+		for _, o := range st.Networks {
+			if o.Bridge == opts.Name {
+				return nil, errdefs.Conflict("bridge name %s is used by network %s", opts.Name, o.Name)
+			}
+		}
+		nw.Bridge = opts.Name
 	}
 	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
 		c := req.IPAM.Config[0]
@@ -211,15 +222,50 @@ func addSandbox(st *tugnet.State, c *container.Container, nc *network.Networking
 }
 
 // endpointConfig checks the endpoint settings es of a request on nw and
-// records them in ep: aliases (user networks only) and a requested IPv4
-// address (on user subnets, inside the subnet).
+// records them in ep: aliases (user networks only), a requested IPv4
+// address (on user subnets, inside the subnet), link-local addresses
+// (user networks only) and a MAC address (unicast).
 func endpointConfig(nw *tugnet.Network, es *network.EndpointSettings, ep *tugnet.Endpoint) error {
 	if len(es.Aliases) > 0 && nw.Default() {
 		return errdefs.InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
 	}
 	ep.Aliases = slices.Clone(es.Aliases)
-	if es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+	for _, l := range es.Links {
+		if nw.Default() {
+			return errdefs.InvalidParameter("endpoint Links are for user-defined networks: on the default bridge, links are HostConfig.Links (--link)")
+		}
+		name, alias, err := links.Parse(l)
+		if err != nil {
+			return errdefs.InvalidParameter("%s", err.Error())
+		}
+		ep.Links = append(ep.Links, name+":"+alias)
+	}
+	if len(es.MacAddress) > 0 {
+		mac := net.HardwareAddr(es.MacAddress)
+		if len(mac) != 6 || mac[0]&1 != 0 || mac.String() == "00:00:00:00:00:00" {
+			return errdefs.InvalidParameter("invalid MAC address %s: a unicast Ethernet address is needed", mac)
+		}
+		ep.RequestedMAC = mac.String()
+	}
+	if es.IPAMConfig == nil {
+		return nil
+	}
+	if ll := es.IPAMConfig.LinkLocalIPs; len(ll) > 0 {
+		if nw.Default() {
+			return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
+		}
+		for _, a := range ll {
+			if !a.IsValid() || !a.IsLinkLocalUnicast() {
+				return errdefs.InvalidParameter("invalid link-local IP address: %s", a)
+			}
+		}
+		ep.LinkLocalIPs = slices.Clone(ll)
+	}
+	if es.IPAMConfig.IPv4Address.IsValid() {
 		ip := es.IPAMConfig.IPv4Address
+		if !ip.Is4() {
+			return errdefs.InvalidParameter("invalid IPv4 address: %s", ip)
+		}
 		if !nw.UserSubnet {
 			return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
 		}
@@ -273,7 +319,10 @@ func allocate(st *tugnet.State, nw *tugnet.Network, e *tugnet.Endpoint, s *tugne
 		nw.LastIP = ip
 	}
 	e.IP = ip
-	e.MAC = tugnet.MACFromIP(ip).String()
+	e.MAC = e.RequestedMAC
+	if e.MAC == "" {
+		e.MAC = tugnet.MACFromIP(ip).String()
+	}
 	e.ID = stringid.New()
 	e.HostVeth = bridge.VethPrefix + e.ID[:8]
 	taken := map[string]bool{}
@@ -302,16 +351,61 @@ func sandboxHostsEntries(sb *tugnet.Sandbox, hostname string) []tugnet.HostsEntr
 	return nil
 }
 
+// HostGateway is the special address of --add-host NAME:host-gateway.
+const HostGateway = "host-gateway"
+
 // extraHosts are the /etc/hosts entries of --add-host (host:ip or
-// host=ip).
-func extraHosts(in []string) []tugnet.HostsEntry {
+// host=ip, the address in brackets or not); host-gateway is hostGW, the
+// default bridge's gateway, as Docker's default host-gateway-ip.
+func extraHosts(in []string, hostGW netip.Addr) []tugnet.HostsEntry {
 	var out []tugnet.HostsEntry
 	for _, h := range in {
 		name, ip, ok := strings.Cut(h, ":")
 		if !ok {
 			name, ip, _ = strings.Cut(h, "=")
 		}
+		ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
+		if ip == HostGateway && hostGW.IsValid() {
+			ip = hostGW.String()
+		}
 		out = append(out, tugnet.HostsEntry{IP: ip, Names: []string{name}})
 	}
 	return out
+}
+
+// withHostBinding gives the port requests that name no host address the
+// host_binding_ipv4 option of the network the ports lead to (the first
+// active non-internal endpoint's, see tugnet.PrimaryIP), as Docker does.
+func withHostBinding(st *tugnet.State, s *tugnet.Sandbox, reqs []tugnet.PortRequest) []tugnet.PortRequest {
+	var def netip.Addr
+	for _, e := range s.Endpoints {
+		if n := st.Networks[e.NetworkID]; e.Active() && n != nil && !n.Internal {
+			def = n.BridgeOptions().HostBindingIPv4
+			break
+		}
+	}
+	out := slices.Clone(reqs)
+	for i := range out {
+		if !out[i].HostIP.IsValid() {
+			out[i].HostIP = def
+		}
+	}
+	return out
+}
+
+// linkAddresses fills in the address of each linked container on the
+// default bridge, where legacy links live.
+func linkAddresses(st *tugnet.State, lks []Link) error {
+	def := st.DefaultNetwork()
+	for i, l := range lks {
+		var e *tugnet.Endpoint
+		if s := st.Sandboxes[l.ContainerID]; s != nil && def != nil {
+			e = s.Endpoint(def.ID)
+		}
+		if e == nil || !e.Active() {
+			return errdefs.InvalidParameter("Cannot link to /%s, as it does not belong to the default network", l.Child.Name)
+		}
+		lks[i].Child.IP = e.IP
+	}
+	return nil
 }

@@ -64,12 +64,17 @@ func Apply(table string, rs network.Ruleset) error {
 		// Loopback-sourced traffic DNATed onto the bridge leaves with the
 		// bridge's address (needs route_localnet on the bridge).
 		add(post, append(append(oif(b.Bridge, true), saddr(netip.MustParsePrefix("127.0.0.0/8"))...), &expr.Masq{})...)
+		if b.NoICC {
+			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, true), verdict(expr.VerdictDrop))...)...)
+		}
 		if b.Internal {
 			add(fwd, append(iif(b.Bridge, true), append(oif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
 			add(fwd, append(oif(b.Bridge, true), append(iif(b.Bridge, false), verdict(expr.VerdictDrop))...)...)
 			continue
 		}
-		add(post, append(append(saddr(b.Subnet), oif(b.Bridge, false)...), &expr.Masq{})...)
+		if !b.NoMasquerade {
+			add(post, append(append(saddr(b.Subnet), oif(b.Bridge, false)...), &expr.Masq{})...)
+		}
 		for _, o := range rs.Bridges {
 			if o.Bridge != b.Bridge {
 				add(fwd, append(iif(b.Bridge, true), append(oif(o.Bridge, true), verdict(expr.VerdictDrop))...)...)

@@ -32,7 +32,14 @@ func (rt *Router) Routes() []server.Route {
 	return []server.Route{
 		{Method: http.MethodPost, Path: "/build", Handler: rt.postBuild, Stream: true},
 		{Method: http.MethodPost, Path: "/build/prune", Handler: rt.postBuildPrune},
+		{Method: http.MethodPost, Path: "/session", Handler: postSession},
 	}
+}
+
+// postSession refuses POST /session: it carries BuildKit's session
+// protocol, and tug's builder is the classic one (POST /build).
+func postSession(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {
+	return errdefs.NotImplemented("BuildKit sessions are not supported by tug: its builder is the classic one (DOCKER_BUILDKIT=0)")
 }
 
 // ParseOptions decodes POST /build's query.
@@ -186,7 +193,7 @@ func checkPruneParams(r *http.Request) error {
 }
 
 // validateExtraHost checks an --add-host entry: host:ip (or host=ip), as
-// Docker's ValidateExtraHost; host-gateway is refused, tugd does not map it.
+// Docker's ValidateExtraHost; host-gateway is the default bridge's gateway.
 func validateExtraHost(h string) error {
 	name, ip, ok := strings.Cut(h, "=")
 	if !ok {
@@ -196,7 +203,7 @@ func validateExtraHost(h string) error {
 		return errdefs.InvalidParameter("bad format for add-host: %q", h)
 	}
 	if ip == "host-gateway" {
-		return errdefs.InvalidParameter("add-host %q: host-gateway is not supported by tugd", h)
+		return nil
 	}
 	if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); err != nil {
 		return errdefs.InvalidParameter("invalid IP address in add-host: %q", ip)

@@ -20,6 +20,8 @@ type stateBackend interface {
 	// yields one response when the condition is met.
 	ContainerWait(ctx context.Context, nameOrID string, condition container.WaitCondition) (<-chan container.WaitResponse, error)
 	ContainerRemove(ctx context.Context, nameOrID string, force, removeVolumes bool) error
+	// ContainerRemoveLink removes the legacy link /parent/alias.
+	ContainerRemoveLink(ctx context.Context, link string) error
 	ContainerRename(ctx context.Context, nameOrID, newName string) error
 }
 

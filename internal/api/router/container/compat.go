@@ -2,9 +2,50 @@ package container
 
 import (
 	"encoding/json"
+	"net"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/tug-project/tug/internal/errdefs"
 )
+
+// containerWideMAC moves the Config.MacAddress of clients before API 1.44
+// (docker 20.10's --mac-address) to the endpoint of the container's
+// network mode, where API 1.44 put it, as Docker does.
+func containerWideMAC(req *container.CreateRequest, mac string) error {
+	if mac == "" {
+		return nil
+	}
+	hw, err := net.ParseMAC(mac)
+	if err != nil {
+		return errdefs.InvalidParameter("invalid MAC address %s", mac)
+	}
+	mode := req.HostConfig.NetworkMode
+	name := string(mode)
+	switch {
+	case name == "" || name == "default":
+		name = "bridge"
+	case mode.IsHost() || mode.IsNone() || mode.IsContainer():
+		return errdefs.InvalidParameter("conflicting options: mac-address and the network mode")
+	}
+	if req.NetworkingConfig == nil {
+		req.NetworkingConfig = &network.NetworkingConfig{}
+	}
+	if req.NetworkingConfig.EndpointsConfig == nil {
+		req.NetworkingConfig.EndpointsConfig = map[string]*network.EndpointSettings{}
+	}
+	ep := req.NetworkingConfig.EndpointsConfig[name]
+	if ep == nil {
+		ep = &network.EndpointSettings{}
+		req.NetworkingConfig.EndpointsConfig[name] = ep
+	}
+	if len(ep.MacAddress) > 0 && net.HardwareAddr(ep.MacAddress).String() != hw.String() {
+		return errdefs.InvalidParameter("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty")
+	}
+	ep.MacAddress = network.HardwareAddr(hw)
+	return nil
+}
 
 // defaultNetworkFields are the top-level NetworkSettings fields API
 // versions before 1.52 carry, copied from the container's endpoint on the

@@ -27,6 +27,7 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/kill", Handler: rt.postContainerKill},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/wait", Handler: rt.postContainerWait, Stream: true},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/attach", Handler: rt.postContainerAttach, Stream: true},
+		{Method: http.MethodGet, Path: "/containers/{name:.*}/attach/ws", Handler: rt.getContainerAttachWS, Stream: true},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/resize", Handler: rt.postContainerResize},
 		{Method: http.MethodPost, Path: "/containers/{name:.*}/rename", Handler: rt.postContainerRename},
 		{Method: http.MethodDelete, Path: "/containers/{name:.*}", Handler: rt.deleteContainer},

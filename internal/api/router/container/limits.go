@@ -64,27 +64,37 @@ func kernelMemoryWarnings(k kernelMemory) []string {
 // readBody reads a JSON request body into v and also returns its
 // kernel memory fields.
 func readBody(r *http.Request, v any) (kernelMemory, error) {
+	k, _, err := readBodyLegacy(r, v)
+	return k, err
+}
+
+// readBodyLegacy reads a JSON request body into v and also returns its
+// kernel memory fields and the container-wide Config.MacAddress of API
+// clients before 1.44 (docker 20.10's --mac-address); neither is in
+// moby's current types.
+func readBodyLegacy(r *http.Request, v any) (kernelMemory, string, error) {
 	var k kernelMemory
 	if r.Body == nil {
-		return k, io.EOF
+		return k, "", io.EOF
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return k, err
+		return k, "", err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	if err := server.ReadJSON(r, v); err != nil {
-		return k, err
+		return k, "", err
 	}
 	var probe struct {
 		kernelMemory
 		HostConfig *kernelMemory
+		MacAddress string // the create request's Config is inline
 	}
 	_ = json.Unmarshal(b, &probe) // well-formed: ReadJSON decoded it
 	if probe.HostConfig != nil {
-		return *probe.HostConfig, nil
+		return *probe.HostConfig, probe.MacAddress, nil
 	}
-	return probe.kernelMemory, nil
+	return probe.kernelMemory, probe.MacAddress, nil
 }
 
 func (rt *Router) postContainerUpdate(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {

@@ -64,7 +64,7 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	var req container.CreateRequest
-	kmem, err := readBody(r, &req) // limits.go: KernelMemory is not in moby's types
+	kmem, mac, err := readBodyLegacy(r, &req) // limits.go: KernelMemory and Config.MacAddress are not in moby's types
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("invalid JSON: Config cannot be empty in order to create a container")
@@ -76,6 +76,9 @@ func (rt *Router) postContainersCreate(ctx context.Context, w http.ResponseWrite
 	}
 	if req.HostConfig == nil {
 		req.HostConfig = &container.HostConfig{}
+	}
+	if err := containerWideMAC(&req, mac); err != nil {
+		return err
 	}
 	resp, err := rt.backend.ContainerCreate(ctx, r.Form.Get("name"), &req)
 	if err != nil {
@@ -263,6 +266,13 @@ func (rt *Router) getContainerLogs(ctx context.Context, w http.ResponseWriter, r
 }
 
 func (rt *Router) deleteContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if server.BoolValue(r, "link") {
+		if err := rt.backend.ContainerRemoveLink(ctx, vars["name"]); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	if err := rt.backend.ContainerRemove(ctx, vars["name"], server.BoolValue(r, "force"), server.BoolValue(r, "v")); err != nil {
 		return err
 	}

@@ -29,20 +29,21 @@ import (
 // fakeBackend is a hand-written Backend: "missing" is not found, "running"
 // is already started, "tty" has a TTY; everything else exists.
 type fakeBackend struct {
-	mu        sync.Mutex
-	created   *container.CreateRequest
-	name      string
-	listOpts  backend.ContainerListOptions
-	stdin     []byte
-	stopSig   string
-	stopT     *int
-	removed   string
-	renamed   [2]string
-	resized   [2]uint
-	logsOpts  backend.ContainerLogsOptions
-	waitCond  container.WaitCondition
-	attachOpt backend.ContainerAttachOptions
-	hungUp    chan struct{}
+	mu          sync.Mutex
+	created     *container.CreateRequest
+	name        string
+	listOpts    backend.ContainerListOptions
+	stdin       []byte
+	stopSig     string
+	stopT       *int
+	removed     string
+	removedLink string
+	renamed     [2]string
+	resized     [2]uint
+	logsOpts    backend.ContainerLogsOptions
+	waitCond    container.WaitCondition
+	attachOpt   backend.ContainerAttachOptions
+	hungUp      chan struct{}
 }
 
 func notFound(name string) error { return errdefs.NotFound("No such container: %s", name) }
@@ -104,6 +105,13 @@ func (f *fakeBackend) ContainerRemove(_ context.Context, name string, force, v b
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.removed = name
+	return nil
+}
+
+func (f *fakeBackend) ContainerRemoveLink(_ context.Context, link string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removedLink = link
 	return nil
 }
 
@@ -458,6 +466,9 @@ func TestStopRemoveRenameResize(t *testing.T) {
 	}
 	if _, err := c.ContainerRemove(ctx, "web", client.ContainerRemoveOptions{Force: true}); err != nil || b.removed != "web" {
 		t.Errorf("ContainerRemove() = %v, removed %q", err, b.removed)
+	}
+	if _, err := c.ContainerRemove(ctx, "/web/db", client.ContainerRemoveOptions{RemoveLinks: true}); err != nil || b.removedLink != "web/db" || b.removed != "web" {
+		t.Errorf("ContainerRemove(link) = %v, removed link %q (container %q)", err, b.removedLink, b.removed)
 	}
 	if _, err := c.ContainerRemove(ctx, "missing", client.ContainerRemoveOptions{}); !cerrdefs.IsNotFound(err) {
 		t.Errorf("ContainerRemove(missing) = %v, want NotFound", err)

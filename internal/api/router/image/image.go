@@ -22,6 +22,7 @@ func (rt *Router) Routes() []server.Route {
 		{Method: http.MethodGet, Path: "/images/get", Handler: rt.getImagesGet, Stream: true},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/get", Handler: rt.getImagesGet, Stream: true},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/history", Handler: rt.getImageHistory},
+		{Method: http.MethodGet, Path: "/images/{name:.*}/attestations", Handler: rt.getImageAttestations},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/json", Handler: rt.getImageJSON},
 		{Method: http.MethodPost, Path: "/images/load", Handler: rt.postImagesLoad},
 		{Method: http.MethodPost, Path: "/images/prune", Handler: rt.postImagesPrune},

@@ -27,6 +27,8 @@ func (rt *Router) Routes() []server.Route {
 	return []server.Route{
 		{Method: http.MethodPost, Path: "/images/{name:.*}/push", Handler: rt.postImagesPush},
 		{Method: http.MethodPost, Path: "/auth", Handler: rt.postAuth},
+		{Method: http.MethodGet, Path: "/distribution/{name:.*}/json", Handler: rt.getDistributionJSON},
+		{Method: http.MethodGet, Path: "/images/search", Handler: rt.getImagesSearch},
 	}
 }
 
