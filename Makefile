@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: build deps test lint bench clean hello compose-plugin
+.PHONY: build deps test lint bench clean hello compose-plugin testcontainers
 
 # deps: tugd links libseccomp (cgo, the seccomp build tag): libcontainer
 # compiles and loads the containers' syscall filters with it.
@@ -27,6 +27,12 @@ compose-plugin:
 
 test: build lint compose-plugin
 	$(GO) test -count=1 -p 1 -timeout 15m ./...
+	$(MAKE) testcontainers
+
+# testcontainers: testcontainers-go (integration/testcontainers, a module of
+# its own) against a tugd the script starts.
+testcontainers: build
+	bash scripts/testcontainers.sh
 
 bench: build compose-plugin
 	$(GO) run ./bench

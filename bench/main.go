@@ -195,6 +195,9 @@ func (b *bench) measure(ctx context.Context) []row {
 	if *buildOnly {
 		return b.buildRows(ctx) // build.go
 	}
+	if *composeOnly {
+		return b.composeRows(ctx) // compose.go
+	}
 	if *usernsOnly {
 		return []row{b.usernsRow(ctx)} // userns.go
 	}
@@ -306,6 +309,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.connectRow(ctx))     // connect.go
 	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
+	rows = append(rows, b.composeRows(ctx)...) // compose.go
 	return rows
 }
 

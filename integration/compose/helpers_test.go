@@ -66,6 +66,7 @@ type stack struct {
 	project string
 	reg     *testutil.Registry
 	env     []string
+	file    string // the compose file: examples/stack/compose.yaml
 }
 
 // clis are the two ways a user runs Compose against tugd.
@@ -89,16 +90,17 @@ func startStack(t *testing.T, cli string) *stack {
 		t.Fatalf("tug push %s: %s", base, r)
 	}
 	s := &stack{Daemon: d, t: t, cli: cli, project: "stack" + cli, reg: reg,
-		env: []string{"BASE_IMAGE=" + base, "REGISTRY=" + reg.Host}}
+		env:  []string{"BASE_IMAGE=" + base, "REGISTRY=" + reg.Host},
+		file: filepath.Join(repoDir(), "examples", "stack", "compose.yaml")}
 	// Compose's networks and volumes are not containers: StartDaemon's
 	// cleanup does not remove them.
 	t.Cleanup(func() { s.compose("down", "-v", "-t", "0") })
 	return s
 }
 
-// cmd is `<cli> compose -f examples/stack/compose.yaml -p <project> args...`.
+// cmd is `<cli> compose -f <file> -p <project> args...`.
 func (s *stack) cmd(args ...string) *exec.Cmd {
-	full := append([]string{"compose", "-f", filepath.Join(repoDir(), "examples", "stack", "compose.yaml"), "-p", s.project}, args...)
+	full := append([]string{"compose", "-f", s.file, "-p", s.project}, args...)
 	var c *exec.Cmd
 	if s.cli == "tug" {
 		c = s.TugCmd(full...)

@@ -79,6 +79,14 @@ func TestUnknownCommandRunsThePluginOfThatName(t *testing.T) {
 		t.Errorf("plugin saw %q, want %q", got, want)
 	}
 
+	if _, err := execute("help", "hello"); err != nil {
+		t.Fatalf("tug help hello: %v", err)
+	}
+	b, _ = os.ReadFile(outFile)
+	if got, want := string(b), "help hello unix:///run/test/tug.sock\n"; got != want {
+		t.Errorf("tug help hello: plugin saw %q, want %q", got, want)
+	}
+
 	t.Setenv("CODE", "7")
 	_, err := execute("hello")
 	var st command.StatusError

@@ -105,7 +105,8 @@ func Execute(ctx context.Context, root *cobra.Command, c *command.Cli, args []st
 }
 
 // pluginName parses tug's global options at the head of args and returns
-// the word after them when it names none of root's commands.
+// the word after them (or after `help`) when it names none of root's
+// commands.
 func pluginName(root *cobra.Command, args []string) (string, bool) {
 	flags := root.Flags()
 	flags.SetInterspersed(false)
@@ -114,6 +115,11 @@ func pluginName(root *cobra.Command, args []string) (string, bool) {
 		return "", false
 	}
 	rest := flags.Args()
+	if len(rest) > 1 && rest[0] == "help" {
+		// `tug help compose` runs `docker-compose help compose`, as the
+		// docker CLI does.
+		rest = rest[1:]
+	}
 	if len(rest) == 0 {
 		return "", false
 	}

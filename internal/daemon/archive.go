@@ -86,7 +86,7 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, ref, p string, out fu
 	})
 }
 
-// ContainerExtractToDir extracts a tar into a directory of a container's
+// ContainerExtractToDir extracts a tar (plain or compressed) into a directory of a container's
 // filesystem. The path is resolved inside the rootfs (its last element
 // too), entries can never leave it, and they belong to root (with
 // CopyUIDGID: to the container's user), as with Docker.
@@ -110,7 +110,14 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, ref, p string, opts 
 			}
 			uid, gid = int(s.Process.User.UID), int(s.Process.User.GID)
 		}
-		r := archive.Chown(content, uid, gid)
+		// The archive may be compressed (gzip, bzip2, zstd), as Docker
+		// accepts it.
+		dr, _, err := archive.DecompressStream(content)
+		if err != nil {
+			return errdefs.InvalidParameter("%s", err.Error())
+		}
+		defer dr.Close()
+		r := archive.Chown(dr, uid, gid)
 		defer r.Close()
 		if err := archive.Unpack(ctx, r, dir, archive.Options{NoWhiteouts: true, IDs: d.idsOf(c.HostConfig)}); err != nil {
 			return errdefs.InvalidParameter("%s", err.Error())

@@ -49,7 +49,6 @@ func endpointRules(prefix, display string) []Rule {
 	return []Rule{
 		{Path: prefix + "DriverOpts", Msg: display + "DriverOpts (--driver-opt) is not supported by tug: %v"},
 		{Path: prefix + "GwPriority", Msg: display + "GwPriority (--gw-priority) is not supported by tug"},
-		operational("NetworkID", ""),
 		operational("EndpointID", ""),
 		operational("Gateway", ""),
 		operational("IPAddress", " (use IPAMConfig.IPv4Address, --ip)"),
@@ -69,6 +68,7 @@ func endpointHandled(prefix string) map[string]string {
 		prefix + "IPAMConfig.LinkLocalIPs": atEndpoint + " (--link-local-ip: extra addresses of the interface, user networks)",
 		prefix + "MacAddress":              atEndpoint + " (--mac-address: the interface's MAC)",
 		prefix + "Links":                   atEndpoint + " (--link on a user network: an alias for the embedded DNS of this container only)",
+		prefix + "NetworkID":               "internal/network/controller networkRef (names the network; preferred over the key for user networks, as Docker does)",
 	}
 }
 

@@ -55,7 +55,6 @@ func TestRefusedCreateFieldsAreRefusedNamingThem(t *testing.T) {
 		}, "ClusterOptions"},
 		"EndpointsConfig[].DriverOpts":          {endpoint(&network.EndpointSettings{DriverOpts: map[string]string{"k": "v"}}), "DriverOpts"},
 		"EndpointsConfig[].GwPriority":          {endpoint(&network.EndpointSettings{GwPriority: 10}), "GwPriority"},
-		"EndpointsConfig[].NetworkID":           {endpoint(&network.EndpointSettings{NetworkID: "abc"}), "NetworkID is set by the engine"},
 		"EndpointsConfig[].EndpointID":          {endpoint(&network.EndpointSettings{EndpointID: "abc"}), "EndpointID is set by the engine"},
 		"EndpointsConfig[].Gateway":             {endpoint(&network.EndpointSettings{Gateway: netip.MustParseAddr("10.0.0.1")}), "Gateway is set by the engine"},
 		"EndpointsConfig[].IPAddress":           {endpoint(&network.EndpointSettings{IPAddress: netip.MustParseAddr("10.0.0.2")}), "IPAddress is set by the engine"},

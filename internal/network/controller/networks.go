@@ -234,7 +234,7 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 	var nsPath string
 	var wasUser, user bool
 	err := n.store.Update(func(st *tugnet.State) error {
-		found, err := st.Network(ref)
+		found, err := st.Network(networkRef(ref, cfg))
 		if err != nil {
 			return err
 		}

@@ -156,6 +156,17 @@ func predefined(name string) bool {
 	return name == tugnet.DefaultNetwork || name == "host" || name == "none"
 }
 
+// networkRef is what a request's endpoint settings es under key name attach
+// to: es.NetworkID when it is set and name is a user-defined network, else
+// name. Docker prefers the ID so (moby's getNetworkID); clients such as
+// testcontainers send both.
+func networkRef(name string, es *network.EndpointSettings) string {
+	if es != nil && es.NetworkID != "" && !predefined(name) && name != "default" && !strings.HasPrefix(name, "container:") {
+		return es.NetworkID
+	}
+	return name
+}
+
 // usesSandbox reports whether a container gets a network namespace of its
 // own that tug sets up (bridge and user networks).
 func usesSandbox(hc *apicontainer.HostConfig) bool {
@@ -202,7 +213,7 @@ func addSandbox(st *tugnet.State, c *container.Container, nc *network.Networking
 	}
 	slices.Sort(names[1:])
 	for _, name := range names {
-		nw, err := st.Network(name)
+		nw, err := st.Network(networkRef(name, cfgs[name]))
 		if err != nil {
 			return err
 		}
