@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // daemonProc is a daemon process this program started.
@@ -25,7 +27,7 @@ type daemonProc struct {
 }
 
 // startDaemon starts a daemon in its own process group with output to logPath.
-func startDaemon(name, logPath string, argv ...string) (*daemonProc, error) {
+func startDaemon(name, logPath string, env []string, argv ...string) (*daemonProc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -33,6 +35,9 @@ func startDaemon(name, logPath string, argv ...string) (*daemonProc, error) {
 	defer logf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// Own process group: a Ctrl-C in the terminal reaches us, not the
 	// daemon; we stop it in order. Pdeathsig covers us being killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -136,7 +141,8 @@ func setupTug(ctx context.Context, binDir string, tarball []byte) (*tugSide, err
 	socket := filepath.Join(s.dir, "tug.sock")
 	s.host = "unix://" + socket
 	s.env = cliEnv()
-	s.daemon, err = startDaemon("tugd", filepath.Join(s.dir, "tugd.log"),
+	s.trace = filepath.Join(s.dir, "trace.jsonl")
+	s.daemon, err = startDaemon("tugd", filepath.Join(s.dir, "tugd.log"), []string{trace.Env + "=" + s.trace},
 		s.tugd, "-H", s.host, "--data-root", filepath.Join(s.dir, "root"), "--exec-root", s.execRoot)
 	if err != nil {
 		return s, err
@@ -301,7 +307,7 @@ func (s *dockerSide) startOwn(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "docker: starting containerd and dockerd (logs in %s)\n", s.dir)
-	if s.containerd, err = startDaemon("containerd", filepath.Join(s.dir, "containerd.log"), containerd, "--config", conf); err != nil {
+	if s.containerd, err = startDaemon("containerd", filepath.Join(s.dir, "containerd.log"), nil, containerd, "--config", conf); err != nil {
 		return err
 	}
 	if err := waitReady(ctx, s.containerd, 30*time.Second, func() error {
@@ -326,7 +332,7 @@ func (s *dockerSide) startOwn(ctx context.Context) error {
 			args = append(args, "--fixed-cidr", cidr)
 		}
 	}
-	if s.dockerd, err = startDaemon("dockerd", filepath.Join(s.dir, "dockerd.log"), args...); err != nil {
+	if s.dockerd, err = startDaemon("dockerd", filepath.Join(s.dir, "dockerd.log"), nil, args...); err != nil {
 		return err
 	}
 	if err := waitReady(ctx, s.dockerd, 60*time.Second, func() error {

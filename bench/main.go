@@ -111,6 +111,7 @@ func main() {
 	ccancel()
 
 	b.print(os.Stdout, rows)
+	b.printBreakdowns(os.Stdout)
 	for _, err := range cleanupErrs {
 		fmt.Fprintf(os.Stdout, "cleanup: %v\n", err)
 	}
@@ -129,6 +130,7 @@ type bench struct {
 	dockerNote          string
 	notes               []string // footnotes: errors, numbered from 1
 	setupFailed         map[*engine]cell
+	breakdowns          []breakdown // where tug's time goes (breakdown.go)
 }
 
 // cell is one engine's result for one metric.
@@ -188,10 +190,53 @@ func (b *bench) each(ctx context.Context, f func(e *engine) cell) (tug, docker c
 	return cells[0], cells[1]
 }
 
+// groups are the bench's metrics in the order they run; -only picks some.
+var groups = []string{"start", "memory", "pull", "exec", "limits", "ops", "network", "volume", "build"}
+
+var only = flag.String("only", "", "comma-separated groups of metrics to measure (default all): "+strings.Join(groups, ", "))
+
 func (b *bench) measure(ctx context.Context) []row {
 	if *buildOnly {
 		return b.buildRows(ctx) // build.go
 	}
+	want := map[string]bool{}
+	for _, g := range strings.Split(*only, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			want[g] = true
+		}
+	}
+	var rows []row
+	for _, g := range groups {
+		if len(want) > 0 && !want[g] {
+			continue
+		}
+		switch g {
+		case "start":
+			rows = append(rows, b.startRows(ctx)...)
+		case "memory":
+			rows = append(rows, b.memoryRows(ctx)...)
+		case "pull":
+			rows = append(rows, b.pullRow(ctx)) // pull.go
+		case "exec":
+			rows = append(rows, b.execRow(ctx)) // exec.go
+		case "limits":
+			rows = append(rows, b.limitsRows(ctx)...) // limits.go
+		case "ops":
+			rows = append(rows, b.opsRows(ctx)...) // ops.go
+		case "network":
+			rows = append(rows, b.networkRows(ctx)...) // network.go
+		case "volume":
+			rows = append(rows, b.volumeRows(ctx)...) // volume.go
+		case "build":
+			rows = append(rows, b.buildRows(ctx)...) // build.go
+		}
+	}
+	return rows
+}
+
+// startRows are the `run --rm` latencies, with and without networking and
+// seccomp, and (tug) where their time goes.
+func (b *bench) startRows(ctx context.Context) []row {
 	var rows []row
 	latencyRow := func(metric string, goalMS float64, args ...string) {
 		tug, dock := b.each(ctx, func(e *engine) cell {
@@ -200,6 +245,9 @@ func (b *bench) measure(ctx context.Context) []row {
 			l, err := measureLatency(ctx, e, b.warm, b.n, full...)
 			if err != nil {
 				return b.fail(err)
+			}
+			if e.trace != "" {
+				b.addBreakdown(e, strings.Join(full, " "), l.windows) // breakdown.go
 			}
 			return cell{text: fmt.Sprintf("%.1f ms (p90 %.1f)", ms(l.median), ms(l.p90)), val: ms(l.median), ok: true}
 		})
@@ -214,6 +262,12 @@ func (b *bench) measure(ctx context.Context) []row {
 	latencyRow("run --rm IMG true, default network (median)", goalRunBridgeMS)
 	rows = append(rows, b.seccompRow(ctx)) // seccomp.go
 
+	return rows
+}
+
+// memoryRows are the daemon's and the shims' memory and concurrent starts.
+func (b *bench) memoryRows(ctx context.Context) []row {
+	var rows []row
 	var daemonCells, shimCells, ussCells [2]cell
 	daemonCells[0], daemonCells[1] = b.each(ctx, func(e *engine) cell {
 		progress("%s: memory with %d idle `run -d IMG sleep 1000` containers", e.name, memContainers)
@@ -291,13 +345,6 @@ func (b *bench) measure(ctx context.Context) []row {
 		r.verdict = verdict(tug, false)
 	}
 	rows = append(rows, r)
-	rows = append(rows, b.pullRow(ctx))
-	rows = append(rows, b.execRow(ctx))
-	rows = append(rows, b.limitsRows(ctx)...)
-	rows = append(rows, b.opsRows(ctx)...)     // ops.go
-	rows = append(rows, b.networkRows(ctx)...) // network.go
-	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
-	rows = append(rows, b.buildRows(ctx)...)   // build.go
 	return rows
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // syncFd is where Spawn hands the shim the pipe on which it reports the
@@ -31,6 +32,7 @@ const syncFd = 3
 // described by its flags, serves clients on StateDir/shim.sock and exits
 // after Shutdown. It returns the process exit code.
 func ShimMain(args []string) int {
+	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
 	fs := flag.NewFlagSet("shim", flag.ContinueOnError)
 	fs.StringVar(&cfg.ID, "id", "", "container ID")
@@ -120,6 +122,7 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 
 	s.main = newProcIO(s.log, slog.Default())
 	err = s.main.start(cfg.Terminal, cfg.OpenStdin, func(stdio libct.ProcessIO) error {
+		defer trace.Span("shim/libct-create")()
 		ct, err := libct.Create(libct.CreateOpts{
 			ID: cfg.ID, Root: filepath.Join(cfg.StateDir, libctName), Bundle: cfg.Bundle,
 			Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr, ConsoleSocket: stdio.ConsoleSocket,
@@ -136,6 +139,7 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 		return nil, err
 	}
 	go s.main.reap(s.ct.Wait, func(e *Exit) {
+		trace.Add("shim/reaped", e.ExitedAt, e.ExitedAt)
 		e.OOMKilled = s.ct.OOMKilled()
 		if err := writeExit(s.cfg.StateDir, *e); err != nil {
 			slog.Error("record exit", "err", err)
@@ -289,7 +293,10 @@ func (s *shim) start() response {
 	if s.started {
 		return errResponse(errdefs.Conflict("container %s is already running", s.cfg.ID))
 	}
-	if err := s.ct.Exec(); err != nil {
+	endExec := trace.Span("shim/libct-exec")
+	err := s.ct.Exec()
+	endExec()
+	if err != nil {
 		return errResponse(err)
 	}
 	s.started = true
@@ -339,7 +346,9 @@ func (s *shim) shutdown(c *net.UnixConn) {
 	case <-time.After(2 * time.Second):
 		slog.Warn("attachers not flushed before shutdown")
 	}
+	endCleanup := trace.Span("shim/cleanup")
 	s.cleanup(false)
+	endCleanup()
 	reply(c, response{})
 	// The client reads until EOF: the connection closes when this process is gone.
 	os.Exit(0)
