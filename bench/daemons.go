@@ -114,6 +114,7 @@ func waitReady(ctx context.Context, p *daemonProc, timeout time.Duration, ready 
 type tugSide struct {
 	*engine
 	tugd     string
+	shim     string // tug-shim, next to tugd
 	dir      string // temp dir: socket, data root, logs
 	execRoot string
 	daemon   *daemonProc
@@ -124,8 +125,9 @@ type tugSide struct {
 func setupTug(ctx context.Context, binDir string, tarball []byte) (*tugSide, error) {
 	s := &tugSide{engine: &engine{name: "tug", image: "busybox"}}
 	s.tugd = resolve(filepath.Join(binDir, "tugd"))
+	s.shim = resolve(filepath.Join(binDir, "tug-shim"))
 	s.cli = resolve(filepath.Join(binDir, "tug"))
-	for _, b := range []string{s.tugd, s.cli} {
+	for _, b := range []string{s.tugd, s.shim, s.cli} {
 		if _, err := os.Stat(b); err != nil {
 			return s, fmt.Errorf("%v (run `make build` first, or pass -bin)", err)
 		}
@@ -167,7 +169,7 @@ func setupTug(ctx context.Context, binDir string, tarball []byte) (*tugSide, err
 	return s, nil
 }
 
-// findShims returns the shims of this tugd (`<tugd> shim ...`) that belong
+// findShims returns the shims of this tugd (`<tug-shim> shim ...`) that belong
 // to the given containers: the shim's command line names our exec root,
 // data root or the container.
 func (s *tugSide) findShims(ids []string) []int {
@@ -175,7 +177,7 @@ func (s *tugSide) findShims(ids []string) []int {
 		if len(argv) < 2 || argv[1] != "shim" {
 			return false
 		}
-		if resolve(argv[0]) != s.tugd && exePath(pid) != s.tugd {
+		if resolve(argv[0]) != s.shim {
 			return false
 		}
 		line := strings.Join(argv, " ")

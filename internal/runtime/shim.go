@@ -28,7 +28,7 @@ import (
 // creation result.
 const syncFd = 3
 
-// ShimMain is the shim (`tugd shim <args>`): it creates the container
+// ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates the container
 // described by its flags, serves clients on StateDir/shim.sock and exits
 // after Shutdown. It returns the process exit code.
 func ShimMain(args []string) int {

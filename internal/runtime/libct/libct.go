@@ -24,7 +24,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
-// Init is libcontainer's container init (the `tugd init` re-exec). Call it
+// Init is libcontainer's container init (the `tug-shim init` re-exec). Call it
 // first thing in main when os.Args[1] == "init"; it never returns.
 func Init() {
 	libcontainer.Init()
