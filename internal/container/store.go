@@ -160,6 +160,20 @@ func (s *Store) Rename(c *Container, newName string) error {
 	return nil
 }
 
+// Hide takes c out of the store's indexes and announces its removal
+// (waiters for "removed" return, its name is free again) while its files
+// stay for Remove to delete later. Save c as removing first: a daemon that
+// stops before the Remove finds it at its next start and finishes it.
+func (s *Store) Hide(c *Container) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byID, c.ID)
+	if s.byName[c.Name] == c.ID {
+		delete(s.byName, c.Name)
+	}
+	c.MarkRemoved()
+}
+
 // Remove deletes c from memory and disk.
 func (s *Store) Remove(c *Container) error {
 	s.mu.Lock()

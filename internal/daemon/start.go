@@ -235,15 +235,11 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 	ctx = context.WithoutCancel(ctx)
 	d.disarmHealth(c.ID)
 	c.Lock()
-	endShutdown := trace.Span("exit/shim-shutdown")
-	if t != nil {
-		_ = t.client.Shutdown(ctx)
-		_ = t.client.Close()
-	} else if client, err := runtime.Connect(ctx, d.stateDir(c.ID)); err == nil {
-		_ = client.Shutdown(ctx)
-		_ = client.Close()
+	if c.HostConfig.AutoRemove && fastRemoval(c) {
+		d.removeAfterExit(ctx, c, t, exit) // autoremove.go; unlocks c
+		return
 	}
-	endShutdown()
+	d.shutdownShim(ctx, c.ID, t)
 	d.mu.Lock()
 	if d.tasks[c.ID] == t {
 		delete(d.tasks, c.ID)
