@@ -77,3 +77,8 @@ require (
 	golang.org/x/net v0.59.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// runc v1.5.0's libcontainer with one change: the container init can load
+// a seccomp filter compiled once by tugd instead of compiling it with
+// libseccomp at every start (third_party/runc/TUG.md).
+replace github.com/opencontainers/runc => ./third_party/runc
