@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -123,6 +124,9 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	}
 	if cfg.IdleExit != 0 {
 		args = append(args, "--idle-exit", cfg.IdleExit.String())
+	}
+	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
+		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {

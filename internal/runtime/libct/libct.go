@@ -87,6 +87,7 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	usePrecompiled(o.Bundle, spec, config)
 	c, err := libcontainer.Create(o.Root, o.ID, config)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,19 @@ type Seccomp struct {
 	DefaultErrnoRet  *uint                    `json:"default_errno_ret"`
 	ListenerPath     string                   `json:"listener_path,omitempty"`
 	ListenerMetadata string                   `json:"listener_metadata,omitempty"`
+
+	// Precompiled, when set, is this filter as seccomp.Compile made it
+	// (a tug change): the init loads it as it is instead of compiling the
+	// rules above with libseccomp again.
+	Precompiled *PrecompiledSeccomp `json:"precompiled,omitempty"`
+}
+
+// PrecompiledSeccomp is a seccomp filter ready to load (a tug change): the
+// BPF program as struct sock_filter entries in host byte order, and the
+// seccomp(2) flags to load it with.
+type PrecompiledSeccomp struct {
+	Program []byte `json:"program"`
+	Flags   uint   `json:"flags"`
 }
 
 // Action is taken upon rule match in Seccomp

@@ -3,6 +3,7 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -70,26 +71,100 @@ func InitSeccomp(config *configs.Seccomp) (int, error) {
 		return -1, errors.New("SCMP_ACT_NOTIFY cannot be used as default action")
 	}
 
+	if config.Precompiled != nil { // a tug change: see Compile
+		fprog, err := decodeProgram(config.Precompiled.Program)
+		if err != nil {
+			return -1, fmt.Errorf("error loading precompiled seccomp filter: %w", err)
+		}
+		seccompFd, err := patchbpf.Load(config.Precompiled.Flags, fprog)
+		if err != nil {
+			return -1, fmt.Errorf("error loading seccomp filter into kernel: %w", err)
+		}
+		return seccompFd, nil
+	}
+
+	filter, err := newFilter(config, defaultAction)
+	if err != nil {
+		return -1, err
+	}
+	seccompFd, err := patchbpf.PatchAndLoad(config, filter)
+	if err != nil {
+		return -1, fmt.Errorf("error loading seccomp filter into kernel: %w", err)
+	}
+
+	return seccompFd, nil
+}
+
+// Compile compiles config into the program InitSeccomp would load, for a
+// caller that compiles a filter once and has many inits load it through
+// config.Precompiled (a tug change). The program is for this machine: its
+// kernel and libseccomp decide the flags and the ENOSYS stub.
+func Compile(config *configs.Seccomp) (*configs.PrecompiledSeccomp, error) {
+	if config == nil {
+		return nil, errors.New("cannot compile Seccomp - nil config passed")
+	}
+	defaultAction, err := getAction(config.DefaultAction, config.DefaultErrnoRet)
+	if err != nil {
+		return nil, errors.New("error initializing seccomp - invalid default action")
+	}
+	filter, err := newFilter(config, defaultAction)
+	if err != nil {
+		return nil, err
+	}
+	defer filter.Release()
+	fprog, flags, err := patchbpf.Patch(config, filter)
+	if err != nil {
+		return nil, err
+	}
+	prog := make([]byte, 0, 8*len(fprog))
+	for _, insn := range fprog {
+		prog = binary.NativeEndian.AppendUint16(prog, insn.Code)
+		prog = append(prog, insn.Jt, insn.Jf)
+		prog = binary.NativeEndian.AppendUint32(prog, insn.K)
+	}
+	return &configs.PrecompiledSeccomp{Program: prog, Flags: flags}, nil
+}
+
+// decodeProgram is the inverse of Compile's encoding.
+func decodeProgram(b []byte) ([]unix.SockFilter, error) {
+	if len(b) == 0 || len(b)%8 != 0 {
+		return nil, fmt.Errorf("program of %d bytes is not a whole number of instructions", len(b))
+	}
+	fprog := make([]unix.SockFilter, 0, len(b)/8)
+	for ; len(b) > 0; b = b[8:] {
+		fprog = append(fprog, unix.SockFilter{
+			Code: binary.NativeEndian.Uint16(b[0:2]),
+			Jt:   b[2],
+			Jf:   b[3],
+			K:    binary.NativeEndian.Uint32(b[4:8]),
+		})
+	}
+	return fprog, nil
+}
+
+// newFilter builds the libseccomp filter of config (InitSeccomp's body
+// before the load, moved here by tug so that Compile shares it).
+func newFilter(config *configs.Seccomp, defaultAction libseccomp.ScmpAction) (*libseccomp.ScmpFilter, error) {
 	filter, err := libseccomp.NewFilter(defaultAction)
 	if err != nil {
-		return -1, fmt.Errorf("error creating filter: %w", err)
+		return nil, fmt.Errorf("error creating filter: %w", err)
 	}
 
 	// Add extra architectures
 	for _, arch := range config.Architectures {
 		scmpArch, err := libseccomp.GetArchFromString(arch)
 		if err != nil {
-			return -1, fmt.Errorf("error validating Seccomp architecture: %w", err)
+			return nil, fmt.Errorf("error validating Seccomp architecture: %w", err)
 		}
 		if err := filter.AddArch(scmpArch); err != nil {
-			return -1, fmt.Errorf("error adding architecture to seccomp filter: %w", err)
+			return nil, fmt.Errorf("error adding architecture to seccomp filter: %w", err)
 		}
 	}
 
 	// Add extra flags.
 	for _, flag := range config.Flags {
 		if err := setFlag(filter, flag); err != nil {
-			return -1, err
+			return nil, err
 		}
 	}
 
@@ -109,26 +184,21 @@ func InitSeccomp(config *configs.Seccomp) (int, error) {
 
 	// Unset no new privs bit
 	if err := filter.SetNoNewPrivsBit(false); err != nil {
-		return -1, fmt.Errorf("error setting no new privileges: %w", err)
+		return nil, fmt.Errorf("error setting no new privileges: %w", err)
 	}
 
 	// Add a rule for each syscall
 	for _, call := range config.Syscalls {
 		if call == nil {
-			return -1, errors.New("encountered nil syscall while initializing Seccomp")
+			return nil, errors.New("encountered nil syscall while initializing Seccomp")
 		}
 
 		if err := matchCall(filter, call, defaultAction); err != nil {
-			return -1, err
+			return nil, err
 		}
 	}
 
-	seccompFd, err := patchbpf.PatchAndLoad(config, filter)
-	if err != nil {
-		return -1, fmt.Errorf("error loading seccomp filter into kernel: %w", err)
-	}
-
-	return seccompFd, nil
+	return filter, nil
 }
 
 type unknownFlagError struct {

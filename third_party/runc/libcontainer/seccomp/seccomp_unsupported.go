@@ -19,6 +19,11 @@ func InitSeccomp(config *configs.Seccomp) (int, error) {
 	return -1, nil
 }
 
+// Compile fails because seccomp is not supported (a tug change).
+func Compile(*configs.Seccomp) (*configs.PrecompiledSeccomp, error) {
+	return nil, ErrSeccompNotEnabled
+}
+
 // FlagSupported tells if a provided seccomp flag is supported.
 func FlagSupported(_ specs.LinuxSeccompFlag) error {
 	return ErrSeccompNotEnabled

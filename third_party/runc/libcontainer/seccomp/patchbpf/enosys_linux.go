@@ -756,3 +756,35 @@ func PatchAndLoad(config *configs.Seccomp, filter *libseccomp.ScmpFilter) (int, 
 
 	return fd, nil
 }
+
+// Patch is PatchAndLoad without the load (a tug change): it returns the
+// patched program and the flags to load it with (see Load), for a caller
+// that compiles a filter once and loads it in many processes. A filter
+// that asks for no_new_privs is refused: runc sets that bit itself.
+func Patch(config *configs.Seccomp, filter *libseccomp.ScmpFilter) ([]unix.SockFilter, uint, error) {
+	fprog, err := enosysPatchFilter(config, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("error patching filter: %w", err)
+	}
+	seccompFlags, noNewPrivs, err := filterFlags(config, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("unable to fetch seccomp filter flags: %w", err)
+	}
+	if noNewPrivs {
+		return nil, 0, errors.New("a filter that sets no_new_privs cannot be precompiled")
+	}
+	return fprog, seccompFlags, nil
+}
+
+// Load loads a program made by Patch into the kernel for the current
+// process, as PatchAndLoad does (a tug change).
+func Load(flags uint, fprog []unix.SockFilter) (int, error) {
+	if len(fprog) == 0 {
+		return -1, errors.New("empty seccomp program")
+	}
+	fd, err := sysSeccompSetFilter(flags, fprog)
+	if err != nil {
+		return -1, fmt.Errorf("error loading seccomp filter: %w", err)
+	}
+	return fd, nil
+}
