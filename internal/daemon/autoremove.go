@@ -67,8 +67,7 @@ func (d *Daemon) removeAfterExit(ctx context.Context, c *container.Container, t 
 	}
 
 	endNet := trace.Span("remove/network")
-	d.net.Detach(ctx, c.ID)
-	d.net.Forget(ctx, c.ID)
+	d.net.Forget(ctx, c.ID) // detaches too
 	endNet()
 	d.containers.Hide(c)
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionDestroy, c.ID, d.containerAttrs(c))
@@ -81,8 +80,13 @@ func (d *Daemon) removeAfterExit(ctx context.Context, c *container.Container, t 
 		defer d.wg.Done()
 		defer trace.Span("remove/background")()
 		d.shutdownShim(ctx, c.ID, t)
-		if err := d.removeContainer(ctx, c, true); err != nil {
-			slog.WarnContext(ctx, "auto-removing container", "id", c.ID, "err", err)
+		err := d.bundle(c.ID).Unmount()
+		if err == nil {
+			_ = os.RemoveAll(d.stateDir(c.ID))
+			err = d.removeStored(ctx, c, true) // the network is forgotten above
+		}
+		if err != nil {
+			slog.WarnContext(ctx, "auto-removing container (the next tugd finishes it)", "id", c.ID, "err", err)
 		}
 	}()
 }

@@ -78,6 +78,13 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container, re
 	endNet := trace.Span("remove/network")
 	d.net.Forget(ctx, c.ID)
 	endNet()
+	return d.removeStored(ctx, c, removeVolumes)
+}
+
+// removeStored deletes what is left of a container whose rootfs is
+// unmounted, shim state removed and network forgotten: its snapshot, its
+// files and its entry in the store; it stops using its volumes.
+func (d *Daemon) removeStored(ctx context.Context, c *container.Container, removeVolumes bool) error {
 	endSnap := trace.Span("remove/snapshot")
 	err := d.snapshots.Remove(ctx, c.ID)
 	endSnap()
