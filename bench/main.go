@@ -32,6 +32,7 @@ const (
 	goalRunNoneMS   = 25.0
 	goalRunBridgeMS = 40.0
 	goalShimMB      = 4.0
+	goalShimUSSMB   = 2.0 // issue 16: a shim's private memory
 	goalFraction    = 1.0 / 3
 	// designDockerMB is dockerd+containerd idle RSS as DESIGN.md measured
 	// it here; the fallback reference when no Docker runs.
@@ -283,7 +284,8 @@ func (b *bench) memoryRows(ctx context.Context) []row {
 			ussCells[b.index(e)] = shimCells[b.index(e)]
 		} else {
 			shimCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims)", m.shimKB/1024, m.shims), val: m.shimKB / 1024, ok: true}
-			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims, %.1f threads each)", m.shimUSS/1024, m.shims, m.threads), val: m.shimUSS / 1024, ok: true}
+			// What RSS has beyond USS is shared: the binary's and libraries' pages, one copy for all shims.
+			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (+%.1f MB shared; %d shims, %.1f threads each)", m.shimUSS/1024, (m.shimKB-m.shimUSS)/1024, m.shims, m.threads), val: m.shimUSS / 1024, ok: true}
 		}
 		if m.daemonErr != nil {
 			return b.fail(fmt.Errorf("%s daemon RSS: %w", e.name, m.daemonErr))
@@ -319,11 +321,11 @@ func (b *bench) memoryRows(ctx context.Context) []row {
 
 	// RSS counts the pages of the binary every shim shares; what one more
 	// container costs is the shim's private memory (USS).
-	r = row{metric: "shim private memory (USS) per running container (mean)", goal: fmt.Sprintf("tug ≤ %.0f MB", goalShimMB), tug: ussCells[0], docker: ussCells[1]}
+	r = row{metric: "shim private memory (USS) per running container (mean)", goal: fmt.Sprintf("tug ≤ %.0f MB", goalShimUSSMB), tug: ussCells[0], docker: ussCells[1]}
 	if r.tug.ok && r.docker.ok {
 		r.ratio = fmt.Sprintf("tug/docker %.2f", r.tug.val/r.docker.val)
 	}
-	r.verdict = verdict(r.tug, r.tug.val <= goalShimMB)
+	r.verdict = verdict(r.tug, r.tug.val <= goalShimUSSMB)
 	rows = append(rows, r)
 
 	tug, dock := b.each(ctx, func(e *engine) cell {

@@ -174,11 +174,14 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	return &Client{stateDir: cfg.StateDir, sock: sock, pid: res.resp.Pid}, nil
 }
 
-// shimEnv is the shim's environment: the daemon's, with a small Go runtime.
+// shimEnv is the shim's environment: the daemon's, with a small Go
+// runtime. One P: a shim copies a container's output and waits, and each
+// P costs a shim threads and per-P caches (measured: 2.5 MB private memory
+// with two, 2.2 MB with one).
 func shimEnv() []string {
 	env := os.Environ()
 	if os.Getenv("GOMAXPROCS") == "" {
-		env = append(env, "GOMAXPROCS=2")
+		env = append(env, "GOMAXPROCS=1")
 	}
 	return env
 }
