@@ -217,7 +217,7 @@ func (b *bench) measure(ctx context.Context) []row {
 		case "memory":
 			rows = append(rows, b.memoryRows(ctx)...)
 		case "pull":
-			rows = append(rows, b.pullRow(ctx)) // pull.go
+			rows = append(rows, b.pullRows(ctx)...) // pull.go, distro.go
 		case "exec":
 			rows = append(rows, b.execRow(ctx)) // exec.go
 		case "limits":
