@@ -93,6 +93,20 @@ func (s *Store) Save(c *Container) error {
 	return s.save(c)
 }
 
+// SaveRunning persists c like Save, for the states of a start (the shim
+// spawned, the process running), without the fsyncs: readers and a daemon
+// that restarts after a crash of its own see the old or the new state,
+// never a mix; a machine crash, which ends every container, may lose it,
+// and the next daemon finds the container ended either way. Two fsync
+// pairs less on every start (about 2 ms each here).
+func (s *Store) SaveRunning(c *Container) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Replace(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+}
+
 func (s *Store) save(c *Container) error {
 	b, err := json.Marshal(c)
 	if err != nil {
