@@ -91,14 +91,17 @@ func (d *Daemon) removeStored(ctx context.Context, c *container.Container, remov
 	if err != nil && !isNotExist(err) {
 		return err
 	}
+	// Volumes are released before the removal is announced (the store's
+	// Remove ends waits for it): a `volume ls` right after `run --rm`
+	// finds its anonymous volumes gone.
+	d.releaseVolumes(ctx, c, removeVolumes || c.HostConfig.AutoRemove)
 	endStore := trace.Span("remove/store")
 	err = d.containers.Remove(c)
 	endStore()
 	if err != nil {
 		return err
 	}
-	defer trace.Span("remove/volumes-images")()
-	d.releaseVolumes(ctx, c, removeVolumes || c.HostConfig.AutoRemove)
+	defer trace.Span("remove/images")()
 	// A force-removed image keeps its layers while containers use them;
 	// the last such container takes them along.
 	if _, err := d.images.Get(ctx, c.ImageID.String()); err != nil {
