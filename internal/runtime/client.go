@@ -18,6 +18,7 @@ import (
 
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // Client talks to one container's shim. Its methods are safe for
@@ -125,9 +126,11 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	if cfg.IdleExit != 0 {
 		args = append(args, "--idle-exit", cfg.IdleExit.String())
 	}
+	endSeccomp := trace.Span("start/seccomp-precompiled")
 	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
 		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)
 	}
+	endSeccomp()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fail(err)

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // Init is libcontainer's container init (the `tug-shim init` re-exec). Call it
@@ -87,7 +88,9 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	endSeccomp := trace.Span("shim/seccomp-precompiled")
 	usePrecompiled(o.Bundle, spec, config)
+	endSeccomp()
 	c, err := libcontainer.Create(o.Root, o.ID, config)
 	if err != nil {
 		return nil, err
