@@ -3,14 +3,15 @@ BIN := bin
 
 .PHONY: build deps test lint bench clean hello compose-plugin testcontainers
 
-# deps: tugd links libseccomp (cgo, the seccomp build tag): libcontainer
-# compiles and loads the containers' syscall filters with it.
+# deps: tug-shim (and tugd) link libseccomp (cgo, the seccomp build tag):
+# libcontainer compiles and loads the containers' syscall filters with it.
 deps:
 	@test -f /usr/include/seccomp.h || { echo 'installing libseccomp-dev (tugd links libseccomp)'; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libseccomp-dev >/dev/null; }
 
 build: deps
 	CGO_ENABLED=1 $(GO) build -tags seccomp -o $(BIN)/tugd ./cmd/tugd
+	CGO_ENABLED=1 $(GO) build -tags seccomp -o $(BIN)/tug-shim ./cmd/tug-shim
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/tug ./cmd/tug
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-hello ./cmd/tug-hello
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-init ./cmd/tug-init

@@ -81,3 +81,8 @@ require (
 	go.opentelemetry.io/otel/trace v1.46.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// runc v1.5.0's libcontainer with one change: the container init can load
+// a seccomp filter compiled once by tugd instead of compiling it with
+// libseccomp at every start (third_party/runc/TUG.md).
+replace github.com/opencontainers/runc => ./third_party/runc

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // daemonProc is a daemon process this program started.
@@ -25,7 +27,7 @@ type daemonProc struct {
 }
 
 // startDaemon starts a daemon in its own process group with output to logPath.
-func startDaemon(name, logPath string, argv ...string) (*daemonProc, error) {
+func startDaemon(name, logPath string, env []string, argv ...string) (*daemonProc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -33,6 +35,9 @@ func startDaemon(name, logPath string, argv ...string) (*daemonProc, error) {
 	defer logf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// Own process group: a Ctrl-C in the terminal reaches us, not the
 	// daemon; we stop it in order. Pdeathsig covers us being killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -109,6 +114,7 @@ func waitReady(ctx context.Context, p *daemonProc, timeout time.Duration, ready 
 type tugSide struct {
 	*engine
 	tugd     string
+	shim     string // tug-shim, next to tugd
 	dir      string // temp dir: socket, data root, logs
 	execRoot string
 	daemon   *daemonProc
@@ -120,8 +126,9 @@ type tugSide struct {
 func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...string) (*tugSide, error) {
 	s := &tugSide{engine: &engine{name: "tug", image: "busybox"}}
 	s.tugd = resolve(filepath.Join(binDir, "tugd"))
+	s.shim = resolve(filepath.Join(binDir, "tug-shim"))
 	s.cli = resolve(filepath.Join(binDir, "tug"))
-	for _, b := range []string{s.tugd, s.cli} {
+	for _, b := range []string{s.tugd, s.shim, s.cli} {
 		if _, err := os.Stat(b); err != nil {
 			return s, fmt.Errorf("%v (run `make build` first, or pass -bin)", err)
 		}
@@ -141,7 +148,8 @@ func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...strin
 	socket := filepath.Join(s.dir, "tug.sock")
 	s.host = "unix://" + socket
 	s.env = cliEnv()
-	s.daemon, err = startDaemon("tugd", filepath.Join(s.dir, "tugd.log"),
+	s.trace = filepath.Join(s.dir, "trace.jsonl")
+	s.daemon, err = startDaemon("tugd", filepath.Join(s.dir, "tugd.log"), []string{trace.Env + "=" + s.trace},
 		append([]string{s.tugd, "-H", s.host, "--data-root", filepath.Join(s.dir, "root"), "--exec-root", s.execRoot}, extra...)...)
 	if err != nil {
 		return s, err
@@ -166,7 +174,7 @@ func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...strin
 	return s, nil
 }
 
-// findShims returns the shims of this tugd (`<tugd> shim ...`) that belong
+// findShims returns the shims of this tugd (`<tug-shim> shim ...`) that belong
 // to the given containers: the shim's command line names our exec root,
 // data root or the container.
 func (s *tugSide) findShims(ids []string) []int {
@@ -174,7 +182,7 @@ func (s *tugSide) findShims(ids []string) []int {
 		if len(argv) < 2 || argv[1] != "shim" {
 			return false
 		}
-		if resolve(argv[0]) != s.tugd && exePath(pid) != s.tugd {
+		if resolve(argv[0]) != s.shim {
 			return false
 		}
 		line := strings.Join(argv, " ")
@@ -307,7 +315,7 @@ func (s *dockerSide) startOwn(ctx context.Context, extra ...string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "docker: starting containerd and dockerd (logs in %s)\n", s.dir)
-	if s.containerd, err = startDaemon("containerd", filepath.Join(s.dir, "containerd.log"), containerd, "--config", conf); err != nil {
+	if s.containerd, err = startDaemon("containerd", filepath.Join(s.dir, "containerd.log"), nil, containerd, "--config", conf); err != nil {
 		return err
 	}
 	if err := waitReady(ctx, s.containerd, 30*time.Second, func() error {
@@ -337,7 +345,7 @@ func (s *dockerSide) startOwn(ctx context.Context, extra ...string) error {
 		return err
 	}
 	args = append(args, extra...)
-	if s.dockerd, err = startDaemon("dockerd", filepath.Join(s.dir, "dockerd.log"), args...); err != nil {
+	if s.dockerd, err = startDaemon("dockerd", filepath.Join(s.dir, "dockerd.log"), nil, args...); err != nil {
 		return err
 	}
 	if err := waitReady(ctx, s.dockerd, 60*time.Second, func() error {

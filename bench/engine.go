@@ -21,6 +21,7 @@ type engine struct {
 	host  string   // -H value, unix://...
 	env   []string // CLI environment
 	image string   // the imported busybox image
+	trace string   // tug: the file its daemon and shims record spans in ($TUG_TRACE)
 
 	// err, when set, means the engine could not be set up; every metric
 	// reports it instead of a number.

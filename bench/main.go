@@ -32,6 +32,7 @@ const (
 	goalRunNoneMS   = 25.0
 	goalRunBridgeMS = 40.0
 	goalShimMB      = 4.0
+	goalShimUSSMB   = 2.0 // issue 16: a shim's private memory
 	goalFraction    = 1.0 / 3
 	// designDockerMB is dockerd+containerd idle RSS as DESIGN.md measured
 	// it here; the fallback reference when no Docker runs.
@@ -112,6 +113,7 @@ func main() {
 	ccancel()
 
 	b.print(os.Stdout, rows)
+	b.printBreakdowns(os.Stdout)
 	for _, err := range cleanupErrs {
 		fmt.Fprintf(os.Stdout, "cleanup: %v\n", err)
 	}
@@ -132,6 +134,7 @@ type bench struct {
 	tarball             []byte   // the busybox image
 	notes               []string // footnotes: errors, numbered from 1
 	setupFailed         map[*engine]cell
+	breakdowns          []breakdown // where tug's time goes (breakdown.go)
 }
 
 // cell is one engine's result for one metric.
@@ -191,6 +194,11 @@ func (b *bench) each(ctx context.Context, f func(e *engine) cell) (tug, docker c
 	return cells[0], cells[1]
 }
 
+// groups are the bench's metrics in the order they run; -only picks some.
+var groups = []string{"start", "memory", "pull", "exec", "limits", "ops", "network", "volume", "build", "compose"}
+
+var only = flag.String("only", "", "comma-separated groups of metrics to measure (default all): "+strings.Join(groups, ", "))
+
 func (b *bench) measure(ctx context.Context) []row {
 	if *buildOnly {
 		return b.buildRows(ctx) // build.go
@@ -201,6 +209,47 @@ func (b *bench) measure(ctx context.Context) []row {
 	if *usernsOnly {
 		return []row{b.usernsRow(ctx)} // userns.go
 	}
+	want := map[string]bool{}
+	for _, g := range strings.Split(*only, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			want[g] = true
+		}
+	}
+	var rows []row
+	for _, g := range groups {
+		if len(want) > 0 && !want[g] {
+			continue
+		}
+		switch g {
+		case "start":
+			rows = append(rows, b.startRows(ctx)...)
+		case "memory":
+			rows = append(rows, b.memoryRows(ctx)...)
+		case "pull":
+			rows = append(rows, b.pullRows(ctx)...) // pull.go, distro.go
+		case "exec":
+			rows = append(rows, b.execRow(ctx)) // exec.go
+		case "limits":
+			rows = append(rows, b.limitsRows(ctx)...) // limits.go
+		case "ops":
+			rows = append(rows, b.opsRows(ctx)...) // ops.go
+		case "network":
+			rows = append(rows, b.networkRows(ctx)...) // network.go
+			rows = append(rows, b.connectRow(ctx))     // connect.go
+		case "volume":
+			rows = append(rows, b.volumeRows(ctx)...) // volume.go
+		case "build":
+			rows = append(rows, b.buildRows(ctx)...) // build.go
+		case "compose":
+			rows = append(rows, b.composeRows(ctx)...) // compose.go
+		}
+	}
+	return rows
+}
+
+// startRows are the `run --rm` latencies, with and without networking and
+// seccomp, and (tug) where their time goes.
+func (b *bench) startRows(ctx context.Context) []row {
 	var rows []row
 	latencyRow := func(metric string, goalMS float64, args ...string) {
 		tug, dock := b.each(ctx, func(e *engine) cell {
@@ -209,6 +258,9 @@ func (b *bench) measure(ctx context.Context) []row {
 			l, err := measureLatency(ctx, e, b.warm, b.n, full...)
 			if err != nil {
 				return b.fail(err)
+			}
+			if e.trace != "" {
+				b.addBreakdown(e, strings.Join(full, " "), l.windows) // breakdown.go
 			}
 			return cell{text: fmt.Sprintf("%.1f ms (p90 %.1f)", ms(l.median), ms(l.p90)), val: ms(l.median), ok: true}
 		})
@@ -224,6 +276,12 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.seccompRow(ctx)) // seccomp.go
 	rows = append(rows, b.usernsRow(ctx))  // userns.go
 
+	return rows
+}
+
+// memoryRows are the daemon's and the shims' memory and concurrent starts.
+func (b *bench) memoryRows(ctx context.Context) []row {
+	var rows []row
 	var daemonCells, shimCells, ussCells [2]cell
 	daemonCells[0], daemonCells[1] = b.each(ctx, func(e *engine) cell {
 		progress("%s: memory with %d idle `run -d IMG sleep 1000` containers", e.name, memContainers)
@@ -239,7 +297,8 @@ func (b *bench) measure(ctx context.Context) []row {
 			ussCells[b.index(e)] = shimCells[b.index(e)]
 		} else {
 			shimCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims)", m.shimKB/1024, m.shims), val: m.shimKB / 1024, ok: true}
-			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (%d shims, %.1f threads each)", m.shimUSS/1024, m.shims, m.threads), val: m.shimUSS / 1024, ok: true}
+			// What RSS has beyond USS is shared: the binary's and libraries' pages, one copy for all shims.
+			ussCells[b.index(e)] = cell{text: fmt.Sprintf("%.1f MB (+%.1f MB shared; %d shims, %.1f threads each)", m.shimUSS/1024, (m.shimKB-m.shimUSS)/1024, m.shims, m.threads), val: m.shimUSS / 1024, ok: true}
 		}
 		if m.daemonErr != nil {
 			return b.fail(fmt.Errorf("%s daemon RSS: %w", e.name, m.daemonErr))
@@ -275,11 +334,11 @@ func (b *bench) measure(ctx context.Context) []row {
 
 	// RSS counts the pages of the binary every shim shares; what one more
 	// container costs is the shim's private memory (USS).
-	r = row{metric: "shim private memory (USS) per running container (mean)", goal: fmt.Sprintf("tug ≤ %.0f MB", goalShimMB), tug: ussCells[0], docker: ussCells[1]}
+	r = row{metric: "shim private memory (USS) per running container (mean)", goal: fmt.Sprintf("tug ≤ %.0f MB", goalShimUSSMB), tug: ussCells[0], docker: ussCells[1]}
 	if r.tug.ok && r.docker.ok {
 		r.ratio = fmt.Sprintf("tug/docker %.2f", r.tug.val/r.docker.val)
 	}
-	r.verdict = verdict(r.tug, r.tug.val <= goalShimMB)
+	r.verdict = verdict(r.tug, r.tug.val <= goalShimUSSMB)
 	rows = append(rows, r)
 
 	tug, dock := b.each(ctx, func(e *engine) cell {
@@ -301,15 +360,6 @@ func (b *bench) measure(ctx context.Context) []row {
 		r.verdict = verdict(tug, false)
 	}
 	rows = append(rows, r)
-	rows = append(rows, b.pullRow(ctx))
-	rows = append(rows, b.execRow(ctx))
-	rows = append(rows, b.limitsRows(ctx)...)
-	rows = append(rows, b.opsRows(ctx)...)     // ops.go
-	rows = append(rows, b.networkRows(ctx)...) // network.go
-	rows = append(rows, b.connectRow(ctx))     // connect.go
-	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
-	rows = append(rows, b.buildRows(ctx)...)   // build.go
-	rows = append(rows, b.composeRows(ctx)...) // compose.go
 	return rows
 }
 

@@ -15,6 +15,7 @@ import (
 type latency struct {
 	median, p90 time.Duration
 	n           int
+	windows     []window // when each measured run started and ended
 }
 
 // percentile returns the nearest-rank percentile p (0..100) of sorted samples.
@@ -55,17 +56,22 @@ func measureLatency(ctx context.Context, e *engine, warm, n int, args ...string)
 		}
 	}
 	samples := make([]time.Duration, 0, n)
+	var windows []window
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return latency{}, err
 		}
+		start := time.Now()
 		d, err := e.timed(ctx, args...)
 		if err != nil {
 			return latency{}, fmt.Errorf("run %d: %w", i+1, err)
 		}
 		samples = append(samples, d)
+		windows = append(windows, window{start: start, end: time.Now()})
 	}
-	return summarize(samples), nil
+	l := summarize(samples)
+	l.windows = windows
+	return l, nil
 }
 
 // memory is what `count` idle detached containers cost.

@@ -95,13 +95,6 @@ func comm(pid int) string {
 	return strings.TrimSpace(string(b))
 }
 
-// exePath returns the binary a process runs.
-func exePath(pid int) string {
-	p, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	// A binary replaced on disk (make build during a run) reads "(deleted)".
-	return strings.TrimSuffix(p, " (deleted)")
-}
-
 // allPIDs lists the processes on the host.
 func allPIDs() []int {
 	ents, _ := os.ReadDir("/proc")

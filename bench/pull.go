@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -88,8 +89,9 @@ func measurePull(ctx context.Context, e *engine, ref string) (time.Duration, err
 	return samples[len(samples)/2], nil
 }
 
-// pullRow measures the cold pull on every engine.
-func (b *bench) pullRow(ctx context.Context) row {
+// pullRows measures the cold pulls on every engine: the random 5-layer
+// image, then the distro image (distro.go) from the same registry.
+func (b *bench) pullRows(ctx context.Context) []row {
 	metric := fmt.Sprintf("cold pull, %d layers %d MB, loopback registry (median of %d)", pullLayers, pullLayers*pullLayerBytes>>20, pullRuns)
 	r := row{metric: metric, goal: "tug/docker ≤ 1/2"}
 	progress("pull: building and pushing a %d MB test image to a loopback registry", pullLayers*pullLayerBytes>>20)
@@ -97,9 +99,15 @@ func (b *bench) pullRow(ctx context.Context) row {
 	if err != nil {
 		c := b.fail(err)
 		r.tug, r.docker, r.verdict = c, c, "ERROR"
-		return r
+		return []row{r}
 	}
 	defer stop()
+	addr, _, _ := strings.Cut(ref, "/")
+	return []row{b.pullRow(ctx, r, ref), b.distroRow(ctx, addr)}
+}
+
+// pullRow measures the cold pull of ref on every engine.
+func (b *bench) pullRow(ctx context.Context, r row, ref string) row {
 	r.tug, r.docker = b.each(ctx, func(e *engine) cell {
 		progress("%s: pull %s (%d cold runs)", e.name, ref, pullRuns)
 		d, err := measurePull(ctx, e, ref)

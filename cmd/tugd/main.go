@@ -1,6 +1,6 @@
 // Command tugd is tug's daemon: it serves the Docker Engine API on a unix
-// socket and owns images and containers. The same binary is re-executed as
-// each container's shim (`tugd shim`) and as the container init (`tugd init`).
+// socket and owns images and containers. Each container runs under its own
+// shim, the tug-shim binary installed next to tugd (cmd/tug-shim).
 package main
 
 import (
@@ -35,7 +35,6 @@ import (
 	"github.com/tug-project/tug/internal/api/server"
 	"github.com/tug-project/tug/internal/daemon"
 	"github.com/tug-project/tug/internal/network"
-	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/userns"
 )
 
@@ -97,9 +96,6 @@ type fileConfig struct {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "shim" {
-		os.Exit(runtime.ShimMain(os.Args[2:]))
-	}
 	opts := options{}
 	cmd := &cobra.Command{
 		Use:           "tugd [OPTIONS]",
@@ -227,10 +223,14 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
+	shim := filepath.Join(filepath.Dir(self), "tug-shim")
+	if _, err := os.Stat(shim); err != nil {
+		return fmt.Errorf("the shim binary: %w (tug-shim is built and installed next to tugd)", err)
+	}
 	d, err := daemon.New(ctx, daemon.Config{
 		Root:        opts.dataRoot,
 		ExecRoot:    opts.execRoot,
-		ShimBinary:  self,
+		ShimBinary:  shim,
 		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
 		Version:     version,
 		Debug:       opts.debug,

@@ -118,3 +118,35 @@ func TestInfoListsSeccompAndSecurityOptsThroughTheSocket(t *testing.T) {
 		t.Errorf("start -a: %s", r)
 	}
 }
+
+// TestSeccompArgumentFiltersAreEnforced: a profile's rules on a syscall's
+// arguments hold in the filter tugd compiles once and the container's init
+// loads (libct.PrecompileSeccomp): personality(PER_LINUX32) is refused by
+// a rule on its first argument, other personalities pass, and the
+// container's bundle holds the precompiled filter the init loaded.
+func TestSeccompArgumentFiltersAreEnforced(t *testing.T) {
+	d := start(t)
+	profile := filepath.Join(t.TempDir(), "nolinux32.json")
+	err := os.WriteFile(profile, []byte(`{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ERRNO",
+			"args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}]}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cli := range d.CLIs() {
+		r := cli.Run("", "run", "--rm", "--network", "none", "--security-opt", "seccomp="+profile, "busybox", "linux32", "true")
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Operation not permitted") {
+			t.Errorf("%s: linux32 (personality 8) under a profile that denies personality(8): %s", cli.Name, r)
+		}
+		run(t, cli, "--security-opt", "seccomp="+profile, "busybox", "linux64", "true") // personality(0)
+		run(t, cli, "busybox", "linux32", "true")                                       // Docker's profile allows PER_LINUX32
+	}
+	id := strings.TrimSpace(d.Tug("run", "-d", "--network", "none", "--security-opt", "seccomp="+profile, "busybox", "sleep", "30").Stdout)
+	defer d.Tug("rm", "-f", id)
+	if _, err := os.Stat(filepath.Join(d.Root, "containers", id, "seccomp.bpf.json")); err != nil {
+		t.Errorf("no precompiled filter in the container's bundle: %v", err)
+	}
+	if got := d.Tug("exec", id, "linux32", "true"); got.ExitCode == 0 {
+		t.Errorf("exec linux32 in a container whose profile denies personality(8): %s", got)
+	}
+}

@@ -93,6 +93,20 @@ func (s *Store) Save(c *Container) error {
 	return s.save(c)
 }
 
+// SaveRunning persists c like Save, for the states of a start (the shim
+// spawned, the process running), without the fsyncs: readers and a daemon
+// that restarts after a crash of its own see the old or the new state,
+// never a mix; a machine crash, which ends every container, may lose it,
+// and the next daemon finds the container ended either way. Two fsync
+// pairs less on every start (about 2 ms each here).
+func (s *Store) SaveRunning(c *Container) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Replace(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+}
+
 func (s *Store) save(c *Container) error {
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -158,6 +172,20 @@ func (s *Store) Rename(c *Container, newName string) error {
 	delete(s.byName, old)
 	s.byName[newName] = c.ID
 	return nil
+}
+
+// Hide takes c out of the store's indexes and announces its removal
+// (waiters for "removed" return, its name is free again) while its files
+// stay for Remove to delete later. Save c as removing first: a daemon that
+// stops before the Remove finds it at its next start and finishes it.
+func (s *Store) Hide(c *Container) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byID, c.ID)
+	if s.byName[c.Name] == c.ID {
+		delete(s.byName, c.Name)
+	}
+	c.MarkRemoved()
 }
 
 // Remove deletes c from memory and disk.

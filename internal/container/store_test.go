@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestStoreLookupAndPersistence(t *testing.T) {
 	}
 	a.Lock()
 	a.SetRunning(42, time.Now())
-	_ = s.Save(a)
+	_ = s.SaveRunning(a) // the states of a start are saved without fsync, read back alike
 	a.Unlock()
 
 	s2, err := NewStore(root)
@@ -106,4 +107,51 @@ func zeros(n int) string {
 		b[i] = '0'
 	}
 	return string(b)
+}
+
+// TestHiddenContainerIsRemovedButKeepsItsFiles: Hide frees the name and
+// ends waits for removal at once; the files stay until Remove, and a store
+// opened before the Remove (a daemon restart) still finds the container.
+func TestHiddenContainerIsRemovedButKeepsItsFiles(t *testing.T) {
+	root := t.TempDir()
+	s, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New("cccc"+zeros(60), "gone", time.Now())
+	if err := s.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	c.Lock()
+	c.SetRemoving()
+	if err := s.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	c.Unlock()
+	s.Hide(c)
+	select {
+	case <-c.Removed():
+	default:
+		t.Error("Removed() not closed after Hide")
+	}
+	if _, err := s.Get("gone"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Get(gone) after Hide = %v, want not found", err)
+	}
+	if s.NameTaken("gone") {
+		t.Error("the name is still taken after Hide")
+	}
+	s2, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := s2.Get(c.ID)
+	if err != nil || left.State.Status != "removing" {
+		t.Fatalf("reopened store: Get = %v, %v; want the container, removing", left, err)
+	}
+	if err := s.Remove(c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.Dir(c.ID)); !os.IsNotExist(err) {
+		t.Errorf("files after Remove: %v", err)
+	}
 }

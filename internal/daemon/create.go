@@ -25,6 +25,7 @@ import (
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/stringid"
+	"github.com/tug-project/tug/internal/trace"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -115,7 +116,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	} // the none driver keeps no log: no path, as in Docker
 	c.MountPoints = mps
 
-	if err := d.containers.Add(c); err != nil {
+	endAdd := trace.Span("create/store")
+	err = d.containers.Add(c)
+	endAdd()
+	if err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
 	createdVolumes, err := d.acquireVolumes(c)
@@ -135,7 +139,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 			}
 		}
 	}
-	if _, err := d.snapshots.Prepare(ctx, id, img.ChainID); err != nil {
+	endSnap := trace.Span("create/snapshot")
+	_, err = d.snapshots.Prepare(ctx, id, img.ChainID)
+	endSnap()
+	if err != nil {
 		undo()
 		return apicontainer.CreateResponse{}, fmt.Errorf("preparing rootfs: %w", err)
 	}
@@ -143,7 +150,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}
-	if err := d.net.AddSandbox(c, req.NetworkingConfig); err != nil {
+	endNet := trace.Span("create/network")
+	err = d.net.AddSandbox(c, req.NetworkingConfig)
+	endNet()
+	if err != nil {
 		undo()
 		return apicontainer.CreateResponse{}, err
 	}

@@ -34,7 +34,7 @@ import (
 type Config struct {
 	Root        string // --data-root
 	ExecRoot    string // --exec-root
-	ShimBinary  string // the tugd binary, re-executed as the shim
+	ShimBinary  string // tug-shim: each container's shim and init
 	HelloBinary string // the built-in hello-world program, imported at start if present
 	Version     string
 	Debug       bool // --debug: reported by info
@@ -215,6 +215,8 @@ func (d *Daemon) restore(ctx context.Context) {
 		c.Lock()
 		if c.State.Status == "removing" || c.State.Status == "dead" {
 			c.Unlock()
+			// A --rm container's shim may still be there (autoremove.go).
+			d.shutdownShim(ctx, c.ID, nil)
 			if err := d.removeContainer(ctx, c, false); err != nil {
 				slog.WarnContext(ctx, "removing leftover container", "id", c.ID, "err", err)
 			}

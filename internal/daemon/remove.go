@@ -12,6 +12,7 @@ import (
 
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // ContainerRemove removes a container, killing it first when forced.
@@ -51,7 +52,9 @@ func (d *Daemon) remove(ctx context.Context, c *container.Container, force, remo
 		}
 	}
 	c.SetRemoving()
+	endSave := trace.Span("remove/save")
 	_ = d.containers.Save(c)
+	endSave()
 	c.Unlock()
 	if err := d.removeContainer(ctx, c, removeVolumes); err != nil {
 		c.Lock()
@@ -72,14 +75,33 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container, re
 		return err
 	}
 	_ = os.RemoveAll(d.stateDir(c.ID))
+	endNet := trace.Span("remove/network")
 	d.net.Forget(ctx, c.ID)
-	if err := d.snapshots.Remove(ctx, c.ID); err != nil && !isNotExist(err) {
+	endNet()
+	return d.removeStored(ctx, c, removeVolumes)
+}
+
+// removeStored deletes what is left of a container whose rootfs is
+// unmounted, shim state removed and network forgotten: its snapshot, its
+// files and its entry in the store; it stops using its volumes.
+func (d *Daemon) removeStored(ctx context.Context, c *container.Container, removeVolumes bool) error {
+	endSnap := trace.Span("remove/snapshot")
+	err := d.snapshots.Remove(ctx, c.ID)
+	endSnap()
+	if err != nil && !isNotExist(err) {
 		return err
 	}
-	if err := d.containers.Remove(c); err != nil {
-		return err
-	}
+	// Volumes are released before the removal is announced (the store's
+	// Remove ends waits for it): a `volume ls` right after `run --rm`
+	// finds its anonymous volumes gone.
 	d.releaseVolumes(ctx, c, removeVolumes || c.HostConfig.AutoRemove)
+	endStore := trace.Span("remove/store")
+	err = d.containers.Remove(c)
+	endStore()
+	if err != nil {
+		return err
+	}
+	defer trace.Span("remove/images")()
 	// A force-removed image keeps its layers while containers use them;
 	// the last such container takes them along.
 	if _, err := d.images.Get(ctx, c.ImageID.String()); err != nil {

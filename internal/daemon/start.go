@@ -23,6 +23,7 @@ import (
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // faultAfterSpawn makes tugd exit right after spawning a shim, for the
@@ -84,16 +85,21 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err := d.grantTraverse(bdl.Dir); err != nil {
 		return err
 	}
+	endNet := trace.Span("start/network")
 	att, err := d.attachNetwork(ctx, c)
+	endNet()
 	if err != nil {
 		return err
 	}
+	endOpts := trace.Span("start/spec-opts")
 	opts, err := d.specOpts(c)
+	endOpts()
 	if err != nil {
 		return err
 	}
 	opts = append(opts, usernsOpts(remap, bdl)...) // after confinement: it reads the namespaces it set
-	if _, err := bundle.Create(bundle.Config{
+	endBundle := trace.Span("start/bundle")
+	_, err = bundle.Create(bundle.Config{
 		Dir:    bdl.Dir,
 		Rootfs: mounts,
 		Etc:    bundle.Etc{Hosts: att.Hosts, ResolvConf: att.ResolvConf},
@@ -107,7 +113,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 			Terminal: c.Config.Tty,
 		},
 		Opts: append([]oci.SpecOpt{att.NetNS}, opts...),
-	}); err != nil {
+	})
+	endBundle()
+	if err != nil {
 		return err
 	}
 	if remap != nil {
@@ -121,7 +129,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	// Recorded before the shim exists, so a daemon killed from here on
 	// finds the shim (or its leftovers) at its next start.
 	c.State.ShimStarted = true
-	if err := d.containers.Save(c); err != nil {
+	endSave := trace.Span("start/save")
+	err = d.containers.SaveRunning(c)
+	endSave()
+	if err != nil {
 		return err
 	}
 	var rot logger.Rotation
@@ -155,7 +166,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	d.releaseAttachers(c.ID, client)
 
 	spawned := time.Now()
+	trace.Add("start/shim-spawn", spawnStart, spawned)
 	pid, err := client.Start(ctx)
+	trace.Add("start/shim-start", spawned, time.Now())
 	slog.DebugContext(ctx, "container started", "id", c.ID, "spawn", spawned.Sub(spawnStart), "start", time.Since(spawned))
 	if err != nil {
 		_ = client.Kill(ctx, syscall.SIGKILL)
@@ -168,9 +181,11 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	}
 	c.SetRunning(pid, time.Now().UTC())
 	d.armHealth(c, t, true)
-	if err := d.containers.Save(c); err != nil {
+	endSave = trace.Span("start/save-running")
+	if err := d.containers.SaveRunning(c); err != nil {
 		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
 	}
+	endSave()
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionStart, c.ID, d.containerAttrs(c))
 	d.monitor(c, t)
 	return nil
@@ -235,24 +250,26 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 	ctx = context.WithoutCancel(ctx)
 	d.disarmHealth(c.ID)
 	c.Lock()
-	if t != nil {
-		_ = t.client.Shutdown(ctx)
-		_ = t.client.Close()
-	} else if client, err := runtime.Connect(ctx, d.stateDir(c.ID)); err == nil {
-		_ = client.Shutdown(ctx)
-		_ = client.Close()
+	if c.HostConfig.AutoRemove && fastRemoval(c) {
+		d.removeAfterExit(ctx, c, t, exit) // autoremove.go; unlocks c
+		return
 	}
+	d.shutdownShim(ctx, c.ID, t)
 	d.mu.Lock()
 	if d.tasks[c.ID] == t {
 		delete(d.tasks, c.ID)
 	}
 	d.mu.Unlock()
+	endUnmount := trace.Span("exit/unmount")
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	d.unmountVolumes(ctx, c)
 	_ = os.RemoveAll(d.stateDir(c.ID))
+	endUnmount()
+	endDetach := trace.Span("exit/network")
 	d.net.Detach(ctx, c.ID)
+	endDetach()
 	stopping := t != nil && t.stopping
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
 	// A --rm container is saved as removing right below; a daemon dying

@@ -2,6 +2,7 @@ package network
 
 import (
 	"net/netip"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,5 +66,36 @@ func TestStoreUpdate(t *testing.T) {
 		if n, err := st.Network("x"); err != nil || n.ID != "n" {
 			t.Errorf("Network(x) = %v, %v, want n", n, err)
 		}
+	}
+}
+
+// TestStoreUpdateThatChangesNothingIsNotWritten: releasing a sandbox the
+// state does not hold writes no file (no fsync on the --network none path).
+func TestStoreUpdateThatChangesNothingIsNotWritten(t *testing.T) {
+	path := t.TempDir() + "/state.json"
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(func(st *State) error {
+		st.Networks["n"] = &Network{ID: "n", Name: "x"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(func(st *State) error {
+		delete(st.Sandboxes, "no-such-sandbox")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("state file after an update that changed nothing: %v, want none written", err)
+	}
+	if n, err := s.Snapshot().Network("x"); err != nil || n.ID != "n" {
+		t.Errorf("Network(x) = %v, %v, want n", n, err)
 	}
 }

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,6 +256,11 @@ func (s *Store) Update(fn func(*State) error) error {
 	normalize(cp)
 	if err := fn(cp); err != nil {
 		return err
+	}
+	// An update that changes nothing (the release of a sandbox that has
+	// no network, say) is not written: no fsync on that path.
+	if after, err := json.Marshal(cp); err == nil && bytes.Equal(after, b) {
+		return nil
 	}
 	nb, err := json.MarshalIndent(cp, "", "\t")
 	if err != nil {

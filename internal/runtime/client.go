@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // Client talks to one container's shim. Its methods are safe for
@@ -124,6 +126,11 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	if cfg.IdleExit != 0 {
 		args = append(args, "--idle-exit", cfg.IdleExit.String())
 	}
+	endSeccomp := trace.Span("start/seccomp-precompiled")
+	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
+		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)
+	}
+	endSeccomp()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fail(err)
@@ -170,11 +177,14 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	return &Client{stateDir: cfg.StateDir, sock: sock, pid: res.resp.Pid}, nil
 }
 
-// shimEnv is the shim's environment: the daemon's, with a small Go runtime.
+// shimEnv is the shim's environment: the daemon's, with a small Go
+// runtime. One P: a shim copies a container's output and waits, and each
+// P costs a shim threads and per-P caches (measured: 2.5 MB private memory
+// with two, 2.2 MB with one).
 func shimEnv() []string {
 	env := os.Environ()
 	if os.Getenv("GOMAXPROCS") == "" {
-		env = append(env, "GOMAXPROCS=2")
+		env = append(env, "GOMAXPROCS=1")
 	}
 	return env
 }

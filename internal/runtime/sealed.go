@@ -10,40 +10,28 @@ import (
 )
 
 var (
-	sealOnce   sync.Once
-	sealedFile *os.File // kept open (and referenced) for the life of the process
-	sealedSelf string
+	sealMu  sync.Mutex
+	sealed  = map[string]string{} // shim binary -> /proc/self/fd/N of its sealed copy
+	sealFds []*os.File            // kept open (and referenced) for the life of the process
 )
 
-// shimPath returns the binary to execute for a shim: when it is the running
-// executable, a sealed memfd copy of it made once, so that libcontainer in
-// each shim skips cloning the binary for every container (it checks
-// whether /proc/self/exe is already a sealed copy).
+// shimPath returns the binary to execute for a shim: a sealed memfd copy
+// of binary made once per process, so that libcontainer in each shim skips
+// cloning the binary for every container (it checks whether /proc/self/exe
+// is already a sealed copy). When sealing fails, binary itself.
 func shimPath(binary string) string {
-	self, err := os.Executable()
-	if err != nil || !sameFile(self, binary) {
-		return binary
+	sealMu.Lock()
+	defer sealMu.Unlock()
+	if p, ok := sealed[binary]; ok {
+		return p
 	}
-	sealOnce.Do(func() {
-		f, err := libct.SealedSelf()
-		if err != nil {
-			slog.Warn("no sealed copy of the shim binary; libcontainer will clone it per container", "err", err)
-			return
-		}
-		sealedFile = f
-		sealedSelf = "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
-	})
-	if sealedSelf == "" {
-		return binary
-	}
-	return sealedSelf
-}
-
-func sameFile(a, b string) bool {
-	sa, err := os.Stat(a)
+	f, err := libct.Sealed(binary)
 	if err != nil {
-		return false
+		slog.Warn("no sealed copy of the shim binary; libcontainer will clone it per container", "binary", binary, "err", err)
+		sealed[binary] = binary
+		return binary
 	}
-	sb, err := os.Stat(b)
-	return err == nil && os.SameFile(sa, sb)
+	sealFds = append(sealFds, f)
+	sealed[binary] = "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	return sealed[binary]
 }

@@ -21,16 +21,18 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // syncFd is where Spawn hands the shim the pipe on which it reports the
 // creation result.
 const syncFd = 3
 
-// ShimMain is the shim (`tugd shim <args>`): it creates the container
+// ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates the container
 // described by its flags, serves clients on StateDir/shim.sock and exits
 // after Shutdown. It returns the process exit code.
 func ShimMain(args []string) int {
+	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
 	fs := flag.NewFlagSet("shim", flag.ContinueOnError)
 	fs.StringVar(&cfg.ID, "id", "", "container ID")
@@ -122,6 +124,7 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 
 	s.main = newProcIO(s.log, slog.Default())
 	err = s.main.start(cfg.Terminal, cfg.OpenStdin, func(stdio libct.ProcessIO) error {
+		defer trace.Span("shim/libct-create")()
 		ct, err := libct.Create(libct.CreateOpts{
 			ID: cfg.ID, Root: filepath.Join(cfg.StateDir, libctName), Bundle: cfg.Bundle,
 			Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr, ConsoleSocket: stdio.ConsoleSocket,
@@ -138,6 +141,7 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 		return nil, err
 	}
 	go s.main.reap(s.ct.Wait, func(e *Exit) {
+		trace.Add("shim/reaped", e.ExitedAt, e.ExitedAt)
 		e.OOMKilled = s.ct.OOMKilled()
 		if err := writeExit(s.cfg.StateDir, *e); err != nil {
 			slog.Error("record exit", "err", err)
@@ -295,7 +299,10 @@ func (s *shim) start() response {
 	if s.started {
 		return errResponse(errdefs.Conflict("container %s is already running", s.cfg.ID))
 	}
-	if err := s.ct.Exec(); err != nil {
+	endExec := trace.Span("shim/libct-exec")
+	err := s.ct.Exec()
+	endExec()
+	if err != nil {
 		return errResponse(err)
 	}
 	s.started = true
@@ -345,7 +352,9 @@ func (s *shim) shutdown(c *net.UnixConn) {
 	case <-time.After(2 * time.Second):
 		slog.Warn("attachers not flushed before shutdown")
 	}
+	endCleanup := trace.Span("shim/cleanup")
 	s.cleanup(false)
+	endCleanup()
 	reply(c, response{})
 	// The client reads until EOF: the connection closes when this process is gone.
 	os.Exit(0)

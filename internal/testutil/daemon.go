@@ -27,7 +27,7 @@ var (
 	buildErr  error
 )
 
-// Binaries builds tugd, tug, tug-hello and tug-init once per test process and
+// Binaries builds tugd, tug-shim, tug, tug-hello and tug-init once per test process and
 // returns the directory holding them.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -45,10 +45,10 @@ func Binaries(t testing.TB) string {
 		if buildErr = os.MkdirAll(binDir, 0o755); buildErr != nil {
 			return
 		}
-		// tugd needs libseccomp (the seccomp tag: libcontainer loads the
+		// tug-shim needs libseccomp (the seccomp tag: libcontainer loads the
 		// containers' syscall filters with it).
 		for _, b := range []struct{ name, pkg, cgo, tags string }{
-			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
+			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug-shim", "./cmd/tug-shim", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
 			{"tug-hello", "./cmd/tug-hello", "0", ""}, {"tug-init", "./cmd/tug-init", "0", ""},
 		} {
 			cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.name), b.pkg)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // Config configures a Server.
@@ -88,6 +90,7 @@ func (s *Server) newMux(routers []Router) *mux.Router {
 func (s *Server) makeHandler(route Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		defer trace.Span("api " + route.Method + " " + route.Path)()
 		rw := &responseWriter{ResponseWriter: w}
 		vars := mux.Vars(r)
 		if vars == nil {

@@ -22,9 +22,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/trace"
 )
 
-// Init is libcontainer's container init (the `tugd init` re-exec). Call it
+// Init is libcontainer's container init (the `tug-shim init` re-exec). Call it
 // first thing in main when os.Args[1] == "init"; it never returns.
 func Init() {
 	libcontainer.Init()
@@ -87,6 +88,9 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	endSeccomp := trace.Span("shim/seccomp-precompiled")
+	usePrecompiled(o.Bundle, spec, config)
+	endSeccomp()
 	c, err := libcontainer.Create(o.Root, o.ID, config)
 	if err != nil {
 		return nil, err

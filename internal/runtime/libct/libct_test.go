@@ -16,7 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/testutil"
 )
 
-// TestMain makes the test binary the container init, like `tugd init`.
+// TestMain makes the test binary the container init, like `tug-shim init`.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		Init()

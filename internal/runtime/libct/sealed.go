@@ -6,13 +6,13 @@ import (
 	"github.com/opencontainers/runc/libcontainer/exeseal"
 )
 
-// SealedSelf returns a sealed memfd copy of the running binary. Shims
-// started from it find /proc/self/exe already sealed, so libcontainer does
-// not clone the binary again for every container start (the protection
+// Sealed returns a sealed memfd copy of the binary at path. Shims started
+// from it find /proc/self/exe already sealed, so libcontainer does not
+// clone the binary again for every container start (the protection
 // against CVE-2019-5736 is kept: a container can never reach a writable
-// tugd binary). The caller keeps the file open as long as it spawns shims.
-func SealedSelf() (*os.File, error) {
-	f, err := os.Open("/proc/self/exe")
+// shim binary). The caller keeps the file open as long as it spawns shims.
+func Sealed(path string) (*os.File, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -21,5 +21,5 @@ func SealedSelf() (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return exeseal.CloneBinary(f, st.Size(), "/proc/self/exe", os.TempDir())
+	return exeseal.CloneBinary(f, st.Size(), path, os.TempDir())
 }

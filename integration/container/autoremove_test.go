@@ -1,0 +1,77 @@
+package container
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tug-project/tug/internal/testutil"
+)
+
+// entries lists a directory of the daemon's data root.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestRunRmIsGoneWhenTheRunReturns: once `run --rm` returns, the container
+// is not listed and its name is free; its rootfs, snapshot, files and shim
+// are gone soon after (they are removed after the answer).
+func TestRunRmIsGoneWhenTheRunReturns(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	for i := 0; i < 3; i++ {
+		if r := d.Tug("run", "--rm", "--name", "again", "busybox", "sh", "-c", "exit 3"); r.ExitCode != 3 {
+			t.Fatalf("run --rm #%d: %s", i+1, r)
+		}
+		if out := d.Tug("ps", "-a", "-q").Stdout; out != "" {
+			t.Fatalf("ps -a right after run --rm #%d = %q, want nothing", i+1, out)
+		}
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return len(entries(t, filepath.Join(d.Root, "containers"))) == 0 &&
+			len(entries(t, filepath.Join(d.Root, "overlay", "containers"))) == 0 &&
+			len(entries(t, filepath.Join(d.ExecRoot, "c"))) == 0
+	})
+}
+
+// TestRunRmRemovalIsFinishedAfterTugdDies: tugd dies right after a --rm
+// container is announced removed, before its rootfs, snapshot, shim and
+// files are; the next tugd removes them and does not list the container.
+func TestRunRmRemovalIsFinishedAfterTugdDies(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	d.Kill()
+	d.Env = []string{"TUGD_FAULT=before-background-removal"}
+	d.Start()
+	_ = d.Tug("run", "--rm", "--name", "interrupted", "busybox", "true") // tugd dies answering it
+	d.Kill()                                                             // reap the daemon that exited on purpose
+	if len(entries(t, filepath.Join(d.Root, "containers"))) != 1 {
+		t.Fatalf("the fault left containers %v, want the one being removed", entries(t, filepath.Join(d.Root, "containers")))
+	}
+	d.Env = nil
+	d.Start()
+	if out := d.Tug("ps", "-a", "--format", "{{.Names}}").Stdout; strings.TrimSpace(out) != "" {
+		t.Errorf("ps -a after the restart = %q, want nothing", out)
+	}
+	for _, dir := range []string{filepath.Join(d.Root, "containers"), filepath.Join(d.Root, "overlay", "containers"), filepath.Join(d.ExecRoot, "c")} {
+		if left := entries(t, dir); len(left) != 0 {
+			t.Errorf("%s after the restart: %v, want empty", dir, left)
+		}
+	}
+	if r := d.Tug("run", "--rm", "--name", "interrupted", "busybox", "true"); r.ExitCode != 0 {
+		t.Errorf("run --rm with the name again: %s", r)
+	}
+	// The shim and the rootfs mount of the interrupted run are checked by
+	// the daemon's leak check at cleanup.
+}
