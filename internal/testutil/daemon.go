@@ -106,6 +106,13 @@ type Daemon struct {
 // stops the daemon and checks that no mount or shim process is left.
 func StartDaemon(t testing.TB) *Daemon {
 	t.Helper()
+	return StartDaemonWith(t)
+}
+
+// StartDaemonWith is StartDaemon with extra tugd flags; args may name the
+// exec root's path as "{exec-root}" (it is made for the test).
+func StartDaemonWith(t testing.TB, args ...string) *Daemon {
+	t.Helper()
 	RequiresRoot(t)
 	RequiresBusybox(t)
 	bin := Binaries(t)
@@ -117,6 +124,9 @@ func StartDaemon(t testing.TB) *Daemon {
 	}
 	d := &Daemon{t: t, Bin: bin, Root: root, ExecRoot: execRoot, Socket: filepath.Join(execRoot, "tug.sock")}
 	d.Host = "unix://" + d.Socket
+	for _, a := range args {
+		d.Args = append(d.Args, strings.ReplaceAll(a, "{exec-root}", execRoot))
+	}
 	d.Start()
 	cl, err := client.New(client.WithHost(d.Host), client.WithAPIVersionNegotiation())
 	if err != nil {

@@ -1,0 +1,30 @@
+package cri
+
+import (
+	"context"
+
+	"github.com/distribution/reference"
+	"github.com/moby/moby/api/types/registry"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/tug-project/tug/internal/image"
+)
+
+// ImageBackend is what the image service needs of the engine: tug's one
+// image store, which the Docker API and the CRI share (an image built with
+// `tug build` runs in a pod unchanged).
+type ImageBackend interface {
+	// Images lists every image.
+	Images(ctx context.Context) ([]*image.Image, error)
+	// Image finds an image by reference or ID; errdefs.ErrNotFound when
+	// there is none.
+	Image(ctx context.Context, ref string) (*image.Image, error)
+	// Pull fetches ref from its registry with auth (nil: anonymous).
+	Pull(ctx context.Context, ref reference.Named, auth *registry.AuthConfig) (*image.Image, error)
+	// Remove deletes image id with all its references, refusing
+	// (errdefs.ErrConflict) while a container of either API uses it.
+	Remove(ctx context.Context, id digest.Digest) error
+	// Usage is the directory holding the image layers, and the disk space
+	// and inodes they take.
+	Usage(ctx context.Context) (dir string, bytes, inodes uint64, err error)
+}
