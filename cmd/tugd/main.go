@@ -180,11 +180,16 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
+	pauseBinary := "" // the pause image is made only where pods can run
+	if opts.cri.Socket != "" {
+		pauseBinary = filepath.Join(filepath.Dir(self), "tug-pause")
+	}
 	d, err := daemon.New(ctx, daemon.Config{
 		Root:        opts.dataRoot,
 		ExecRoot:    opts.execRoot,
 		ShimBinary:  self,
 		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
+		PauseBinary: pauseBinary,
 		Version:     version,
 		Debug:       opts.debug,
 		Network:     opts.network,
@@ -215,7 +220,7 @@ func run(ctx context.Context, opts options) error {
 		log.Info("API listening", "socket", path)
 		go func() { errc <- srv.Serve(ctx, l) }()
 	}
-	criCleanup, err := serveCRI(ctx, log, d, opts.cri, errc)
+	criCleanup, err := serveCRI(ctx, log, d, opts.cri, filepath.Join(opts.dataRoot, "cri"), errc)
 	if err != nil {
 		return err
 	}
@@ -258,7 +263,7 @@ func applyCRIConfig(flags *pflag.FlagSet, raw json.RawMessage, c *criConfig) err
 }
 
 // serveCRI starts the CRI server on its socket when one is configured.
-func serveCRI(ctx context.Context, log *slog.Logger, d *daemon.Daemon, c criConfig, errc chan<- error) (cleanup func(), err error) {
+func serveCRI(ctx context.Context, log *slog.Logger, d *daemon.Daemon, c criConfig, stateDir string, errc chan<- error) (cleanup func(), err error) {
 	if c.Socket == "" {
 		return func() {}, nil
 	}
@@ -266,7 +271,8 @@ func serveCRI(ctx context.Context, log *slog.Logger, d *daemon.Daemon, c criConf
 	if err != nil {
 		return nil, err
 	}
-	srv := cri.New(cri.Config{Version: version, Logger: log, CNIConfDir: c.CNIConfDir, CNIBinDirs: c.CNIBinDirs}, d.CRIImages())
+	srv := cri.New(cri.Config{Version: version, Logger: log, CNIConfDir: c.CNIConfDir, CNIBinDirs: c.CNIBinDirs, StateDir: stateDir},
+		d.CRIImages(), d.CRIContainers())
 	log.Info("CRI listening", "socket", path)
 	go func() { errc <- srv.Serve(ctx, l) }()
 	return func() { os.Remove(path) }, nil

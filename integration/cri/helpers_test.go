@@ -3,6 +3,7 @@ package cri
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -49,15 +50,22 @@ func startCRI(t *testing.T) *criDaemon {
 	t.Cleanup(func() { conn.Close() })
 	c.Runtime = runtimeapi.NewRuntimeServiceClient(conn)
 	c.Images = runtimeapi.NewImageServiceClient(conn)
+	t.Cleanup(c.removeAllPods) // before the daemon's cleanup (cleanups run last first)
+	c.waitCRI()
+	return c
+}
+
+// waitCRI waits until the CRI socket answers (after a Start).
+func (c *criDaemon) waitCRI() {
+	c.t.Helper()
 	if !testutil.WaitFor(10*time.Second, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, err := c.Runtime.Version(ctx, &runtimeapi.VersionRequest{})
 		return err == nil
 	}) {
-		t.Fatalf("the CRI socket does not answer:\n%s", d.Log())
+		c.t.Fatalf("the CRI socket does not answer:\n%s", c.Log())
 	}
-	return c
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -167,5 +175,86 @@ func (c *criDaemon) pushBusybox(ref, configDir string) {
 	}
 	if r := c.Tug("rmi", ref); r.ExitCode != 0 {
 		c.t.Fatalf("tug rmi %s: %s", ref, r)
+	}
+}
+
+// Pod network of the tests: a bridge tug does not otherwise use, on a
+// subnet no tug network takes, with host-local's leases in a test
+// directory.
+const (
+	testBridge = "tugcri0"
+	testSubnet = "10.231.0.0/24"
+	testPrefix = "10.231.0."
+)
+
+// withNetwork writes the tests' CNI configuration (bridge + host-local)
+// into the daemon's CNI directory and returns host-local's lease
+// directory; the bridge is deleted at the end of the test.
+func (c *criDaemon) withNetwork(extraPlugins ...string) string {
+	c.t.Helper()
+	ipam := filepath.Join(c.t.TempDir(), "ipam")
+	plugins := []string{fmt.Sprintf(`{"type": "bridge", "bridge": %q, "isGateway": true, "ipMasq": false,
+		"ipam": {"type": "host-local", "ranges": [[{"subnet": %q}]], "dataDir": %q}}`, testBridge, testSubnet, ipam)}
+	plugins = append(plugins, extraPlugins...)
+	conf := `{"cniVersion": "1.0.0", "name": "tugcri-test", "plugins": [` + strings.Join(plugins, ",") + `]}`
+	if err := os.WriteFile(filepath.Join(c.CNIDir, "10-tugcri.conflist"), []byte(conf), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() {
+		c.removeAllPods()
+		_ = exec.Command("ip", "link", "del", testBridge).Run()
+	})
+	return filepath.Join(ipam, "tugcri-test")
+}
+
+// podConfig is a minimal pod sandbox config, as crictl's examples have.
+func podConfig(name string) *runtimeapi.PodSandboxConfig {
+	return &runtimeapi.PodSandboxConfig{
+		Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "default", Uid: "uid-" + name},
+		Hostname:     name + "-host",
+		LogDirectory: "",
+		Labels:       map[string]string{"app": name},
+		Linux:        &runtimeapi.LinuxPodSandboxConfig{},
+	}
+}
+
+// runPod starts a sandbox through the gRPC client.
+func (c *criDaemon) runPod(cfg *runtimeapi.PodSandboxConfig) string {
+	c.t.Helper()
+	resp, err := c.Runtime.RunPodSandbox(ctxT(c.t), &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	if err != nil {
+		c.t.Fatalf("RunPodSandbox(%s) = %v\n%s", cfg.Metadata.Name, err, c.Log())
+	}
+	return resp.PodSandboxId
+}
+
+// podStatus is the verbose status of sandbox id with the pause process's
+// pid from its info.
+func (c *criDaemon) podStatus(id string) (*runtimeapi.PodSandboxStatus, int) {
+	c.t.Helper()
+	resp, err := c.Runtime.PodSandboxStatus(ctxT(c.t), &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: true})
+	if err != nil {
+		c.t.Fatalf("PodSandboxStatus(%s) = %v", id, err)
+	}
+	var info struct {
+		Pid int `json:"pid"`
+	}
+	_ = json.Unmarshal([]byte(resp.Info["info"]), &info)
+	return resp.Status, info.Pid
+}
+
+// removeAllPods removes every sandbox, as a kubelet would before going
+// away; the Engine API's cleanup does not see them.
+func (c *criDaemon) removeAllPods() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	list, err := c.Runtime.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return // the daemon is gone
+	}
+	for _, p := range list.Items {
+		if _, err := c.Runtime.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: p.Id}); err != nil {
+			c.t.Errorf("cleanup: RemovePodSandbox(%s) = %v", p.Id, err)
+		}
 	}
 }

@@ -40,13 +40,13 @@ func conditions(t *testing.T, c *criDaemon) map[string]*runtimeapi.RuntimeCondit
 	return out
 }
 
-// Until pod sandboxes exist, the runtime says it is not ready, with the
-// reason, so a kubelet schedules no pod on it.
-func TestStatusSaysRuntimeNotReadyWithoutPodSandboxes(t *testing.T) {
+// Until pods can run containers, the runtime says it is not ready, with
+// the reason, so a kubelet schedules no pod on it.
+func TestStatusSaysRuntimeNotReadyWithoutContainers(t *testing.T) {
 	c := startCRI(t)
 	rt := conditions(t, c)[runtimeapi.RuntimeReady]
-	if rt == nil || rt.Status || rt.Reason != "PodSandboxesNotImplemented" {
-		t.Errorf("RuntimeReady = %+v, want false, PodSandboxesNotImplemented", rt)
+	if rt == nil || rt.Status || rt.Reason != "ContainersNotImplemented" {
+		t.Errorf("RuntimeReady = %+v, want false, ContainersNotImplemented", rt)
 	}
 }
 
@@ -101,17 +101,11 @@ func TestRuntimeConfigReportsTheCgroupfsDriver(t *testing.T) {
 	}
 }
 
-// A call tug does not implement yet fails with Unimplemented naming it,
-// and creates nothing.
+// A call tug does not implement yet fails with Unimplemented naming it.
 func TestUnimplementedCallsAreRefusedByName(t *testing.T) {
 	c := startCRI(t)
-	_, err := c.Runtime.RunPodSandbox(ctxT(t), &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{
-		Metadata: &runtimeapi.PodSandboxMetadata{Name: "p", Namespace: "default", Uid: "u1"},
-	}})
-	if status.Code(err) != codes.Unimplemented || !strings.Contains(err.Error(), "RunPodSandbox") {
-		t.Errorf("RunPodSandbox() = %v, want Unimplemented naming it", err)
-	}
-	if r := c.Tug("ps", "-a", "-q"); r.ExitCode != 0 || r.Stdout != "" {
-		t.Errorf("tug ps -a after a refused RunPodSandbox: %s", r)
+	_, err := c.Runtime.CheckpointContainer(ctxT(t), &runtimeapi.CheckpointContainerRequest{ContainerId: "x", Location: "/tmp/x.tar"})
+	if status.Code(err) != codes.Unimplemented || !strings.Contains(err.Error(), "CheckpointContainer") {
+		t.Errorf("CheckpointContainer() = %v, want Unimplemented naming it", err)
 	}
 }

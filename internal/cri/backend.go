@@ -2,8 +2,10 @@ package cri
 
 import (
 	"context"
+	"time"
 
 	"github.com/distribution/reference"
+	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 
@@ -27,4 +29,20 @@ type ImageBackend interface {
 	// Usage is the directory holding the image layers, and the disk space
 	// and inodes they take.
 	Usage(ctx context.Context) (dir string, bytes, inodes uint64, err error)
+}
+
+// ContainerBackend is what the runtime service needs of the engine: the
+// containers of pods (a pause container per sandbox, and the workloads),
+// made through the Engine API's create path with its wire types, and kept
+// apart from the Engine API's containers by the engine.
+type ContainerBackend interface {
+	Create(ctx context.Context, name string, req *apicontainer.CreateRequest) (id string, err error)
+	Start(ctx context.Context, id string) error
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// Remove kills and removes a container; errdefs.ErrNotFound when it
+	// is not a CRI container.
+	Remove(ctx context.Context, id string) error
+	Inspect(ctx context.Context, id string) (*apicontainer.InspectResponse, error)
+	// List returns every CRI container, newest first.
+	List(ctx context.Context) []apicontainer.Summary
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-
-	"github.com/tug-project/tug/internal/cri/cni"
 )
 
 // runtimeService is the CRI RuntimeService. Calls it does not implement
@@ -34,18 +32,18 @@ func (r *runtimeService) Version(ctx context.Context, req *runtimeapi.VersionReq
 }
 
 // Status reports the runtime and network conditions. The runtime is not
-// ready while pod sandboxes are not implemented: a kubelet must not
-// schedule pods on it. The network is ready when the CNI configuration
+// ready while pods cannot run containers: a kubelet must not schedule
+// pods on it. The network is ready when the CNI configuration
 // loads and its plugins are installed.
 func (r *runtimeService) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
 	runtimeCond := &runtimeapi.RuntimeCondition{
 		Type:    runtimeapi.RuntimeReady,
 		Status:  false,
-		Reason:  "PodSandboxesNotImplemented",
-		Message: "tug's CRI serves images, version and status; pod sandboxes and containers are not implemented yet",
+		Reason:  "ContainersNotImplemented",
+		Message: "tug's CRI runs pod sandboxes but not yet their containers",
 	}
 	netCond := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
-	netConf, err := cni.Load(r.s.cfg.CNIConfDir, r.s.cfg.CNIBinDirs)
+	netConf, err := r.s.networks.Load()
 	if err != nil {
 		netCond.Status = false
 		netCond.Reason = "NetworkPluginNotReady"

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/tug-project/tug/internal/cri/cni"
 	"github.com/tug-project/tug/internal/errdefs"
 )
 
@@ -27,21 +29,36 @@ type Config struct {
 	// .json), CNIBinDirs the plugin binaries, searched in order.
 	CNIConfDir string
 	CNIBinDirs []string
+	// StateDir holds the CRI's own state: the sandboxes' configs and
+	// networks, libcni's cache.
+	StateDir string
 }
 
 // Server is tug's CRI runtime and image services.
 type Server struct {
-	cfg    Config
-	images ImageBackend
-	grpc   *grpc.Server
+	cfg        Config
+	images     ImageBackend
+	containers ContainerBackend
+	networks   *cni.Networks
+	state      stateStore
+	grpc       *grpc.Server
+
+	mu sync.Mutex // orders the changes of sandboxes
 }
 
-// New returns a server translating CRI calls to the engine behind images.
-func New(cfg Config, images ImageBackend) *Server {
+// New returns a server translating CRI calls to the engine behind images
+// and containers.
+func New(cfg Config, images ImageBackend, containers ContainerBackend) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, images: images}
+	s := &Server{
+		cfg:        cfg,
+		images:     images,
+		containers: containers,
+		networks:   cni.New(cfg.CNIConfDir, cfg.CNIBinDirs, filepath.Join(cfg.StateDir, "cni-cache")),
+		state:      stateStore{dir: cfg.StateDir},
+	}
 	s.grpc = grpc.NewServer(
 		grpc.ChainUnaryInterceptor(s.unaryErrors),
 		grpc.ChainStreamInterceptor(s.streamErrors),

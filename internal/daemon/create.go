@@ -35,6 +35,14 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if req == nil || req.Config == nil {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Config cannot be empty in order to create a container")
 	}
+	if l, ok := container.ReservedLabel(req.Config.Labels); ok {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("label %s: labels under %s are reserved for containers of the CRI (Kubernetes pods)", l, container.CRILabelPrefix)
+	}
+	return d.create(ctx, name, req)
+}
+
+// create is ContainerCreate for both APIs; req.Config is set.
+func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.CreateRequest) (apicontainer.CreateResponse, error) {
 	if err := compat.ContainerCreate(req); err != nil { // fields tug does not implement
 		return apicontainer.CreateResponse{}, err
 	}

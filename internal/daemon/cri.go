@@ -3,12 +3,15 @@ package daemon
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/distribution/reference"
+	apicontainer "github.com/moby/moby/api/types/container"
 	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
@@ -54,4 +57,86 @@ func (b CRIImages) Remove(ctx context.Context, id digest.Digest) error {
 // Usage is the disk space and inodes of the image layers.
 func (b CRIImages) Usage(ctx context.Context) (dir string, bytes, inodes uint64, err error) {
 	return b.d.snapshots.LayersUsage()
+}
+
+// CRIContainers is the engine's side of the CRI runtime service: the
+// containers of Kubernetes pods (their sandboxes' pause containers and
+// their workloads), made and found only here. They carry
+// container.CRIOwnerLabel; the Engine API neither lists them unasked nor
+// removes them, and this side finds no other container.
+type CRIContainers struct{ d *Daemon }
+
+// CRIContainers returns the container backend of the CRI server.
+func (d *Daemon) CRIContainers() CRIContainers { return CRIContainers{d: d} }
+
+// Create creates a CRI container as POST /containers/create does.
+func (b CRIContainers) Create(ctx context.Context, name string, req *apicontainer.CreateRequest) (string, error) {
+	if req == nil || req.Config == nil {
+		return "", errdefs.InvalidParameter("no container config")
+	}
+	labels := map[string]string{container.CRIOwnerLabel: "cri"}
+	for k, v := range req.Config.Labels {
+		labels[k] = v
+	}
+	req.Config.Labels = labels
+	resp, err := b.d.create(ctx, name, req)
+	return resp.ID, err
+}
+
+// lookup finds CRI container id (its full ID).
+func (b CRIContainers) lookup(id string) (*container.Container, error) {
+	c, err := b.d.containers.Get(id)
+	if err != nil || c.ID != id || !container.IsCRI(c.Config.Labels) {
+		return nil, errdefs.NotFound("no such container %s", id)
+	}
+	return c, nil
+}
+
+// Start starts CRI container id.
+func (b CRIContainers) Start(ctx context.Context, id string) error {
+	if _, err := b.lookup(id); err != nil {
+		return err
+	}
+	return b.d.ContainerStart(ctx, id)
+}
+
+// Stop stops CRI container id: its stop signal, SIGKILL after timeout.
+func (b CRIContainers) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	if _, err := b.lookup(id); err != nil {
+		return err
+	}
+	secs := int(timeout.Seconds())
+	return b.d.ContainerStop(ctx, id, "", &secs)
+}
+
+// Remove removes CRI container id, killing it if it runs, with its
+// anonymous volumes.
+func (b CRIContainers) Remove(ctx context.Context, id string) error {
+	c, err := b.lookup(id)
+	if err != nil {
+		return err
+	}
+	return b.d.remove(ctx, c, true, true)
+}
+
+// Inspect returns CRI container id as GET /containers/{id}/json does.
+func (b CRIContainers) Inspect(ctx context.Context, id string) (*apicontainer.InspectResponse, error) {
+	if _, err := b.lookup(id); err != nil {
+		return nil, err
+	}
+	return b.d.ContainerInspect(ctx, id)
+}
+
+// List returns every CRI container, newest first.
+func (b CRIContainers) List(ctx context.Context) []apicontainer.Summary {
+	now := time.Now()
+	var out []apicontainer.Summary
+	for _, c := range b.d.containers.List() {
+		c.Lock()
+		if container.IsCRI(c.Config.Labels) {
+			out = append(out, b.d.summary(c, now, false))
+		}
+		c.Unlock()
+	}
+	return out
 }
