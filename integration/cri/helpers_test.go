@@ -258,3 +258,63 @@ func (c *criDaemon) removeAllPods() {
 		}
 	}
 }
+
+// createContainer creates a busybox container running sh -c script in pod
+// id (whose config is pod) and returns its ID.
+func (c *criDaemon) createContainer(podID string, pod *runtimeapi.PodSandboxConfig, name, script string) string {
+	c.t.Helper()
+	resp, err := c.Runtime.CreateContainer(ctxT(c.t), &runtimeapi.CreateContainerRequest{
+		PodSandboxId: podID,
+		Config: &runtimeapi.ContainerConfig{
+			Metadata: &runtimeapi.ContainerMetadata{Name: name},
+			Image:    &runtimeapi.ImageSpec{Image: "busybox"},
+			Command:  []string{"sh", "-c", script},
+			LogPath:  name + "/0.log",
+			Labels:   map[string]string{"ctr": name},
+			Linux:    &runtimeapi.LinuxContainerConfig{},
+		},
+		SandboxConfig: pod,
+	})
+	if err != nil {
+		c.t.Fatalf("CreateContainer(%s) = %v\n%s", name, err, c.Log())
+	}
+	return resp.ContainerId
+}
+
+func (c *criDaemon) startContainer(id string) {
+	c.t.Helper()
+	if _, err := c.Runtime.StartContainer(ctxT(c.t), &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
+		c.t.Fatalf("StartContainer(%s) = %v\n%s", id, err, c.Log())
+	}
+}
+
+func (c *criDaemon) containerStatus(id string) *runtimeapi.ContainerStatus {
+	c.t.Helper()
+	resp, err := c.Runtime.ContainerStatus(ctxT(c.t), &runtimeapi.ContainerStatusRequest{ContainerId: id})
+	if err != nil {
+		c.t.Fatalf("ContainerStatus(%s) = %v", id, err)
+	}
+	return resp.Status
+}
+
+// waitExited waits until container id has exited and returns its status.
+func (c *criDaemon) waitExited(id string) *runtimeapi.ContainerStatus {
+	c.t.Helper()
+	var st *runtimeapi.ContainerStatus
+	if !testutil.WaitFor(10*time.Second, func() bool {
+		st = c.containerStatus(id)
+		return st.State == runtimeapi.ContainerState_CONTAINER_EXITED
+	}) {
+		c.t.Fatalf("container %s did not exit: %v", id, st)
+	}
+	return st
+}
+
+// podWithLogs is podConfig with a log directory in the test's temporary
+// directory.
+func podWithLogs(t *testing.T, name string) *runtimeapi.PodSandboxConfig {
+	cfg := podConfig(name)
+	cfg.LogDirectory = filepath.Join(t.TempDir(), "pods", name)
+	cfg.DnsConfig = &runtimeapi.DNSConfig{Servers: []string{"127.0.0.1"}, Searches: []string{"svc.cluster.local"}}
+	return cfg
+}

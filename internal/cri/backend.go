@@ -2,6 +2,7 @@ package cri
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/distribution/reference"
@@ -45,4 +46,7 @@ type ContainerBackend interface {
 	Inspect(ctx context.Context, id string) (*apicontainer.InspectResponse, error)
 	// List returns every CRI container, newest first.
 	List(ctx context.Context) []apicontainer.Summary
+	// Exec runs cmd in running container id until it ends, copying its
+	// output to stdout and stderr, and returns its exit code.
+	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error)
 }

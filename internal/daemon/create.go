@@ -58,8 +58,16 @@ func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.Crea
 	if cfg.Image == "" {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("no image specified")
 	}
+	// A CRI container logs in the CRI's format to the kubelet's path.
+	criLog, hasCRILog := "", container.IsCRI(cfg.Labels) && hc.LogConfig.Type == logger.CRIDriver
+	if hasCRILog {
+		criLog, hc.LogConfig = hc.LogConfig.Config["path"], apicontainer.LogConfig{}
+	}
 	if err := validateHostConfig(hc, d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
+	}
+	if hasCRILog {
+		hc.LogConfig = apicontainer.LogConfig{Type: logger.CRIDriver, Config: map[string]string{"path": criLog}}
 	}
 	if err := d.validateNetworkMode(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
@@ -111,6 +119,9 @@ func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.Crea
 	c.Path, c.Args = entrypointAndArgs(merged.Entrypoint, merged.Cmd)
 	c.Driver = "overlay2"
 	c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
+	if hasCRILog {
+		c.LogPath = criLog
+	}
 	c.MountPoints = mps
 
 	if err := d.containers.Add(c); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/api/backend"
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/errdefs"
@@ -139,4 +140,30 @@ func (b CRIContainers) List(ctx context.Context) []apicontainer.Summary {
 		c.Unlock()
 	}
 	return out
+}
+
+// Exec runs cmd in running CRI container id, as POST /containers/{id}/exec
+// and /exec/{id}/start do, and returns its exit code.
+func (b CRIContainers) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error) {
+	if _, err := b.lookup(id); err != nil {
+		return 0, err
+	}
+	execID, err := b.d.ContainerExecCreate(ctx, id, &apicontainer.ExecCreateRequest{Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		return 0, err
+	}
+	err = b.d.ContainerExecStart(ctx, execID, backend.ExecStartOptions{
+		GetStreams: func(bool) (io.ReadCloser, io.Writer, io.Writer, error) { return nil, stdout, stderr, nil },
+	})
+	if err != nil {
+		return 0, err
+	}
+	insp, err := b.d.ContainerExecInspect(ctx, execID)
+	if err != nil {
+		return 0, err
+	}
+	if insp.ExitCode == nil {
+		return 0, errdefs.Unavailable("exec %s in %s: no exit code", execID, id)
+	}
+	return *insp.ExitCode, nil
 }

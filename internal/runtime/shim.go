@@ -39,6 +39,7 @@ func ShimMain(args []string) int {
 	fs.StringVar(&cfg.LogPath, "log", "", "json-file log")
 	fs.Int64Var(&cfg.LogRotate.MaxSize, "log-max-size", 0, "rotate the log at this size in bytes (0: never)")
 	fs.IntVar(&cfg.LogRotate.MaxFiles, "log-max-file", 1, "log files kept, the current one included")
+	fs.StringVar((*string)(&cfg.LogFormat), "log-format", "", `log format: "" (json-file) or "cri"`)
 	fs.BoolVar(&cfg.Terminal, "terminal", false, "allocate a pty")
 	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
@@ -114,7 +115,15 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 	if err := os.WriteFile(filepath.Join(cfg.StateDir, pidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
-	if s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate); err != nil {
+	switch cfg.LogFormat {
+	case logger.FormatJSONFile:
+		s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
+	case logger.FormatCRI:
+		s.log, err = logger.OpenCRI(cfg.LogPath)
+	default:
+		err = fmt.Errorf("unknown log format %q", cfg.LogFormat)
+	}
+	if err != nil {
 		return nil, err
 	}
 
