@@ -91,8 +91,9 @@ func TestContainerLifecycleThroughCrictl(t *testing.T) {
 	}
 }
 
-// Containers share their pod's network and IPC namespaces (the pause
-// process's), have its hostname and a resolv.conf from its DNS config.
+// Containers share their pod's network, IPC and UTS namespaces (the pause
+// process's): its address and hostname; their resolv.conf is made from
+// the pod's DNS config.
 func TestContainersJoinThePodsNamespaces(t *testing.T) {
 	c := startCRI(t)
 	c.withNetwork()
@@ -133,7 +134,7 @@ func TestContainersJoinThePodsNamespaces(t *testing.T) {
 	if ctrPid == 0 {
 		t.Fatal("no pid in the container's verbose status")
 	}
-	for _, kind := range []string{"net", "ipc"} {
+	for _, kind := range []string{"net", "ipc", "uts"} {
 		if a, b := ns(pausePid, kind), ns(ctrPid, kind); a != b {
 			t.Errorf("%s namespace: pause %s, container %s; want one", kind, a, b)
 		}

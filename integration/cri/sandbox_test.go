@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -128,6 +130,14 @@ func TestPodsLiveApartFromEngineContainers(t *testing.T) {
 	}
 	if r := c.Tug("create", "--label", "io.tug.cri.kind=sandbox", "busybox", "true"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "reserved for containers of the CRI") {
 		t.Errorf("tug create with a CRI label: %s", r)
+	}
+	// Joining a UTS namespace is the CRI's; the Engine API refuses it as Docker does.
+	_, err := c.Client.ContainerCreate(ctxT(t), client.ContainerCreateOptions{
+		Config:     &container.Config{Image: "busybox", Cmd: []string{"true"}},
+		HostConfig: &container.HostConfig{UTSMode: container.UTSMode("container:" + id)},
+	})
+	if err == nil || !strings.Contains(err.Error(), "invalid UTS mode: container:") {
+		t.Errorf("Engine API create with UTS mode container: = %v, want Docker's refusal", err)
 	}
 	// The CRI finds no Engine API container.
 	mine := strings.TrimSpace(c.Tug("inspect", "--format", "{{.Id}}", "mine").Stdout)

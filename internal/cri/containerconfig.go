@@ -27,10 +27,14 @@ func containerCreateRequest(sandboxID string, hostNet bool, podCfg *runtimeapi.P
 	case len(cfg.GetCDIDevices()) > 0:
 		return nil, refuse("CDI_devices", "CDI devices are not implemented")
 	}
+	hostname := podCfg.GetHostname() // for /etc/hostname; the UTS namespace is the pod's
+	if hostname == "" {
+		hostname = sandboxID[:12] // the pause container's default
+	}
 	c := &apicontainer.Config{
 		Image:      imageID,
+		Hostname:   hostname,
 		WorkingDir: cfg.GetWorkingDir(),
-		Hostname:   podCfg.GetHostname(),
 		OpenStdin:  cfg.GetStdin(),
 		StdinOnce:  cfg.GetStdinOnce(),
 		Tty:        cfg.GetTty(),
@@ -61,9 +65,10 @@ func containerCreateRequest(sandboxID string, hostNet bool, podCfg *runtimeapi.P
 	hc := &apicontainer.HostConfig{
 		NetworkMode: apicontainer.NetworkMode("container:" + sandboxID),
 		IpcMode:     apicontainer.IpcMode("container:" + sandboxID),
+		UTSMode:     apicontainer.UTSMode("container:" + sandboxID),
 	}
 	if hostNet {
-		hc.NetworkMode = "host"
+		hc.NetworkMode, hc.UTSMode = "host", "host"
 	}
 	if o := podCfg.GetLinux().GetSecurityContext().GetNamespaceOptions(); o.GetIpc() == runtimeapi.NamespaceMode_NODE {
 		hc.IpcMode = "host"

@@ -35,6 +35,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if req == nil || req.Config == nil {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Config cannot be empty in order to create a container")
 	}
+	if hc := req.HostConfig; hc != nil && hc.UTSMode != "" && !hc.UTSMode.IsHost() {
+		// Docker's modes; the CRI's pods also join a UTS namespace.
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("invalid UTS mode: %v", hc.UTSMode)
+	}
 	if l, ok := container.ReservedLabel(req.Config.Labels); ok {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("label %s: labels under %s are reserved for containers of the CRI (Kubernetes pods)", l, container.CRILabelPrefix)
 	}
