@@ -77,7 +77,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &bench{n: *n, warm: *warm, concurrent: *concurrent, many: *many, healthWindow: *healthWindow, prefix: fmt.Sprintf("tugbench-%d", os.Getpid())}
+	b := &bench{binDir: *binDir, tarball: tarball, n: *n, warm: *warm, concurrent: *concurrent, many: *many, healthWindow: *healthWindow, prefix: fmt.Sprintf("tugbench-%d", os.Getpid())}
 
 	progress("tug: starting tugd from %s", *binDir)
 	tug, err := setupTug(ctx, *binDir, tarball)
@@ -121,6 +121,8 @@ func main() {
 
 // bench holds the settings and the engines under test; engines[0] is tug.
 type bench struct {
+	binDir              string // tugd and tug
+	tarball             []byte // the busybox test image
 	n, warm, concurrent int
 	many                int           // containers in the many-containers metric (ops.go)
 	healthWindow        time.Duration // window of the health-check CPU metric (ops.go)
@@ -298,6 +300,7 @@ func (b *bench) measure(ctx context.Context) []row {
 	rows = append(rows, b.networkRows(ctx)...) // network.go
 	rows = append(rows, b.volumeRows(ctx)...)  // volume.go
 	rows = append(rows, b.buildRows(ctx)...)   // build.go
+	rows = append(rows, b.criRows(ctx)...)     // cri.go
 	return rows
 }
 
