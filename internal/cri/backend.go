@@ -49,4 +49,9 @@ type ContainerBackend interface {
 	// Exec runs cmd in running container id until it ends, copying its
 	// output to stdout and stderr, and returns its exit code.
 	Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error)
+	// Update changes a container's resources, at once when it runs.
+	Update(ctx context.Context, id string, upd *apicontainer.UpdateConfig) error
+	// Stats samples a container's cgroup once, and the bytes its writable
+	// layer holds.
+	Stats(ctx context.Context, id string) (*apicontainer.StatsResponse, int64, error)
 }

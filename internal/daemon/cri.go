@@ -167,3 +167,30 @@ func (b CRIContainers) Exec(ctx context.Context, id string, cmd []string, stdout
 	}
 	return *insp.ExitCode, nil
 }
+
+// Update changes CRI container id's resources as POST
+// /containers/{id}/update does.
+func (b CRIContainers) Update(ctx context.Context, id string, upd *apicontainer.UpdateConfig) error {
+	if _, err := b.lookup(id); err != nil {
+		return err
+	}
+	_, err := b.d.ContainerUpdate(ctx, id, upd)
+	return err
+}
+
+// Stats samples CRI container id's cgroup once (a one-shot GET
+// /containers/{id}/stats) and returns the bytes of its writable layer.
+func (b CRIContainers) Stats(ctx context.Context, id string) (*apicontainer.StatsResponse, int64, error) {
+	if _, err := b.lookup(id); err != nil {
+		return nil, 0, err
+	}
+	var s *apicontainer.StatsResponse
+	err := b.d.ContainerStats(ctx, id, backend.ContainerStatsOptions{OneShot: true}, func(r *apicontainer.StatsResponse) error {
+		s = r
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return s, b.d.snapshots.Usage(id), nil
+}
