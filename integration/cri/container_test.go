@@ -236,3 +236,47 @@ func TestPodContainersSurviveTugdSIGKILL(t *testing.T) {
 		t.Errorf("StopContainer after a restart = %v", err)
 	}
 }
+
+// After the kubelet renames a container's log away, ReopenContainerLog
+// makes the shim start a new file at the log path; a stopped container's
+// log cannot be reopened.
+func TestReopenContainerLogStartsANewFile(t *testing.T) {
+	c := startCRI(t)
+	c.withNetwork()
+	c.ImportBusybox("busybox")
+	pod := podWithLogs(t, "rotate")
+	podID := c.runPod(pod)
+	id := c.createContainer(podID, pod, "ticker", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done")
+	c.startContainer(id)
+	logFile := filepath.Join(pod.LogDirectory, "ticker", "0.log")
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return -1
+		}
+		return fi.Size()
+	}
+	if !testutil.WaitFor(5*time.Second, func() bool { return size(logFile) > 0 }) {
+		t.Fatal("no log")
+	}
+	if err := os.Rename(logFile, logFile+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Runtime.ReopenContainerLog(ctxT(t), &runtimeapi.ReopenContainerLogRequest{ContainerId: id}); err != nil {
+		t.Fatalf("ReopenContainerLog() = %v", err)
+	}
+	old := size(logFile + ".1")
+	if !testutil.WaitFor(5*time.Second, func() bool { return size(logFile) > 0 }) {
+		t.Fatal("no new log file after ReopenContainerLog")
+	}
+	time.Sleep(300 * time.Millisecond) // a few more ticks
+	if got := size(logFile + ".1"); got != old {
+		t.Errorf("the renamed log still grows (%d -> %d bytes)", old, got)
+	}
+	if _, err := c.Runtime.StopContainer(ctxT(t), &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Runtime.ReopenContainerLog(ctxT(t), &runtimeapi.ReopenContainerLogRequest{ContainerId: id}); err == nil {
+		t.Error("ReopenContainerLog of a stopped container succeeded")
+	}
+}

@@ -54,4 +54,6 @@ type ContainerBackend interface {
 	// Stats samples a container's cgroup once, and the bytes its writable
 	// layer holds.
 	Stats(ctx context.Context, id string) (*apicontainer.StatsResponse, int64, error)
+	// ReopenLog has a running container's log reopened at its path.
+	ReopenLog(ctx context.Context, id string) error
 }

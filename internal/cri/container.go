@@ -270,3 +270,20 @@ func (r *runtimeService) ListContainers(ctx context.Context, req *runtimeapi.Lis
 	slices.SortStableFunc(resp.Containers, func(a, b *runtimeapi.Container) int { return cmp.Compare(b.CreatedAt, a.CreatedAt) })
 	return resp, nil
 }
+
+// ReopenContainerLog starts a new log file at the container's log path,
+// after the kubelet renamed the old one to rotate it. The container must
+// be running.
+func (r *runtimeService) ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
+	c, err := r.s.findContainer(ctx, req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	if c.State != apicontainer.StateRunning {
+		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
+	}
+	if err := r.s.containers.ReopenLog(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ReopenContainerLogResponse{}, nil
+}

@@ -194,3 +194,19 @@ func (b CRIContainers) Stats(ctx context.Context, id string) (*apicontainer.Stat
 	}
 	return s, b.d.snapshots.Usage(id), nil
 }
+
+// ReopenLog has running CRI container id's shim reopen its log file.
+func (b CRIContainers) ReopenLog(ctx context.Context, id string) error {
+	c, err := b.lookup(id)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	running := c.State.Running
+	c.Unlock()
+	t := b.d.task(id)
+	if !running || t == nil {
+		return errdefs.Conflict("container %s is not running", id)
+	}
+	return t.client.ReopenLog(ctx)
+}

@@ -55,3 +55,27 @@ func TestCRILogSplitsLongLinesIntoPartials(t *testing.T) {
 		t.Errorf("records = %v, want %v", tags, want)
 	}
 }
+
+// Reopen starts a new file at the path after the old one was renamed.
+func TestReopenAfterRename(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	f, err := OpenCRI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ts := time.Unix(0, 0)
+	_ = f.WriteRecord("stdout", []byte("one\n"), ts)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.WriteRecord("stdout", []byte("two\n"), ts)
+	old, _ := os.ReadFile(path + ".1")
+	cur, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(old), " F one\n") || string(cur) != "1970-01-01T00:00:00Z stdout F two\n" {
+		t.Errorf("renamed file %q, new file %q", old, cur)
+	}
+}

@@ -106,6 +106,26 @@ func (f *File) Close() error {
 	return f.f.Close()
 }
 
+// Reopen closes the file and opens its path again (creating it): after
+// someone else renamed the log away to rotate it, records go to a new file
+// at the path (the CRI's ReopenContainerLog).
+func (f *File) Reopen() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nf, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	st, err := nf.Stat()
+	if err != nil {
+		nf.Close()
+		return err
+	}
+	f.f.Close()
+	f.f, f.size = nf, st.Size()
+	return nil
+}
+
 // WriteRecord appends one record. line is logged as is (callers include
 // the trailing newline of complete lines).
 func (f *File) WriteRecord(stream string, line []byte, t time.Time) error {

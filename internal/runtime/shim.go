@@ -279,6 +279,12 @@ func (s *shim) handle(c *net.UnixConn) {
 		s.shutdown(c)
 	case opPause, opResume:
 		reply(c, s.freeze(req.Op == opPause))
+	case opReopen:
+		if err := s.log.Reopen(); err != nil {
+			reply(c, errResponse(err))
+		} else {
+			reply(c, response{})
+		}
 	default:
 		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
 	}
