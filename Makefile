@@ -15,6 +15,7 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/tug ./cmd/tug
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-hello ./cmd/tug-hello
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-init ./cmd/tug-init
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-pause ./cmd/tug-pause
 
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo 'gofmt: files above need formatting'; exit 1)

@@ -195,7 +195,7 @@ func (b *bench) each(ctx context.Context, f func(e *engine) cell) (tug, docker c
 }
 
 // groups are the bench's metrics in the order they run; -only picks some.
-var groups = []string{"start", "memory", "pull", "exec", "limits", "ops", "network", "volume", "build", "compose"}
+var groups = []string{"start", "memory", "pull", "exec", "limits", "ops", "network", "volume", "build", "compose", "cri"}
 
 var only = flag.String("only", "", "comma-separated groups of metrics to measure (default all): "+strings.Join(groups, ", "))
 
@@ -242,6 +242,8 @@ func (b *bench) measure(ctx context.Context) []row {
 			rows = append(rows, b.buildRows(ctx)...) // build.go
 		case "compose":
 			rows = append(rows, b.composeRows(ctx)...) // compose.go
+		case "cri":
+			rows = append(rows, b.criRows(ctx)...) // cri.go
 		}
 	}
 	return rows

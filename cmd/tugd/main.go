@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	archiverouter "github.com/tug-project/tug/internal/api/router/archive"
 	buildrouter "github.com/tug-project/tug/internal/api/router/build"
@@ -33,6 +35,8 @@ import (
 	"github.com/tug-project/tug/internal/api/router/system"
 	volumerouter "github.com/tug-project/tug/internal/api/router/volume"
 	"github.com/tug-project/tug/internal/api/server"
+	"github.com/tug-project/tug/internal/cri"
+	"github.com/tug-project/tug/internal/cri/cni"
 	"github.com/tug-project/tug/internal/daemon"
 	"github.com/tug-project/tug/internal/network"
 	"github.com/tug-project/tug/internal/userns"
@@ -53,7 +57,16 @@ type options struct {
 	logOpts     map[string]string // log-opts
 	init        bool              // init
 	usernsRemap string            // userns-remap
+	cri         criConfig         // --cri-socket, --cni-*; daemon.json cri
 	daemonExtra                   // the other daemon.json settings, passed as they are
+}
+
+// criConfig is daemon.json's "cri" object: the CRI socket (off when empty)
+// and where CNI's configuration and plugins are.
+type criConfig struct {
+	Socket     string   `json:"socket"`
+	CNIConfDir string   `json:"cni-conf-dir"`
+	CNIBinDirs []string `json:"cni-bin-dirs"`
 }
 
 // daemonExtra are daemon.json settings handed to the daemon unchanged.
@@ -93,6 +106,8 @@ type fileConfig struct {
 	Init        bool   `json:"init"`
 	UsernsRemap string `json:"userns-remap"`
 	LiveRestore *bool  `json:"live-restore"` // always on: true is accepted, false refused
+
+	CRI json.RawMessage `json:"cri"`
 }
 
 func main() {
@@ -117,6 +132,9 @@ func main() {
 	f.StringVar(&opts.execRoot, "exec-root", "/run/tug", "Root directory of runtime state (sockets, shims)")
 	f.StringVar(&opts.configFile, "config-file", "/etc/tug/daemon.json", "Daemon configuration file")
 	f.BoolVarP(&opts.debug, "debug", "D", false, "Enable debug logging")
+	f.StringVar(&opts.cri.Socket, "cri-socket", "", "Serve the Kubernetes CRI on this socket (unix:///run/tug/cri.sock); off when empty")
+	f.StringVar(&opts.cri.CNIConfDir, "cni-conf-dir", cni.DefaultConfDir, "CNI network configuration directory (CRI pods)")
+	f.StringSliceVar(&opts.cri.CNIBinDirs, "cni-bin-dir", cni.DefaultBinDirs, "CNI plugin directories, searched in order (CRI pods)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -196,6 +214,11 @@ func applyConfigFile(cmd *cobra.Command, opts *options) error {
 	opts.logOpts = fc.LogOpts
 	opts.init = fc.Init
 	opts.usernsRemap = fc.UsernsRemap
+	if len(fc.CRI) > 0 {
+		if err := applyCRIConfig(flags, fc.CRI, &opts.cri); err != nil {
+			return fmt.Errorf("config file %s: cri: %w", opts.configFile, err)
+		}
+	}
 	return nil
 }
 
@@ -227,11 +250,16 @@ func run(ctx context.Context, opts options) error {
 	if _, err := os.Stat(shim); err != nil {
 		return fmt.Errorf("the shim binary: %w (tug-shim is built and installed next to tugd)", err)
 	}
+	pauseBinary := "" // the pause image is made only where pods can run
+	if opts.cri.Socket != "" {
+		pauseBinary = filepath.Join(filepath.Dir(self), "tug-pause")
+	}
 	d, err := daemon.New(ctx, daemon.Config{
 		Root:        opts.dataRoot,
 		ExecRoot:    opts.execRoot,
 		ShimBinary:  shim,
 		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
+		PauseBinary: pauseBinary,
 		Version:     version,
 		Debug:       opts.debug,
 		Network:     opts.network,
@@ -255,7 +283,7 @@ func run(ctx context.Context, opts options) error {
 	srv := server.New(server.Config{Logger: log, Version: version},
 		system.New(d), container.New(d), image.New(d), execrouter.New(d), archiverouter.New(d), registryrouter.New(d), buildrouter.New(d), networkrouter.New(d), volumerouter.New(d),
 		swarmrouter.New(), pluginrouter.New())
-	errc := make(chan error, len(opts.hosts))
+	errc := make(chan error, len(opts.hosts)+1)
 	for _, h := range opts.hosts {
 		path, ok := strings.CutPrefix(h, "unix://")
 		if !ok {
@@ -269,14 +297,62 @@ func run(ctx context.Context, opts options) error {
 		log.Info("API listening", "socket", path)
 		go func() { errc <- srv.Serve(ctx, l) }()
 	}
+	criCleanup, err := serveCRI(ctx, log, d, opts.cri, filepath.Join(opts.dataRoot, "cri"), errc)
+	if err != nil {
+		return err
+	}
+	defer criCleanup()
+	servers := len(opts.hosts)
+	if opts.cri.Socket != "" {
+		servers++
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down; containers keep running")
-		<-errc
+		for range servers {
+			<-errc
+		}
 		return nil
 	case err := <-errc:
 		return err
 	}
+}
+
+// applyCRIConfig reads daemon.json's "cri" object into c where no flag
+// was given; a key it does not know is refused.
+func applyCRIConfig(flags *pflag.FlagSet, raw json.RawMessage, c *criConfig) error {
+	var fc criConfig
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return err
+	}
+	if fc.Socket != "" && !flags.Changed("cri-socket") {
+		c.Socket = fc.Socket
+	}
+	if fc.CNIConfDir != "" && !flags.Changed("cni-conf-dir") {
+		c.CNIConfDir = fc.CNIConfDir
+	}
+	if len(fc.CNIBinDirs) > 0 && !flags.Changed("cni-bin-dir") {
+		c.CNIBinDirs = fc.CNIBinDirs
+	}
+	return nil
+}
+
+// serveCRI starts the CRI server on its socket when one is configured.
+func serveCRI(ctx context.Context, log *slog.Logger, d *daemon.Daemon, c criConfig, stateDir string, errc chan<- error) (cleanup func(), err error) {
+	if c.Socket == "" {
+		return func() {}, nil
+	}
+	l, path, err := cri.Listen(c.Socket)
+	if err != nil {
+		return nil, err
+	}
+	srv := cri.New(cri.Config{Version: version, Logger: log, CNIConfDir: c.CNIConfDir, CNIBinDirs: c.CNIBinDirs, StateDir: stateDir},
+		d.CRIImages(), d.CRIContainers())
+	log.Info("CRI listening", "socket", path)
+	go func() { errc <- srv.Serve(ctx, l) }()
+	return func() { os.Remove(path) }, nil
 }
 
 // checkConfigKeys refuses a daemon.json key tugd does not read (a key of

@@ -60,7 +60,7 @@ func Validate(hc *apicontainer.HostConfig, host *Host) error {
 	if !hc.PidMode.Valid() || hc.PidMode.IsContainer() && hc.PidMode.Container() == "" {
 		return errdefs.InvalidParameter("invalid PID mode: %v", hc.PidMode)
 	}
-	if hc.UTSMode != "" && !hc.UTSMode.IsHost() {
+	if hc.UTSMode != "" && !hc.UTSMode.IsHost() && utsContainer(hc.UTSMode) == "" {
 		return errdefs.InvalidParameter("invalid UTS mode: %v", hc.UTSMode)
 	}
 	switch {
@@ -287,6 +287,16 @@ func namespaceOpts(hc *apicontainer.HostConfig, lookup func(string) (Peer, error
 			return nil
 		})
 	}
+	if ref := utsContainer(hc.UTSMode); ref != "" {
+		p, err := peer(ref, "UTS")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, oci.WithNamespacePath(specs.UTSNamespace, fmt.Sprintf("/proc/%d/ns/uts", p.Pid)), func(s *specs.Spec) error {
+			s.Hostname, s.Domainname = "", "" // the peer's
+			return nil
+		})
+	}
 	switch {
 	case hc.CgroupnsMode.IsPrivate():
 		opts = append(opts, oci.WithNamespacePath(specs.CgroupNamespace, ""))
@@ -294,4 +304,15 @@ func namespaceOpts(hc *apicontainer.HostConfig, lookup func(string) (Peer, error
 		opts = append(opts, oci.WithHostNamespace(specs.CgroupNamespace))
 	}
 	return opts, nil
+}
+
+// utsContainer is the container of a "container:<id>" UTS mode, which
+// only the CRI uses (a pod's containers share its pause container's UTS
+// namespace; the Engine API refuses it, as Docker does), or "".
+func utsContainer(m apicontainer.UTSMode) string {
+	id, _ := strings.CutPrefix(string(m), "container:")
+	if id == string(m) {
+		return ""
+	}
+	return id
 }

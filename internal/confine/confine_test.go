@@ -224,6 +224,7 @@ func TestValidateFillsDefaultsAndRefuses(t *testing.T) {
 		{apicontainer.HostConfig{IpcMode: "container:"}, "invalid IPC mode"},
 		{apicontainer.HostConfig{PidMode: "bogus"}, "invalid PID mode: bogus"},
 		{apicontainer.HostConfig{UTSMode: "private"}, "invalid UTS mode: private"},
+		{apicontainer.HostConfig{UTSMode: "container:"}, "invalid UTS mode: container:"},
 		{apicontainer.HostConfig{CgroupnsMode: "bogus"}, "invalid cgroup namespace mode: bogus"},
 		{apicontainer.HostConfig{Cgroup: "container:x"}, "not implemented"},
 		{apicontainer.HostConfig{Resources: apicontainer.Resources{DeviceRequests: []apicontainer.DeviceRequest{{Capabilities: [][]string{{"gpu"}}}}}}, "not implemented"},

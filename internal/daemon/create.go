@@ -36,6 +36,18 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if req == nil || req.Config == nil {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("Config cannot be empty in order to create a container")
 	}
+	if hc := req.HostConfig; hc != nil && hc.UTSMode != "" && !hc.UTSMode.IsHost() {
+		// Docker's modes; the CRI's pods also join a UTS namespace.
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("invalid UTS mode: %v", hc.UTSMode)
+	}
+	if l, ok := container.ReservedLabel(req.Config.Labels); ok {
+		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("label %s: labels under %s are reserved for containers of the CRI (Kubernetes pods)", l, container.CRILabelPrefix)
+	}
+	return d.create(ctx, name, req)
+}
+
+// create is ContainerCreate for both APIs; req.Config is set.
+func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.CreateRequest) (apicontainer.CreateResponse, error) {
 	if err := compat.ContainerCreate(req); err != nil { // fields tug does not implement
 		return apicontainer.CreateResponse{}, err
 	}
@@ -51,6 +63,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if cfg.Image == "" {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("no image specified")
 	}
+	// A CRI container logs in the CRI's format to the kubelet's path.
+	criLog, hasCRILog := "", container.IsCRI(cfg.Labels) && hc.LogConfig.Type == logger.CRIDriver
+	if hasCRILog {
+		criLog, hc.LogConfig = hc.LogConfig.Config["path"], apicontainer.LogConfig{}
+	}
 	if err := validateHostConfig(hc, d.logDriver(), d.cfg.LogOpts); err != nil {
 		return apicontainer.CreateResponse{}, err
 	}
@@ -58,6 +75,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 		if err := confine.ValidateRemapped(hc); err != nil {
 			return apicontainer.CreateResponse{}, err
 		}
+	}
+	if hasCRILog {
+		hc.LogConfig = apicontainer.LogConfig{Type: logger.CRIDriver, Config: map[string]string{"path": criLog}}
 	}
 	if err := d.validateNetworkMode(hc); err != nil {
 		return apicontainer.CreateResponse{}, err
@@ -111,7 +131,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	c.ImageID = img.ID
 	c.Path, c.Args = entrypointAndArgs(merged.Entrypoint, merged.Cmd)
 	c.Driver = "overlay2"
-	if hc.LogConfig.Type == logger.DriverJSONFile {
+	switch {
+	case hasCRILog:
+		c.LogPath = criLog
+	case hc.LogConfig.Type == logger.DriverJSONFile:
 		c.LogPath = filepath.Join(d.containers.Dir(id), id+"-json.log")
 	} // the none driver keeps no log: no path, as in Docker
 	c.MountPoints = mps

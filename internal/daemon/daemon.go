@@ -36,6 +36,7 @@ type Config struct {
 	ExecRoot    string // --exec-root
 	ShimBinary  string // tug-shim: each container's shim and init
 	HelloBinary string // the built-in hello-world program, imported at start if present
+	PauseBinary string // the built-in pause program of CRI pods, imported at start if set and present
 	Version     string
 	Debug       bool // --debug: reported by info
 
@@ -194,6 +195,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.HelloBinary != "" {
 		if err := is.EnsureHelloWorld(ctx, cfg.HelloBinary); err != nil {
 			slog.WarnContext(ctx, "built-in hello-world image not imported", "err", err)
+		}
+	}
+	if cfg.PauseBinary != "" {
+		if err := is.EnsurePause(ctx, cfg.PauseBinary); err != nil {
+			slog.WarnContext(ctx, "built-in pause image not imported", "err", err)
 		}
 	}
 	if err := d.initNetwork(ctx); err != nil {

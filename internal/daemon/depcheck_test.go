@@ -28,6 +28,25 @@ func TestDaemonDoesNotImportTheHTTPLayer(t *testing.T) {
 	}
 }
 
+// TestDaemonDoesNotImportTheCRILayer asserts the same of the CRI server:
+// it calls the daemon (through the small interfaces of internal/cri), never
+// the other way round, and no gRPC reaches the engine.
+func TestDaemonDoesNotImportTheCRILayer(t *testing.T) {
+	const pkg = "github.com/tug-project/tug/internal/daemon"
+	forbidden := []string{
+		"github.com/tug-project/tug/internal/cri",
+		"k8s.io/cri-api",
+		"google.golang.org/grpc",
+	}
+	for _, path := range testutil.Deps(t, pkg) {
+		for _, f := range forbidden {
+			if path == f || strings.HasPrefix(path, f+"/") {
+				t.Errorf("%s depends on %s: the engine must not import the CRI layer", pkg, path)
+			}
+		}
+	}
+}
+
 // TestDaemonLeavesNetworkingToTheController asserts that the daemon
 // package reaches the kernel's networking only through
 // internal/network/controller: it imports none of the packages that do.

@@ -11,6 +11,7 @@ import (
 	apiimage "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/filters"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
@@ -31,7 +32,7 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (apicontain
 		c.Lock()
 		active := c.State.Running || c.State.Paused || c.State.Restarting ||
 			c.State.Status == apicontainer.StateRestarting || c.State.Status == apicontainer.StateRemoving
-		match := !active && p.Match(c.Created, c.Config.Labels)
+		match := !active && p.Match(c.Created, c.Config.Labels) && !container.IsCRI(c.Config.Labels)
 		c.Unlock()
 		if !match {
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -115,6 +116,8 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 			}
 		}
 	}
+	// CRI containers show only to a label filter under their prefix.
+	showCRI := slices.ContainsFunc(opts.Filters.Get("label"), func(l string) bool { return strings.HasPrefix(l, container.CRILabelPrefix) })
 	now := time.Now()
 	out := []apicontainer.Summary{}
 	for _, c := range all {
@@ -124,7 +127,7 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 		if include && (!before.IsZero() && !c.Created.Before(before) || !since.IsZero() && !c.Created.After(since)) {
 			include = false
 		}
-		if include && f.Match(c) {
+		if include && (showCRI || !container.IsCRI(c.Config.Labels)) && f.Match(c) {
 			out = append(out, d.summary(c, now, opts.Size))
 		}
 		c.Unlock()

@@ -21,6 +21,9 @@ func (d *Daemon) ContainerRemove(ctx context.Context, ref string, force, removeV
 	if err != nil {
 		return err
 	}
+	if container.IsCRI(c.Config.Labels) {
+		return errdefs.Conflict("container %s belongs to a Kubernetes pod: remove it through the CRI (crictl rm, crictl rmp)", c.ID)
+	}
 	return d.remove(ctx, c, force, removeVolumes)
 }
 

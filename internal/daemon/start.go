@@ -136,7 +136,11 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return err
 	}
 	var rot logger.Rotation
-	if c.HostConfig != nil {
+	var format logger.Format
+	switch {
+	case c.HostConfig != nil && c.HostConfig.LogConfig.Type == logger.CRIDriver:
+		format = logger.FormatCRI
+	case c.HostConfig != nil:
 		rot, _ = logger.ParseOptions(c.HostConfig.LogConfig.Config) // validated at create
 	}
 	spawnStart := time.Now()
@@ -146,6 +150,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		StateDir:  stateDir,
 		LogPath:   c.LogPath,
 		LogRotate: rot,
+		LogFormat: format,
 		Terminal:  c.Config.Tty,
 		OpenStdin: c.Config.OpenStdin,
 		StdinOnce: c.Config.StdinOnce,

@@ -182,7 +182,24 @@ const HelloWorldRef = "hello-world:latest"
 // binPath (as /hello, Cmd ["/hello"]) unless the image exists or binPath
 // does not. The image is deterministic for a given binary.
 func (s *Store) EnsureHelloWorld(ctx context.Context, binPath string) error {
-	if _, err := s.Get(ctx, HelloWorldRef); err == nil {
+	return s.ensureBuiltin(ctx, HelloWorldRef, "hello", binPath)
+}
+
+// PauseRef is the tag of the built-in pause image, the process holding a
+// CRI pod's namespaces.
+const PauseRef = "tug-pause:latest"
+
+// EnsurePause creates tug-pause:latest from the static program at binPath
+// (as /pause, Cmd ["/pause"]) unless the image exists or binPath does not.
+func (s *Store) EnsurePause(ctx context.Context, binPath string) error {
+	return s.ensureBuiltin(ctx, PauseRef, "pause", binPath)
+}
+
+// ensureBuiltin creates the one-file image ref from the program at binPath
+// (as /file, its Cmd) unless the image exists or binPath does not. The
+// image is deterministic for a given binary.
+func (s *Store) ensureBuiltin(ctx context.Context, ref, file, binPath string) error {
+	if _, err := s.Get(ctx, ref); err == nil {
 		return nil
 	}
 	f, err := os.Open(binPath)
@@ -201,7 +218,7 @@ func (s *Store) EnsureHelloWorld(ctx context.Context, binPath string) error {
 	pr, pw := io.Pipe()
 	go func() {
 		tw := tar.NewWriter(pw)
-		err := tw.WriteHeader(&tar.Header{Name: "hello", Typeflag: tar.TypeReg, Mode: 0o755, Size: fi.Size(), ModTime: mtime, Format: tar.FormatPAX})
+		err := tw.WriteHeader(&tar.Header{Name: file, Typeflag: tar.TypeReg, Mode: 0o755, Size: fi.Size(), ModTime: mtime, Format: tar.FormatPAX})
 		if err == nil {
 			_, err = io.Copy(tw, f)
 		}
@@ -213,17 +230,17 @@ func (s *Store) EnsureHelloWorld(ctx context.Context, binPath string) error {
 	l, release, err := s.applyStream(ctx, pr)
 	pr.CloseWithError(io.ErrClosedPipe)
 	if err != nil {
-		return fmt.Errorf("hello-world: %w", err)
+		return fmt.Errorf("%s: %w", ref, err)
 	}
 	defer release()
 	cfg := dockerspec.DockerOCIImageConfig{}
-	cfg.Cmd = []string{"/hello"}
+	cfg.Cmd = []string{"/" + file}
 	cfg.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	raw, err := newConfig(mtime, cfg, []digest.Digest{l.DiffID}, ocispec.History{CreatedBy: `CMD ["/hello"]`, Comment: "tug built-in"}, "")
+	raw, err := newConfig(mtime, cfg, []digest.Digest{l.DiffID}, ocispec.History{CreatedBy: `CMD ["/` + file + `"]`, Comment: "tug built-in"}, "")
 	if err != nil {
 		return err
 	}
-	named, _ := ParseTag(HelloWorldRef)
+	named, _ := ParseTag(ref)
 	_, err = s.create(ctx, raw, []Layer{l}, named)
 	return err
 }

@@ -15,6 +15,11 @@ type Rotation struct {
 	MaxFiles int   // files kept, the current one included (<log>, <log>.1 ... <log>.(MaxFiles-1)); < 1 means 1
 }
 
+// CRIDriver is the log driver of CRI containers (their LogConfig.Type,
+// with the kubelet's path in Config["path"]): FormatCRI, not rotated by
+// tug. The Engine API cannot ask for it.
+const CRIDriver = "cri"
+
 // validOpts are the log options Docker's json-file driver accepts: true
 // for those tug implements; the others add attributes Docker writes into
 // each record, which tug's records do not carry, so they are refused.

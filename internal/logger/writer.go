@@ -24,12 +24,60 @@ const MaxLineSize = 16 * 1024
 // oldest beyond MaxFiles-1 is dropped, the current file becomes <log>.1 and
 // a fresh <log> takes its place. Records never straddle two files.
 type File struct {
-	mu   sync.Mutex
-	path string
-	rot  Rotation
-	f    *os.File
-	size int64
-	buf  []byte
+	mu     sync.Mutex
+	path   string
+	rot    Rotation
+	format Format
+	f      *os.File
+	size   int64
+	buf    []byte
+}
+
+// Format is how a File writes its records.
+type Format string
+
+const (
+	// FormatJSONFile is Docker's json-file format, one JSON object a line.
+	FormatJSONFile Format = ""
+	// FormatCRI is the Kubernetes CRI's log format, one record a line:
+	// "<RFC 3339 time> <stream> <F|P> <text>", F ending a line and P a
+	// partial one (kubelets read it, `crictl logs` and `kubectl logs`).
+	FormatCRI Format = "cri"
+)
+
+// OpenCRI opens (creating if needed) the log at path for appending in the
+// CRI's format, without rotation (a kubelet rotates it).
+func OpenCRI(path string) (*File, error) {
+	f, err := OpenRotating(path, Rotation{})
+	if err != nil {
+		return nil, err
+	}
+	f.format = FormatCRI
+	return f, nil
+}
+
+// appendRecord appends one record in f's format.
+func (f *File) appendRecord(dst []byte, stream string, line []byte, t time.Time) []byte {
+	if f.format == FormatCRI {
+		return AppendCRIRecord(dst, stream, line, t)
+	}
+	return AppendRecord(dst, stream, line, t)
+}
+
+// AppendCRIRecord appends one record in the CRI's log format: a line that
+// ends with a newline is full (F, written without it), any other partial (P).
+func AppendCRIRecord(dst []byte, stream string, line []byte, t time.Time) []byte {
+	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, ' ')
+	dst = append(dst, stream...)
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		dst = append(dst, " F "...)
+		line = line[:n-1]
+	} else {
+		dst = append(dst, " P "...)
+	}
+	dst = append(dst, line...)
+	return append(dst, '\n')
 }
 
 // Open opens (creating if needed) the log at path for appending, without rotation.
@@ -58,12 +106,32 @@ func (f *File) Close() error {
 	return f.f.Close()
 }
 
+// Reopen closes the file and opens its path again (creating it): after
+// someone else renamed the log away to rotate it, records go to a new file
+// at the path (the CRI's ReopenContainerLog).
+func (f *File) Reopen() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nf, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	st, err := nf.Stat()
+	if err != nil {
+		nf.Close()
+		return err
+	}
+	f.f.Close()
+	f.f, f.size = nf, st.Size()
+	return nil
+}
+
 // WriteRecord appends one record. line is logged as is (callers include
 // the trailing newline of complete lines).
 func (f *File) WriteRecord(stream string, line []byte, t time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.buf = AppendRecord(f.buf[:0], stream, line, t)
+	f.buf = f.appendRecord(f.buf[:0], stream, line, t)
 	return f.write(f.buf)
 }
 
@@ -256,14 +324,14 @@ func (w *LineWriter) Write(p []byte) (int, error) {
 			line = w.pend
 		}
 		for len(line) > MaxLineSize {
-			w.out = AppendRecord(w.out, w.stream, line[:MaxLineSize], t)
+			w.out = w.f.appendRecord(w.out, w.stream, line[:MaxLineSize], t)
 			line = line[MaxLineSize:]
 		}
-		w.out = AppendRecord(w.out, w.stream, line, t)
+		w.out = w.f.appendRecord(w.out, w.stream, line, t)
 		w.pend = w.pend[:0]
 	}
 	for len(w.pend) >= MaxLineSize {
-		w.out = AppendRecord(w.out, w.stream, w.pend[:MaxLineSize], t)
+		w.out = w.f.appendRecord(w.out, w.stream, w.pend[:MaxLineSize], t)
 		w.pend = append(w.pend[:0], w.pend[MaxLineSize:]...)
 	}
 	if len(w.out) == 0 {

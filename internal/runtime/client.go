@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
 	"github.com/tug-project/tug/internal/trace"
 )
@@ -113,6 +114,9 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 		"--id", cfg.ID, "--bundle", cfg.Bundle, "--state-dir", cfg.StateDir, "--log", cfg.LogPath}
 	if cfg.LogRotate.MaxSize > 0 {
 		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
+	}
+	if cfg.LogFormat != logger.FormatJSONFile {
+		args = append(args, "--log-format", string(cfg.LogFormat))
 	}
 	if cfg.Terminal {
 		args = append(args, "--terminal")

@@ -34,6 +34,16 @@ func (c *Client) Pause(ctx context.Context) error {
 	return err
 }
 
+// ReopenLog has the shim reopen the container's log at its path, after
+// it was renamed away (a kubelet rotating a CRI log).
+func (c *Client) ReopenLog(ctx context.Context) error {
+	_, err := c.call(ctx, request{Op: opReopen})
+	if errors.Is(err, errShimGone) {
+		return errdefs.Conflict("container is not running")
+	}
+	return err
+}
+
 // Resume thaws a paused container.
 func (c *Client) Resume(ctx context.Context) error {
 	_, err := c.call(ctx, request{Op: opResume})

@@ -23,10 +23,11 @@ const (
 	opKill     = "kill"
 	opWait     = "wait"
 	opShutdown = "shutdown"
-	opExec     = "exec"   // start an additional process; with Attach the connection becomes its attach stream
-	opPids     = "pids"   // the host pids of the container's processes
-	opPause    = "pause"  // freeze the container's processes
-	opResume   = "resume" // thaw them
+	opExec     = "exec"       // start an additional process; with Attach the connection becomes its attach stream
+	opPids     = "pids"       // the host pids of the container's processes
+	opPause    = "pause"      // freeze the container's processes
+	opResume   = "resume"     // thaw them
+	opReopen   = "reopen-log" // reopen the log at its path (after a kubelet rotated it)
 )
 
 type request struct {

@@ -21,6 +21,7 @@ type Config struct {
 	StateDir  string          // per-container dir under the exec root: shim.sock, shim.pid, exit.json, libcontainer state
 	LogPath   string          // json-file log the shim appends to; "" for none (log driver "none")
 	LogRotate logger.Rotation // max-size/max-file of the log; zero: no rotation
+	LogFormat logger.Format   // json-file (the zero value) or the CRI's
 	Terminal  bool            // allocate a pty (must match the spec's process.terminal)
 	OpenStdin bool            // keep the container's stdin open for attachers
 	StdinOnce bool            // close the container's stdin when the first attached client's stdin ends

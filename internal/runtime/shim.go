@@ -41,6 +41,7 @@ func ShimMain(args []string) int {
 	fs.StringVar(&cfg.LogPath, "log", "", "json-file log")
 	fs.Int64Var(&cfg.LogRotate.MaxSize, "log-max-size", 0, "rotate the log at this size in bytes (0: never)")
 	fs.IntVar(&cfg.LogRotate.MaxFiles, "log-max-file", 1, "log files kept, the current one included")
+	fs.StringVar((*string)(&cfg.LogFormat), "log-format", "", `log format: "" (json-file) or "cri"`)
 	fs.BoolVar(&cfg.Terminal, "terminal", false, "allocate a pty")
 	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
@@ -117,7 +118,15 @@ func newShim(cfg Config) (_ *shim, retErr error) {
 		return nil, err
 	}
 	if cfg.LogPath != "" { // none: the log driver "none" keeps no log
-		if s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate); err != nil {
+		switch cfg.LogFormat {
+		case logger.FormatJSONFile:
+			s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
+		case logger.FormatCRI:
+			s.log, err = logger.OpenCRI(cfg.LogPath)
+		default:
+			err = fmt.Errorf("unknown log format %q", cfg.LogFormat)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -280,6 +289,12 @@ func (s *shim) handle(c *net.UnixConn) {
 		s.shutdown(c)
 	case opPause, opResume:
 		reply(c, s.freeze(req.Op == opPause))
+	case opReopen:
+		if err := s.log.Reopen(); err != nil {
+			reply(c, errResponse(err))
+		} else {
+			reply(c, response{})
+		}
 	default:
 		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
 	}

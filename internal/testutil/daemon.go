@@ -27,7 +27,7 @@ var (
 	buildErr  error
 )
 
-// Binaries builds tugd, tug-shim, tug, tug-hello and tug-init once per test process and
+// Binaries builds tugd, tug-shim, tug, tug-hello, tug-init and tug-pause once per test process and
 // returns the directory holding them.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -50,6 +50,7 @@ func Binaries(t testing.TB) string {
 		for _, b := range []struct{ name, pkg, cgo, tags string }{
 			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug-shim", "./cmd/tug-shim", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
 			{"tug-hello", "./cmd/tug-hello", "0", ""}, {"tug-init", "./cmd/tug-init", "0", ""},
+			{"tug-pause", "./cmd/tug-pause", "0", ""},
 		} {
 			cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.name), b.pkg)
 			cmd.Dir = root
@@ -106,6 +107,13 @@ type Daemon struct {
 // stops the daemon and checks that no mount or shim process is left.
 func StartDaemon(t testing.TB) *Daemon {
 	t.Helper()
+	return StartDaemonWith(t)
+}
+
+// StartDaemonWith is StartDaemon with extra tugd flags; args may name the
+// exec root's path as "{exec-root}" (it is made for the test).
+func StartDaemonWith(t testing.TB, args ...string) *Daemon {
+	t.Helper()
 	RequiresRoot(t)
 	RequiresBusybox(t)
 	bin := Binaries(t)
@@ -117,6 +125,9 @@ func StartDaemon(t testing.TB) *Daemon {
 	}
 	d := &Daemon{t: t, Bin: bin, Root: root, ExecRoot: execRoot, Socket: filepath.Join(execRoot, "tug.sock")}
 	d.Host = "unix://" + d.Socket
+	for _, a := range args {
+		d.Args = append(d.Args, strings.ReplaceAll(a, "{exec-root}", execRoot))
+	}
 	d.Start()
 	cl, err := client.New(client.WithHost(d.Host), client.WithAPIVersionNegotiation())
 	if err != nil {

@@ -555,3 +555,34 @@ func (s *Snapshotter) LayerDirs(top digest.Digest) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// LayersUsage returns the directory holding the layer snapshots, and the
+// disk space (allocated blocks) and inodes they take; hard links count
+// once.
+func (s *Snapshotter) LayersUsage() (dir string, bytes, inodes uint64, err error) {
+	dir = filepath.Join(s.root, "snapshots")
+	seen := map[uint64]bool{}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while we walk
+			}
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || seen[st.Ino] {
+			return nil
+		}
+		if st.Nlink > 1 {
+			seen[st.Ino] = true
+		}
+		inodes++
+		bytes += uint64(st.Blocks) * 512
+		return nil
+	})
+	return dir, bytes, inodes, err
+}
