@@ -21,6 +21,9 @@ func TestAttachOverWebsocket(t *testing.T) {
 	if r := d.Tug("run", "-d", "-i", "--name", "ws", "busybox", "sh", "-c", "echo ready; while read l; do echo got-$l; done"); r.ExitCode != 0 {
 		t.Fatal(r)
 	}
+	// "ready" must be in the log before attaching, or it is neither in the
+	// logs part nor in the live stream.
+	testutil.Eventually(t, 10*time.Second, func() bool { return strings.Contains(d.Tug("logs", "ws").Stdout, "ready") })
 	conn, err := net.Dial("unix", d.Socket)
 	if err != nil {
 		t.Fatal(err)
