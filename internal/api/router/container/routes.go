@@ -268,6 +268,13 @@ func (rt *Router) getContainerLogs(ctx context.Context, w http.ResponseWriter, r
 }
 
 func (rt *Router) deleteContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if server.BoolValue(r, "link") {
+		if err := rt.backend.ContainerRemoveLink(ctx, vars["name"]); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	if err := rt.backend.ContainerRemove(ctx, vars["name"], server.BoolValue(r, "force"), server.BoolValue(r, "v")); err != nil {
 		return err
 	}
