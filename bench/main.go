@@ -275,6 +275,7 @@ func (b *bench) startRows(ctx context.Context) []row {
 	}
 	latencyRow("run --rm --network none IMG true (median)", goalRunNoneMS, "--network", "none")
 	latencyRow("run --rm IMG true, default network (median)", goalRunBridgeMS)
+	latencyRow("run --rm --log-driver none IMG true, default network (median)", goalRunBridgeMS, "--log-driver", "none")
 	rows = append(rows, b.seccompRow(ctx)) // seccomp.go
 	rows = append(rows, b.usernsRow(ctx))  // userns.go
 

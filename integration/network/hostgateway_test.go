@@ -19,6 +19,9 @@ func TestAddHostGateway(t *testing.T) {
 	if out := d.tug("run", "--rm", "--network", "hgnet", "--dns", "127.0.0.1", "--add-host", "gw:host-gateway", "bb", "grep", "-w", "gw", "/etc/hosts"); out != gw+"\tgw" {
 		t.Errorf("user network: /etc/hosts line %q, want %s\\tgw", out, gw)
 	}
+	if out := d.tug("run", "--rm", "--network", "host", "--add-host", "gw:host-gateway", "bb", "grep", "-w", "gw", "/etc/hosts"); out != gw+"\tgw" {
+		t.Errorf("host network: /etc/hosts line %q, want %s\tgw after the host's own", out, gw)
+	}
 	if r := d.Docker("run", "--rm", "--add-host", "host.docker.internal:host-gateway", "bb", "grep", "host.docker.internal", "/etc/hosts"); r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != gw+"\thost.docker.internal" {
 		t.Errorf("docker run --add-host host.docker.internal:host-gateway: %s", r)
 	}

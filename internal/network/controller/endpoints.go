@@ -96,7 +96,8 @@ func (n *Controller) hostGateway() netip.Addr {
 }
 
 func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostGW netip.Addr, hostHosts func() ([]byte, error)) (hosts, resolv []byte) {
-	hosts = tugnet.Hosts(extraHosts(hc.ExtraHosts, hostGW))
+	extra := extraHosts(hc.ExtraHosts, hostGW)
+	hosts = tugnet.Hosts(extra)
 	var dns []string
 	for _, a := range hc.DNS {
 		dns = append(dns, a.String())
@@ -108,6 +109,10 @@ func etcFiles(hc *apicontainer.HostConfig, hostResolv []byte, hostGW netip.Addr,
 	})
 	if hc.NetworkMode.IsHost() {
 		if b, err := hostHosts(); err == nil {
+			// The host's, plus --add-host's lines, as Docker does.
+			for _, e := range extra {
+				b = fmt.Appendf(b, "%s\t%s\n", e.IP, strings.Join(e.Names, " "))
+			}
 			hosts = b
 		}
 		if len(hc.DNS) == 0 && len(hostResolv) > 0 {

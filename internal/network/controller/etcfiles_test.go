@@ -31,6 +31,8 @@ func TestEtcFilesAtCreate(t *testing.T) {
 			readHosts, "ff02::2\tip6-allrouters\n", "search x.test\nnameserver 9.9.9.9\n"},
 		{"host network: the host's files", apicontainer.HostConfig{NetworkMode: "host"},
 			readHosts, hostHosts, hostResolv},
+		{"host network with --add-host: the host's file and the lines", apicontainer.HostConfig{NetworkMode: "host", ExtraHosts: []string{"db:10.1.0.5"}},
+			readHosts, hostHosts + "10.1.0.5\tdb\n", hostResolv},
 		{"host network with --dns: a derived resolv.conf", apicontainer.HostConfig{NetworkMode: "host", DNS: []netip.Addr{netip.MustParseAddr("9.9.9.9")}},
 			readHosts, hostHosts, "search lan\nnameserver 9.9.9.9\n"},
 		{"host network, no /etc/hosts: the container's own", apicontainer.HostConfig{NetworkMode: "host"},
