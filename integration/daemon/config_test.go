@@ -79,6 +79,16 @@ func TestConfigFile(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "not supported by tugd: dbug, storage-driver") {
 		t.Errorf("tugd with unknown keys = %q, %v; want an error naming dbug and storage-driver", out, err)
 	}
+	// The default bridge has no IPv6: daemon.json's ipv6 and fixed-cidr-v6
+	// are refused by name, not accepted and ignored.
+	v6 := filepath.Join(dir, "ipv6.json")
+	if err := os.WriteFile(v6, []byte(`{"ipv6": true, "fixed-cidr-v6": "fd00:dead::/64"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(filepath.Join(bin, "tugd"), "--config-file", v6, "-H", "unix://"+filepath.Join(run, "v6.sock")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not supported by tugd: fixed-cidr-v6, ipv6") {
+		t.Errorf("tugd with ipv6 and fixed-cidr-v6 = %q, %v; want an error naming both", out, err)
+	}
 	// live-restore is always on: true is accepted, false refused.
 	lr := filepath.Join(dir, "liverestore.json")
 	if err := os.WriteFile(lr, []byte(`{"live-restore": false}`), 0o644); err != nil {

@@ -14,7 +14,8 @@ import (
 
 // PortMapping is one published port: traffic to HostIP:HostPort goes to
 // the container's ContainerPort. An invalid HostIP means every address
-// of the host (0.0.0.0).
+// of the host (0.0.0.0, and on IPv6 networks ::); "::" means every IPv6
+// address only. IPv6 host addresses are served on IPv6 networks only.
 type PortMapping struct {
 	Proto         string     `json:"proto"`
 	HostIP        netip.Addr `json:"hostIP,omitzero"`
@@ -24,7 +25,7 @@ type PortMapping struct {
 
 // HostAddr is the address a mapping listens on as Docker prints it.
 func (m PortMapping) HostAddr() string {
-	if !m.HostIP.IsValid() || m.HostIP.IsUnspecified() {
+	if !m.HostIP.IsValid() {
 		return "0.0.0.0"
 	}
 	return m.HostIP.String()
@@ -61,8 +62,9 @@ func PortRequests(bindings network.PortMap, exposed network.PortSet, publishAll 
 			if err != nil {
 				return nil, err
 			}
-			if b.HostIP.IsValid() && !b.HostIP.Is4() && !b.HostIP.Is4In6() {
-				continue // IPv6 host addresses: no IPv6 support yet
+			if ip := b.HostIP.Unmap(); ip.Is6() && (ip.IsLoopback() || ip.Zone() != "" || ip.IsLinkLocalUnicast()) {
+				// DNAT cannot lead there without a userland proxy.
+				return nil, fmt.Errorf("publishing port %s on host address [%s] is not supported: tug publishes IPv6 ports on global or unique-local addresses only", port, ip)
 			}
 			out = append(out, PortRequest{Proto: proto, HostIP: unspecifiedToZero(b.HostIP.Unmap()), HostLow: lo, HostHigh: hi, ContainerPort: port.Num()})
 		}
@@ -86,8 +88,10 @@ func PortRequests(bindings network.PortMap, exposed network.PortSet, publishAll 
 	return out, nil
 }
 
+// unspecifiedToZero makes 0.0.0.0 "every address"; "::" stays (every
+// IPv6 address only, as in Docker).
 func unspecifiedToZero(a netip.Addr) netip.Addr {
-	if a.IsValid() && a.IsUnspecified() {
+	if a.IsValid() && a.Is4() && a.IsUnspecified() {
 		return netip.Addr{}
 	}
 	return a
@@ -115,8 +119,13 @@ func parseHostPort(s string) (lo, hi uint16, err error) {
 // Conflicts reports whether a mapping on proto/ip/port would clash with m:
 // same protocol and port, and one of the addresses covers the other.
 func (m PortMapping) Conflicts(proto string, ip netip.Addr, port uint16) bool {
-	return m.Proto == proto && m.HostPort == port &&
-		(!m.HostIP.IsValid() || !ip.IsValid() || m.HostIP == ip)
+	if m.Proto != proto || m.HostPort != port {
+		return false
+	}
+	if !m.HostIP.IsValid() || !ip.IsValid() || m.HostIP == ip {
+		return true
+	}
+	return m.HostIP.Is6() == ip.Is6() && (m.HostIP.IsUnspecified() || ip.IsUnspecified())
 }
 
 // PortMap is the NetworkSettings.Ports of a container: every exposed port,

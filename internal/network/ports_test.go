@@ -2,6 +2,7 @@ package network
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -29,7 +30,10 @@ func TestPortRequests(t *testing.T) {
 		{"publish all", network.PortMap{p("80/tcp"): {{HostPort: "8080"}}}, network.PortSet{p("80/tcp"): {}, p("443/tcp"): {}}, true,
 			[]PortRequest{{Proto: "tcp", HostLow: 8080, HostHigh: 8080, ContainerPort: 80}, {Proto: "tcp", ContainerPort: 443}}},
 		{"exposed only", nil, network.PortSet{p("443/tcp"): {}}, false, nil},
-		{"ipv6 skipped", network.PortMap{p("80/tcp"): {{HostIP: netip.MustParseAddr("::"), HostPort: "80"}}}, nil, false, nil},
+		{"ipv6 any stays ipv6 only", network.PortMap{p("80/tcp"): {{HostIP: netip.MustParseAddr("::"), HostPort: "80"}}}, nil, false,
+			[]PortRequest{{Proto: "tcp", HostIP: netip.MustParseAddr("::"), HostLow: 80, HostHigh: 80, ContainerPort: 80}}},
+		{"ipv6 address", network.PortMap{p("80/tcp"): {{HostIP: netip.MustParseAddr("fd00::1"), HostPort: "80"}}}, nil, false,
+			[]PortRequest{{Proto: "tcp", HostIP: netip.MustParseAddr("fd00::1"), HostLow: 80, HostHigh: 80, ContainerPort: 80}}},
 	}
 	for _, tt := range tests {
 		got, err := PortRequests(tt.bindings, tt.exposed, tt.publishAll)
@@ -43,6 +47,12 @@ func TestPortRequests(t *testing.T) {
 	}
 	if _, err := PortRequests(network.PortMap{p("80/tcp"): {{HostPort: "x"}}}, nil, false); err == nil {
 		t.Errorf("PortRequests(bad host port) = nil error, want error")
+	}
+	for _, ip := range []string{"::1", "fe80::1"} {
+		_, err := PortRequests(network.PortMap{p("80/tcp"): {{HostIP: netip.MustParseAddr(ip), HostPort: "80"}}}, nil, false)
+		if err == nil || !strings.Contains(err.Error(), "["+ip+"]") {
+			t.Errorf("PortRequests(host address %s) error = %v, want a refusal naming it", ip, err)
+		}
 	}
 }
 
@@ -64,6 +74,9 @@ func TestPortSummariesAndConflicts(t *testing.T) {
 		{m[0], "tcp", lo, 8080, true},
 		{m[0], "udp", netip.Addr{}, 8080, false},
 		{PortMapping{Proto: "tcp", HostIP: lo, HostPort: 8080}, "tcp", netip.MustParseAddr("10.0.0.1"), 8080, false},
+		{PortMapping{Proto: "tcp", HostIP: netip.IPv6Unspecified(), HostPort: 8080}, "tcp", netip.MustParseAddr("fd00::1"), 8080, true},
+		{PortMapping{Proto: "tcp", HostIP: netip.IPv6Unspecified(), HostPort: 8080}, "tcp", lo, 8080, false},
+		{PortMapping{Proto: "tcp", HostIP: netip.MustParseAddr("fd00::2"), HostPort: 8080}, "tcp", netip.MustParseAddr("fd00::1"), 8080, false},
 	} {
 		if got := tt.m.Conflicts(tt.proto, tt.ip, tt.port); got != tt.want {
 			t.Errorf("%+v.Conflicts(%s, %v, %d) = %v, want %v", tt.m, tt.proto, tt.ip, tt.port, got, tt.want)

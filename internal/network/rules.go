@@ -2,6 +2,7 @@ package network
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 )
@@ -73,6 +74,21 @@ func Plan(st *State) Ruleset {
 func PrimaryIP(st *State, s *Sandbox) netip.Addr {
 	ip, _ := primaryAddrs(st, s)
 	return ip
+}
+
+// CheckIPv6Ports refuses port requests on an IPv6 host address when the
+// network the ports of s lead to has no IPv6: tug publishes by DNAT, with
+// no userland proxy to carry IPv6 to an IPv4-only container.
+func CheckIPv6Ports(st *State, s *Sandbox, reqs []PortRequest) error {
+	if _, ip6 := primaryAddrs(st, s); ip6.IsValid() {
+		return nil
+	}
+	for _, r := range reqs {
+		if r.HostIP.Is6() {
+			return fmt.Errorf("cannot publish port %d/%s on IPv6 host address [%s]: the container's network has no IPv6 (create it with --ipv6)", r.ContainerPort, r.Proto, r.HostIP)
+		}
+	}
+	return nil
 }
 
 // primaryAddrs are the IPv4 and (on IPv6 networks) IPv6 address of the

@@ -208,3 +208,32 @@ func TestInspector(t *testing.T) {
 		t.Fatalf("NewInspector(bad) = nil, want error")
 	}
 }
+
+// Templates over the raw JSON (fields named as in the JSON, not as in
+// moby's Go types) print numbers as the daemon sent them, as docker does.
+func TestInspectorRawNumbersStayIntegers(t *testing.T) {
+	type typed struct{ ID string }
+	raw := []byte(`{"HostConfig":{"NanoCpus":500000000,"Memory":8589934592,"CpuShares":0},"Size":1.5,"Big":18446744073709551615}`)
+	for _, tt := range []struct{ format, want string }{
+		{"{{.HostConfig.NanoCpus}}", "500000000"},
+		{"{{.HostConfig.Memory}}", "8589934592"},
+		{"{{.HostConfig.CpuShares}}", "0"},
+		{"{{.Size}}", "1.5"},
+		{"{{.Big}}", "18446744073709551615"},
+		{"{{json .HostConfig}}", `{"CpuShares":0,"Memory":8589934592,"NanoCpus":500000000}`},
+	} {
+		var buf bytes.Buffer
+		ins, err := NewInspector(&buf, tt.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ins.Inspect(typed{ID: "t"}, raw); err != nil {
+			t.Errorf("%s: %v", tt.format, err)
+			continue
+		}
+		_ = ins.Flush()
+		if got := strings.TrimSuffix(buf.String(), "\n"); got != tt.want {
+			t.Errorf("%s = %q, want %q", tt.format, got, tt.want)
+		}
+	}
+}

@@ -53,8 +53,8 @@ func (i *Inspector) Inspect(typed any, raw []byte) error {
 		if raw == nil {
 			return fmt.Errorf("template: %w", err)
 		}
-		var generic any
-		if jerr := json.Unmarshal(raw, &generic); jerr != nil {
+		generic, jerr := decodeRaw(raw)
+		if jerr != nil {
 			return fmt.Errorf("template: %w", err)
 		}
 		tmp.Reset()
@@ -65,6 +65,18 @@ func (i *Inspector) Inspect(typed any, raw []byte) error {
 	i.buf.Write(tmp.Bytes())
 	i.buf.WriteString("\n")
 	return nil
+}
+
+// decodeRaw decodes the daemon's JSON for templates as docker/cli does:
+// numbers stay json.Number, so 500000000 prints as such, not as 5e+08.
+func decodeRaw(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // Flush writes what was collected.

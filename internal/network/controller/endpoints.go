@@ -187,6 +187,9 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 			return err
 		}
 		if len(reqs) > 0 && tugnet.PrimaryIP(st, s).IsValid() {
+			if err := tugnet.CheckIPv6Ports(st, s, reqs); err != nil {
+				return errdefs.InvalidParameter("%s", err.Error())
+			}
 			others := st.Mappings(c.ID)
 			for _, r := range withHostBinding(st, s, reqs) {
 				mine := s.Ports

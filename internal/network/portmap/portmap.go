@@ -45,6 +45,9 @@ func Apply(table string, rs network.Ruleset) error {
 
 	hairpin := map[string]bool{}
 	for _, p := range rs.Ports {
+		if p.HostIP.Is6() {
+			continue // published on IPv6 only: apply6
+		}
 		match := portMatch(p)
 		dnat := []expr.Any{
 			&expr.Immediate{Register: 1, Data: ip4(p.ContainerIP)},
@@ -115,7 +118,10 @@ func apply6(c *nftables.Conn, t6 *nftables.Table, rs network.Ruleset) {
 			continue
 		}
 		var match []expr.Any
-		if p.HostIP.IsValid() {
+		if p.HostIP.Is4() {
+			continue // published on one IPv4 address only
+		}
+		if p.HostIP.IsValid() && !p.HostIP.IsUnspecified() {
 			match = daddr6(p.HostIP)
 		} else {
 			match = []expr.Any{
@@ -332,7 +338,9 @@ func Reserve(req network.PortRequest, taken func(port uint16) bool) (uint16, err
 		return uint16(p), nil
 	}
 	host := "0.0.0.0"
-	if req.HostIP.IsValid() {
+	if req.HostIP.Is6() {
+		host = "[" + req.HostIP.String() + "]"
+	} else if req.HostIP.IsValid() {
 		host = req.HostIP.String()
 	}
 	port := strconv.Itoa(int(req.HostLow))
@@ -353,15 +361,19 @@ func bindProbe(proto string, ip netip.Addr, port uint16) (uint16, error) {
 		host = ip.String()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	family := "4"
+	if ip.Is6() {
+		family = "6"
+	}
 	if proto == "udp" {
-		c, err := net.ListenPacket("udp4", addr)
+		c, err := net.ListenPacket("udp"+family, addr)
 		if err != nil {
 			return 0, err
 		}
 		defer c.Close()
 		return uint16(c.LocalAddr().(*net.UDPAddr).Port), nil
 	}
-	l, err := net.Listen("tcp4", addr)
+	l, err := net.Listen("tcp"+family, addr)
 	if err != nil {
 		return 0, err
 	}

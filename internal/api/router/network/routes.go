@@ -57,14 +57,27 @@ func (rt *Router) inspect(ctx context.Context, w http.ResponseWriter, _ *http.Re
 	return server.WriteJSON(w, http.StatusOK, n)
 }
 
+// createRequest is a network-create request as every API version sends
+// it: moby's current network.CreateRequest plus CheckDuplicate, which
+// clients of API <= 1.43 send (moby's client always as true). Since API
+// 1.44 (moby v25) moby's router ignores CheckDuplicate for every API
+// version and always refuses a duplicate name (daemon createNetwork); tug
+// does as moby does: the field is read here and deliberately unused, and
+// CheckDuplicate=false does not allow a duplicate either.
+type createRequest struct {
+	network.CreateRequest
+	CheckDuplicate *bool `json:",omitempty"`
+}
+
 func (rt *Router) create(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
-	var req network.CreateRequest
-	if err := server.ReadJSON(r, &req); err != nil {
+	var cr createRequest
+	if err := server.ReadJSON(r, &cr); err != nil {
 		if errors.Is(err, io.EOF) {
 			return errdefs.InvalidParameter("request body is empty")
 		}
 		return err
 	}
+	req := cr.CreateRequest
 	if req.Name == "" {
 		return errdefs.InvalidParameter("network name cannot be empty")
 	}
