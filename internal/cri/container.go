@@ -122,37 +122,12 @@ func (s *Server) removeContainer(ctx context.Context, id string) error {
 // podContainers are the containers (not sandboxes) of the CRI, newest
 // first.
 func (s *Server) podContainers(ctx context.Context) []apicontainer.Summary {
-	var out []apicontainer.Summary
-	for _, c := range s.containers.List(ctx) {
-		if c.Labels[labelKind] == kindContainer {
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.ofKind(ctx, kindContainer)
 }
 
 // findContainer finds a pod's container by ID or unique ID prefix.
 func (s *Server) findContainer(ctx context.Context, id string) (apicontainer.Summary, error) {
-	if id == "" {
-		return apicontainer.Summary{}, status.Error(codes.InvalidArgument, "container ID is empty")
-	}
-	var found []apicontainer.Summary
-	for _, c := range s.podContainers(ctx) {
-		if c.ID == id {
-			return c, nil
-		}
-		if strings.HasPrefix(c.ID, id) {
-			found = append(found, c)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return apicontainer.Summary{}, errdefs.NotFound("container %s not found", id)
-	default:
-		return apicontainer.Summary{}, errdefs.InvalidParameter("container ID prefix %s is ambiguous", id)
-	}
+	return s.find(ctx, kindContainer, "container", id)
 }
 
 // containerStatus is the CRI's view of a container.

@@ -227,22 +227,34 @@ func (r *runtimeService) RemovePodSandbox(ctx context.Context, req *runtimeapi.R
 
 // sandboxes are the pause containers of every pod, newest first.
 func (s *Server) sandboxes(ctx context.Context) []apicontainer.Summary {
+	return s.ofKind(ctx, kindSandbox)
+}
+
+// findSandbox finds a sandbox by ID or unique ID prefix.
+func (s *Server) findSandbox(ctx context.Context, id string) (apicontainer.Summary, error) {
+	return s.find(ctx, kindSandbox, "pod sandbox", id)
+}
+
+// ofKind are the CRI's engine containers of one kind (sandbox or
+// container), newest first.
+func (s *Server) ofKind(ctx context.Context, kind string) []apicontainer.Summary {
 	var out []apicontainer.Summary
 	for _, c := range s.containers.List(ctx) {
-		if c.Labels[labelKind] == kindSandbox {
+		if c.Labels[labelKind] == kind {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// findSandbox finds a sandbox by ID or unique ID prefix.
-func (s *Server) findSandbox(ctx context.Context, id string) (apicontainer.Summary, error) {
+// find finds a CRI object of one kind by ID or unique ID prefix; what
+// names the kind in errors.
+func (s *Server) find(ctx context.Context, kind, what, id string) (apicontainer.Summary, error) {
 	if id == "" {
-		return apicontainer.Summary{}, status.Error(codes.InvalidArgument, "pod sandbox ID is empty")
+		return apicontainer.Summary{}, status.Errorf(codes.InvalidArgument, "%s ID is empty", what)
 	}
 	var found []apicontainer.Summary
-	for _, c := range s.sandboxes(ctx) {
+	for _, c := range s.ofKind(ctx, kind) {
 		if c.ID == id {
 			return c, nil
 		}
@@ -254,9 +266,9 @@ func (s *Server) findSandbox(ctx context.Context, id string) (apicontainer.Summa
 	case 1:
 		return found[0], nil
 	case 0:
-		return apicontainer.Summary{}, errdefs.NotFound("pod sandbox %s not found", id)
+		return apicontainer.Summary{}, errdefs.NotFound("%s %s not found", what, id)
 	default:
-		return apicontainer.Summary{}, errdefs.InvalidParameter("pod sandbox ID prefix %s is ambiguous", id)
+		return apicontainer.Summary{}, errdefs.InvalidParameter("%s ID prefix %s is ambiguous", what, id)
 	}
 }
 
