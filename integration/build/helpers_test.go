@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tug-project/tug/internal/testutil"
 )
@@ -68,8 +69,14 @@ func checkNoContainers(t *testing.T, d *testutil.Daemon) {
 	if len(entries) != 0 {
 		t.Errorf("build run dirs left: %d", len(entries))
 	}
-	snaps, _ := os.ReadDir(filepath.Join(d.Root, "overlay", "containers"))
-	if len(snaps) != 0 {
+	// A run --rm answers before its snapshot is gone (the removal
+	// finishes after the answer): poll for it.
+	snapsGone := testutil.WaitFor(10*time.Second, func() bool {
+		snaps, _ := os.ReadDir(filepath.Join(d.Root, "overlay", "containers"))
+		return len(snaps) == 0
+	})
+	if !snapsGone {
+		snaps, _ := os.ReadDir(filepath.Join(d.Root, "overlay", "containers"))
 		t.Errorf("container snapshots left: %d", len(snaps))
 	}
 	tmp, _ := os.ReadDir(filepath.Join(d.Root, "builder", "tmp"))
