@@ -199,15 +199,11 @@ func (r *runtimeService) ContainerStatus(ctx context.Context, req *runtimeapi.Co
 	}
 	resp := &runtimeapi.ContainerStatusResponse{Status: st}
 	if req.Verbose {
-		info := map[string]any{"sandboxID": c.Labels[labelSandbox]}
-		if insp, err := r.s.containers.Inspect(ctx, c.ID); err == nil && insp.State != nil && insp.State.Pid != 0 {
-			info["pid"] = insp.State.Pid
-		}
-		b, err := jsonMarshal(info)
+		info, err := r.s.verboseInfo(ctx, c.ID, map[string]any{"sandboxID": c.Labels[labelSandbox]})
 		if err != nil {
 			return nil, err
 		}
-		resp.Info = map[string]string{"info": string(b)}
+		resp.Info = info
 	}
 	return resp, nil
 }

@@ -3,6 +3,7 @@ package cri
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -235,6 +236,19 @@ func (s *Server) findSandbox(ctx context.Context, id string) (apicontainer.Summa
 	return s.find(ctx, kindSandbox, "pod sandbox", id)
 }
 
+// verboseInfo is the "info" map of a verbose status: extra and the pid of
+// engine container id while it runs, as JSON.
+func (s *Server) verboseInfo(ctx context.Context, id string, extra map[string]any) (map[string]string, error) {
+	if insp, err := s.containers.Inspect(ctx, id); err == nil && insp.State != nil && insp.State.Pid != 0 {
+		extra["pid"] = insp.State.Pid
+	}
+	b, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"info": string(b)}, nil
+}
+
 // ofKind are the CRI's engine containers of one kind (sandbox or
 // container), newest first.
 func (s *Server) ofKind(ctx context.Context, kind string) []apicontainer.Summary {
@@ -321,19 +335,16 @@ func (r *runtimeService) PodSandboxStatus(ctx context.Context, req *runtimeapi.P
 	out, st := s.sandboxStatus(sb)
 	resp := &runtimeapi.PodSandboxStatusResponse{Status: out, Timestamp: time.Now().UnixNano()}
 	if req.Verbose {
-		info := map[string]any{"pauseContainer": sb.ID, "image": image.PauseRef}
-		if insp, err := s.containers.Inspect(ctx, sb.ID); err == nil && insp.State != nil && insp.State.Pid != 0 {
-			info["pid"] = insp.State.Pid
-		}
+		extra := map[string]any{"pauseContainer": sb.ID, "image": image.PauseRef}
 		if st != nil {
-			info["network"] = st.Network
-			info["hostNetwork"] = st.HostNet
+			extra["network"] = st.Network
+			extra["hostNetwork"] = st.HostNet
 		}
-		b, err := jsonMarshal(info)
+		info, err := s.verboseInfo(ctx, sb.ID, extra)
 		if err != nil {
 			return nil, err
 		}
-		resp.Info = map[string]string{"info": string(b)}
+		resp.Info = info
 	}
 	return resp, nil
 }

@@ -1,7 +1,6 @@
 package cri
 
 import (
-	"encoding/json"
 	"net/netip"
 	"strconv"
 
@@ -128,8 +127,6 @@ func checkAppArmor(p *runtimeapi.SecurityProfile, legacy, field string) error {
 	}
 	return nil
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // applyDNS gives a container the pod's resolv.conf settings.
 func applyDNS(hc *apicontainer.HostConfig, dns *runtimeapi.DNSConfig) error {
