@@ -103,6 +103,10 @@ type Process struct {
 	User     string // "", uid[:gid] or name[:group], resolved in the rootfs
 	Hostname string
 	Terminal bool
+	// EtcDir holds the hostname, hosts and resolv.conf files bound at
+	// /etc: "" is the bundle's own directory; a container sharing another
+	// one's network (--network container:X) gets X's, as in Docker.
+	EtcDir string
 }
 
 // Spec returns the spec of p in the bundle (whose rootfs must be mounted,
@@ -111,6 +115,10 @@ func (b Bundle) Spec(p Process, opts ...oci.SpecOpt) (*specs.Spec, error) {
 	cwd := p.Cwd
 	if cwd == "" {
 		cwd = "/"
+	}
+	etc := p.EtcDir
+	if etc == "" {
+		etc = b.Dir
 	}
 	base := []oci.SpecOpt{
 		oci.WithRootfs(b.Rootfs()),
@@ -121,9 +129,9 @@ func (b Bundle) Spec(p Process, opts ...oci.SpecOpt) (*specs.Spec, error) {
 		oci.WithHostname(p.Hostname),
 		oci.WithUser(b.Rootfs(), p.User),
 		oci.WithCgroupsPath("/tug/" + p.ID),
-		oci.WithBindMount(filepath.Join(b.Dir, hostname), "/etc/hostname", false),
-		oci.WithBindMount(filepath.Join(b.Dir, hosts), "/etc/hosts", false),
-		oci.WithBindMount(filepath.Join(b.Dir, resolvConf), "/etc/resolv.conf", false),
+		oci.WithBindMount(filepath.Join(etc, hostname), "/etc/hostname", false),
+		oci.WithBindMount(filepath.Join(etc, hosts), "/etc/hosts", false),
+		oci.WithBindMount(filepath.Join(etc, resolvConf), "/etc/resolv.conf", false),
 	}
 	return oci.New(append(base, opts...)...)
 }

@@ -68,6 +68,26 @@ func TestSpecHasTheProcessTheEtcFilesAndTheCallersOptions(t *testing.T) {
 	}
 }
 
+func TestSpecBindsTheEtcFilesOfTheEtcDirGiven(t *testing.T) {
+	b := Bundle{Dir: t.TempDir()}
+	if err := os.Symlink(fakeRootfs(t), b.Rootfs()); err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir() // the bundle of the container whose network is shared
+	spec, err := b.Spec(Process{ID: "abc", Args: []string{"true"}, EtcDir: other})
+	if err != nil {
+		t.Fatalf("Spec() = %v", err)
+	}
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		if !hasBind(spec, filepath.Join(other, name), "/etc/"+name) {
+			t.Errorf("no bind mount of the other bundle's %s at /etc/%s", name, name)
+		}
+		if hasBind(spec, filepath.Join(b.Dir, name), "/etc/"+name) {
+			t.Errorf("the bundle's own %s is bound too", name)
+		}
+	}
+}
+
 func hasBind(spec *specs.Spec, src, dst string) bool {
 	for _, m := range spec.Mounts {
 		if m.Source == src && m.Destination == dst && m.Type == "bind" {

@@ -22,6 +22,7 @@ import (
 	"github.com/tug-project/tug/internal/health"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/network/controller"
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/stringid"
@@ -39,6 +40,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req *apiconta
 	if hc := req.HostConfig; hc != nil && hc.UTSMode != "" && !hc.UTSMode.IsHost() {
 		// Docker's modes; the CRI's pods also join a UTS namespace.
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("invalid UTS mode: %v", hc.UTSMode)
+	}
+	if hc := req.HostConfig; hc != nil {
+		if err := controller.ValidateSharedNetwork(req.Config, hc); err != nil {
+			return apicontainer.CreateResponse{}, err
+		}
 	}
 	if l, ok := container.ReservedLabel(req.Config.Labels); ok {
 		return apicontainer.CreateResponse{}, errdefs.InvalidParameter("label %s: labels under %s are reserved for containers of the CRI (Kubernetes pods)", l, container.CRILabelPrefix)

@@ -62,40 +62,44 @@ func (d *Daemon) validateNetworkMode(hc *apicontainer.HostConfig) error {
 }
 
 // attachNetwork gives c, about to start, its network: the spec option
-// putting it in its namespace and the /etc files to rewrite. On error
-// nothing is left.
-func (d *Daemon) attachNetwork(ctx context.Context, c *container.Container) (controller.Attachment, error) {
+// putting it in its namespace and the /etc files to rewrite. With
+// --network container:X it also returns X, whose hostname and /etc files
+// c shares, as in Docker. On error nothing is left.
+func (d *Daemon) attachNetwork(ctx context.Context, c *container.Container) (controller.Attachment, *container.Container, error) {
 	var joinNS string
+	var joined *container.Container
 	if m := c.HostConfig.NetworkMode; m.IsContainer() {
 		var err error
-		if joinNS, err = d.joinedNetNS(m.ConnectedContainer(), c.ID); err != nil {
-			return controller.Attachment{}, err
+		if joined, err = d.joinedContainer(m.ConnectedContainer(), c.ID); err != nil {
+			return controller.Attachment{}, nil, err
 		}
+		joinNS = d.net.NetNSPath(joined)
 	}
 	lks, err := d.linksOf(c)
 	if err != nil {
-		return controller.Attachment{}, err
+		return controller.Attachment{}, nil, err
 	}
-	return d.net.Attach(ctx, c, joinNS, lks)
+	att, err := d.net.Attach(ctx, c, joinNS, lks)
+	return att, joined, err
 }
 
-// joinedNetNS returns the network namespace of the running container
-// ref, for container (or build step) self to join.
-func (d *Daemon) joinedNetNS(ref, self string) (string, error) {
+// joinedContainer returns the running container ref whose network
+// namespace container (or build step) self joins.
+func (d *Daemon) joinedContainer(ref, self string) (*container.Container, error) {
 	other, err := d.lookup(ref)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if other.ID == self {
-		return "", errdefs.InvalidParameter("cannot join own network")
+		return nil, errdefs.InvalidParameter("cannot join own network")
 	}
 	// The other container's lock is not taken: its ID and pid are
 	// stable while it runs, and reading them racily only risks a
 	// clear error.
 	if t := d.task(other.ID); t == nil {
-		return "", errdefs.Conflict("cannot join network of a non running container: %s", other.ID)
+		return nil, errdefs.Conflict("cannot join network of a non running container: %s", other.ID)
 	}
-	return d.net.NetNSPath(other), nil
+	return other, nil
 }
 
 // setupBuildNetwork gives the RUN step's container id the network of
@@ -105,10 +109,11 @@ func (d *Daemon) joinedNetNS(ref, self string) (string, error) {
 func (d *Daemon) setupBuildNetwork(ctx context.Context, id, mode string, extraHosts []string) (controller.Attachment, func(), error) {
 	var joinNS string
 	if nm := apicontainer.NetworkMode(mode); nm.IsContainer() {
-		var err error
-		if joinNS, err = d.joinedNetNS(nm.ConnectedContainer(), id); err != nil {
+		other, err := d.joinedContainer(nm.ConnectedContainer(), id)
+		if err != nil {
 			return controller.Attachment{}, func() {}, err
 		}
+		joinNS = d.net.NetNSPath(other)
 	}
 	return d.net.AttachBuild(ctx, id, mode, joinNS, extraHosts)
 }

@@ -86,10 +86,16 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		return err
 	}
 	endNet := trace.Span("start/network")
-	att, err := d.attachNetwork(ctx, c)
+	att, joined, err := d.attachNetwork(ctx, c)
 	endNet()
 	if err != nil {
 		return err
+	}
+	var etcDir string
+	if joined != nil {
+		// Its network's identity is the joined container's.
+		etcDir = d.bundle(joined.ID).Dir
+		c.Config.Hostname, c.Config.Domainname = joined.Config.Hostname, joined.Config.Domainname
 	}
 	endOpts := trace.Span("start/spec-opts")
 	opts, err := d.specOpts(c)
@@ -111,6 +117,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 			User:     c.Config.User,
 			Hostname: c.Config.Hostname,
 			Terminal: c.Config.Tty,
+			EtcDir:   etcDir,
 		},
 		Opts: append([]oci.SpecOpt{att.NetNS}, opts...),
 	})

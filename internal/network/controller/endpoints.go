@@ -62,6 +62,32 @@ func (n *Controller) ValidateMode(hc *apicontainer.HostConfig) error {
 	return err
 }
 
+// ValidateSharedNetwork checks the create request of a container that
+// shares another's network (--network container:X): it takes X's
+// hostname, /etc files and ports, so naming its own is refused, with
+// Docker's texts. Containers of the CRI, which pass their pod's hostname
+// and DNS, are not checked.
+func ValidateSharedNetwork(cfg *apicontainer.Config, hc *apicontainer.HostConfig) error {
+	if !hc.NetworkMode.IsContainer() {
+		return nil
+	}
+	switch {
+	case hc.NetworkMode.ConnectedContainer() == "":
+		return errdefs.InvalidParameter("Invalid network mode: invalid container format container:<name|id>")
+	case cfg.Hostname != "":
+		return errdefs.InvalidParameter("conflicting options: hostname and the network mode")
+	case len(hc.DNS) > 0:
+		return errdefs.InvalidParameter("conflicting options: dns and the network mode")
+	case len(hc.ExtraHosts) > 0:
+		return errdefs.InvalidParameter("conflicting options: custom host-to-IP mapping and the network mode")
+	case len(hc.PortBindings) > 0 || hc.PublishAllPorts:
+		return errdefs.InvalidParameter("conflicting options: port publishing and the container type network mode")
+	case len(cfg.ExposedPorts) > 0:
+		return errdefs.InvalidParameter("conflicting options: port exposing and the container type network mode")
+	}
+	return nil
+}
+
 // AddSandbox records the networks container c, being created, joins when
 // it starts: its network mode, plus the other networks of the create
 // request.
