@@ -1,10 +1,13 @@
 package limits
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,4 +109,63 @@ func TestStatsCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stats without names follows the daemon, as docker's does: a container
+// started while it runs is shown, and goes again once it has stopped.
+func TestStatsStreamFollowsStartedAndStoppedContainers(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	if r := d.Tug("run", "-d", "--name", "first", "--network", "none", "busybox", "sleep", "1000"); r.ExitCode != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	cmd := d.TugCmd("stats", "--format", "table {{.Name}}")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lastRender := func() string { // the rows after the last complete header
+		renders := strings.Split(out.String(), "NAME\n")
+		if len(renders) < 3 {
+			return ""
+		}
+		return renders[len(renders)-2]
+	}
+	shows := func(want string) func() bool {
+		return func() bool { return slices.Contains(strings.Fields(lastRender()), want) }
+	}
+	testutil.Eventually(t, 20*time.Second, shows("first"))
+	if r := d.Tug("run", "-d", "--name", "late", "--network", "none", "busybox", "sleep", "1000"); r.ExitCode != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	if !testutil.WaitFor(20*time.Second, shows("late")) {
+		t.Fatalf("a container started after stats began is not shown:\n%s", lastRender())
+	}
+	if r := d.Tug("stop", "-t", "0", "late"); r.ExitCode != 0 {
+		t.Fatalf("stop: %s", r)
+	}
+	if !testutil.WaitFor(20*time.Second, func() bool { return !shows("late")() && shows("first")() }) {
+		t.Fatalf("a stopped container is still shown, or the running one is not:\n%s", lastRender())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a running command writes while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

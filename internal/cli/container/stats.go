@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
@@ -184,88 +186,52 @@ func statsFormat(f string) string {
 }
 
 func runStats(ctx context.Context, c *command.Cli, o *statsOptions, args []string) error {
-	names := args
-	if len(names) == 0 {
-		res, err := c.Client().ContainerList(ctx, client.ContainerListOptions{All: o.all})
-		if err != nil {
-			return err
-		}
-		for _, ctr := range res.Items {
-			names = append(names, ctr.ID)
-		}
-	}
-	entries := make([]statsEntry, len(names))
-	for i, n := range names {
-		entries[i] = statsEntry{Container: n, ID: n, trunc: !o.noTrunc}
-	}
 	fctx := format.Context{Output: c.Out(), Format: format.Format(statsFormat(o.format)), Trunc: !o.noTrunc}
-	render := func() error {
+	render := func(entries []statsEntry) error {
 		rows := make([]any, len(entries))
 		for i, e := range entries {
 			rows[i] = statsRow{e}
 		}
 		return fctx.Write(statsHeader, rows)
 	}
-
 	if o.noStream {
-		var wg sync.WaitGroup
-		errs := make([]error, len(names))
-		for i, n := range names {
-			wg.Go(func() {
-				res, err := c.Client().ContainerStats(ctx, n, client.ContainerStatsOptions{IncludePreviousSample: true})
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				defer res.Body.Close()
-				var s container.StatsResponse
-				if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
-					errs[i] = err
-					return
-				}
-				e := entryFromStats(&s)
-				e.Container, e.trunc = n, !o.noTrunc
-				entries[i] = e
-			})
-		}
-		wg.Wait()
-		// Named containers that do not exist are errors, as in docker.
-		for _, err := range errs {
-			if err != nil && len(args) > 0 {
+		names := args
+		if len(names) == 0 {
+			ids, err := listForStats(ctx, c, o.all)
+			if err != nil {
 				return err
 			}
+			names = ids
 		}
-		return render()
+		entries, err := sampleOnce(ctx, c, names, !o.noTrunc)
+		if err != nil && len(args) > 0 { // named containers that do not exist are errors, as in docker
+			return err
+		}
+		return render(entries)
 	}
 
-	var mu sync.Mutex
-	failed := make(chan error, len(names))
-	for i, n := range names {
-		go func() {
-			res, err := c.Client().ContainerStats(ctx, n, client.ContainerStatsOptions{Stream: true})
-			if err != nil {
-				failed <- err
-				return
-			}
-			defer res.Body.Close()
-			dec := json.NewDecoder(res.Body)
-			for {
-				var s container.StatsResponse
-				if err := dec.Decode(&s); err != nil {
-					if !errors.Is(err, io.EOF) && ctx.Err() == nil {
-						mu.Lock()
-						entries[i].err = err
-						mu.Unlock()
-					}
-					return
-				}
-				e := entryFromStats(&s)
-				e.Container, e.trunc = n, !o.noTrunc
-				mu.Lock()
-				entries[i] = e
-				mu.Unlock()
-			}
-		}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	live := &liveStats{c: c, trunc: !o.noTrunc, entries: map[string]*statsEntry{}, stop: map[string]context.CancelFunc{}, failed: make(chan error, 1)}
+	var evs client.EventsResult
+	if len(args) == 0 {
+		// Without names, the set follows the daemon as docker's does:
+		// containers that start (with -a, are created) join it, those
+		// that die (with -a, are removed) leave it. Subscribed before the
+		// listing, so none is missed between the two.
+		f := make(client.Filters).Add("type", "container").Add("event", "start", "die", "destroy")
+		if o.all {
+			f = f.Add("event", "create")
+		}
+		evs = c.Client().Events(ctx, client.EventsListOptions{Filters: f})
+		ids, err := listForStats(ctx, c, o.all)
+		if err != nil {
+			return err
+		}
+		args = ids
+	}
+	for _, n := range args {
+		live.add(ctx, n)
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -273,20 +239,158 @@ func runStats(ctx context.Context, c *command.Cli, o *statsOptions, args []strin
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-failed:
-			if len(args) > 0 {
+		case err := <-live.failed:
+			if evs.Messages == nil { // named containers
 				return err
 			}
+		case m := <-evs.Messages:
+			switch m.Action {
+			case events.ActionCreate, events.ActionStart:
+				live.add(ctx, m.Actor.ID)
+			case events.ActionDie:
+				if !o.all {
+					live.remove(m.Actor.ID)
+				}
+			case events.ActionDestroy:
+				live.remove(m.Actor.ID)
+			}
+		case err := <-evs.Err:
+			if ctx.Err() == nil && err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			evs.Err = nil
 		case <-tick.C:
 			if c.Out().IsTerminal() {
 				fmt.Fprint(c.Out(), "\033[2J\033[H") // redraw in place
 			}
-			mu.Lock()
-			err := render()
-			mu.Unlock()
-			if err != nil {
+			if err := render(live.snapshot()); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// listForStats returns the IDs of the running (with all, every)
+// containers.
+func listForStats(ctx context.Context, c *command.Cli, all bool) ([]string, error) {
+	res, err := c.Client().ContainerList(ctx, client.ContainerListOptions{All: all})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ctr := range res.Items {
+		ids = append(ids, ctr.ID)
+	}
+	return ids, nil
+}
+
+// sampleOnce takes one sample (with the previous one, for CPU %) of each
+// container; the first error is returned with the entries.
+func sampleOnce(ctx context.Context, c *command.Cli, names []string, trunc bool) ([]statsEntry, error) {
+	entries := make([]statsEntry, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		entries[i] = statsEntry{Container: n, ID: n, trunc: trunc}
+		wg.Go(func() {
+			res, err := c.Client().ContainerStats(ctx, n, client.ContainerStatsOptions{IncludePreviousSample: true})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer res.Body.Close()
+			var s container.StatsResponse
+			if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+				errs[i] = err
+				return
+			}
+			e := entryFromStats(&s)
+			e.Container, e.trunc = n, trunc
+			entries[i] = e
+		})
+	}
+	wg.Wait()
+	return entries, errors.Join(errs...)
+}
+
+// liveStats is the set of containers `stats` streams, in the order they
+// joined it, each with its latest figures.
+type liveStats struct {
+	c       *command.Cli
+	trunc   bool
+	mu      sync.Mutex
+	order   []string
+	entries map[string]*statsEntry
+	stop    map[string]context.CancelFunc
+	failed  chan error // the first stream that could not be opened
+}
+
+// add starts streaming the stats of container n, unless it is shown.
+func (l *liveStats) add(ctx context.Context, n string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.entries[n]; ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	l.order = append(l.order, n)
+	l.entries[n] = &statsEntry{Container: n, ID: n, trunc: l.trunc}
+	l.stop[n] = cancel
+	go l.stream(ctx, n)
+}
+
+// remove stops showing container n.
+func (l *liveStats) remove(n string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cancel, ok := l.stop[n]; ok {
+		cancel()
+		delete(l.stop, n)
+		delete(l.entries, n)
+		l.order = slices.DeleteFunc(l.order, func(s string) bool { return s == n })
+	}
+}
+
+func (l *liveStats) stream(ctx context.Context, n string) {
+	res, err := l.c.Client().ContainerStats(ctx, n, client.ContainerStatsOptions{Stream: true})
+	if err != nil {
+		select {
+		case l.failed <- err:
+		default:
+		}
+		return
+	}
+	defer res.Body.Close()
+	dec := json.NewDecoder(res.Body)
+	for {
+		var s container.StatsResponse
+		err := dec.Decode(&s)
+		l.mu.Lock()
+		e, shown := l.entries[n]
+		switch {
+		case !shown:
+		case err != nil:
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				e.err = err
+			}
+		default:
+			*e = entryFromStats(&s)
+			e.Container, e.trunc = n, l.trunc
+		}
+		l.mu.Unlock()
+		if err != nil || !shown {
+			return
+		}
+	}
+}
+
+// snapshot returns the entries in the order they joined.
+func (l *liveStats) snapshot() []statsEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]statsEntry, len(l.order))
+	for i, n := range l.order {
+		out[i] = *l.entries[n]
+	}
+	return out
 }
