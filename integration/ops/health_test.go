@@ -47,6 +47,15 @@ func TestHealthTransitions(t *testing.T) {
 	if !strings.Contains(ev, "health_status: unhealthy") || !strings.Contains(ev, "health_status: healthy") {
 		t.Errorf("health_status events = %q", ev)
 	}
+	// Each probe is announced as an exec, as Docker does: created and
+	// started with its command, and its end with the exit code.
+	ev = must(t, d, "events", "--since", since, "--until", time.Now().Format(time.RFC3339Nano), "--filter", "container=hc",
+		"--format", `{{.Action}} {{index .Actor.Attributes "exitCode"}}`)
+	for _, want := range []string{"exec_create: /bin/sh -c test -f /tmp/ok", "exec_start: /bin/sh -c test -f /tmp/ok", "exec_die 1", "exec_die 0"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("events of hc lack %q:\n%s", want, ev)
+		}
+	}
 	// The probe runs in the container, not as an exec the user sees.
 	if ids := inspect(d, "{{len .ExecIDs}}", "hc"); ids != "0" {
 		t.Errorf("ExecIDs has %s entries", ids)

@@ -133,9 +133,7 @@ func (d *Daemon) ContainerExecCreate(ctx context.Context, ref string, req *apico
 	d.pruneExecs(e.created)
 	d.execs[e.id] = e
 	d.mu.Unlock()
-	attrs := d.containerAttrs(c)
-	attrs["execID"] = e.id
-	d.events.Publish(apievents.ContainerEventType, apievents.Action(string(apievents.ActionExecCreate)+": "+strings.Join(req.Cmd, " ")), c.ID, attrs)
+	d.publishExec(c, apievents.ActionExecCreate, e.id, req.Cmd, nil)
 	return e.id, nil
 }
 
@@ -237,9 +235,7 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 			e.running, e.pid = true, pid
 			d.mu.Unlock()
 			close(startedC)
-			attrs := d.containerAttrs(c)
-			attrs["execID"] = e.id
-			d.events.Publish(apievents.ContainerEventType, apievents.Action(string(apievents.ActionExecStart)+": "+strings.Join(cfg.Cmd, " ")), c.ID, attrs)
+			d.publishExec(c, apievents.ActionExecStart, e.id, cfg.Cmd, nil)
 			go d.waitExec(c, t, e)
 		},
 	}
@@ -303,10 +299,22 @@ func (d *Daemon) endExec(c *container.Container, e *execRecord, code int) {
 	if e.pid == 0 {
 		return // never started: no die event
 	}
+	d.publishExec(c, apievents.ActionExecDie, e.id, nil, &code)
+}
+
+// publishExec announces the create, start (each with its command, as
+// "exec_create: CMD") or die (with its exit code) of exec execID in c,
+// health probes' included, as Docker does.
+func (d *Daemon) publishExec(c *container.Container, action apievents.Action, execID string, cmd []string, exitCode *int) {
 	attrs := d.containerAttrs(c)
-	attrs["execID"] = e.id
-	attrs["exitCode"] = fmt.Sprint(code)
-	d.events.Publish(apievents.ContainerEventType, apievents.ActionExecDie, c.ID, attrs)
+	attrs["execID"] = execID
+	if cmd != nil {
+		action = apievents.Action(string(action) + ": " + strings.Join(cmd, " "))
+	}
+	if exitCode != nil {
+		attrs["exitCode"] = fmt.Sprint(*exitCode)
+	}
+	d.events.Publish(apievents.ContainerEventType, action, c.ID, attrs)
 }
 
 // execProcess builds the process of an exec from the container's own

@@ -89,12 +89,23 @@ func (d *Daemon) probe(ctx context.Context, c *container.Container, t *task, cmd
 		return -1, "", err
 	}
 	id := stringid.New()
+	d.publishExec(c, apievents.ActionExecCreate, id, cmd, nil)
 	out := &limitedBuffer{max: health.MaxOutputLen}
-	err = t.client.Exec(ctx, runtime.ExecConfig{ID: id, Process: proc}, &runtime.AttachStreams{Stdout: out, Stderr: out})
+	started := false
+	died := func(code int) {
+		if started {
+			d.publishExec(c, apievents.ActionExecDie, id, nil, &code)
+		}
+	}
+	err = t.client.Exec(ctx, runtime.ExecConfig{ID: id, Process: proc, Started: func(int) {
+		started = true
+		d.publishExec(c, apievents.ActionExecStart, id, cmd, nil)
+	}}, &runtime.AttachStreams{Stdout: out, Stderr: out})
 	if err == nil {
 		var exit runtime.Exit
 		exit, err = t.client.ExecWait(ctx, id)
 		if err == nil {
+			died(exit.Code)
 			return exit.Code, out.String(), nil
 		}
 	}
@@ -103,7 +114,9 @@ func (d *Daemon) probe(ctx context.Context, c *container.Container, t *task, cmd
 		bg := context.WithoutCancel(ctx)
 		go func() {
 			_ = t.client.ExecKill(bg, id, syscall.SIGKILL)
-			_, _ = t.client.ExecWait(d.bg, id)
+			if exit, err := t.client.ExecWait(d.bg, id); err == nil {
+				died(exit.Code)
+			}
 		}()
 		return -1, out.String(), ctx.Err()
 	}
