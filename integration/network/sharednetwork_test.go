@@ -26,6 +26,10 @@ func TestSharedNetworkTakesTheJoinedContainersIdentity(t *testing.T) {
 	if got := d.tug("inspect", "-f", "{{.Config.Hostname}}", "jc"); got != "hx" {
 		t.Errorf("inspect Config.Hostname = %q, want hx", got)
 	}
+	paths := "{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}}"
+	if got, want := d.tug("inspect", "-f", paths, "jc"), d.tug("inspect", "-f", paths, "xc"); got != want {
+		t.Errorf("inspect's /etc file paths = %q, want xc's %q", got, want)
+	}
 	if out := d.tug("exec", "jc", "nslookup", "peer"); !strings.Contains(out, "Address") {
 		t.Errorf("nslookup peer from the joiner:\n%s", out)
 	}

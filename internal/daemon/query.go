@@ -25,7 +25,6 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 	}
 	c.Lock()
 	defer c.Unlock()
-	dir := d.containers.Dir(c.ID)
 	st := c.State
 	cfg := *c.Config
 	if len(cfg.Volumes) == 0 {
@@ -65,9 +64,9 @@ func (d *Daemon) ContainerInspect(ctx context.Context, ref string) (*apicontaine
 			Health:     health.Copy(st.Health),
 		},
 		Image:           c.ImageID.String(),
-		ResolvConfPath:  filepath.Join(dir, "resolv.conf"),
-		HostnamePath:    filepath.Join(dir, "hostname"),
-		HostsPath:       filepath.Join(dir, "hosts"),
+		ResolvConfPath:  filepath.Join(d.etcDirOf(c), "resolv.conf"),
+		HostnamePath:    filepath.Join(d.etcDirOf(c), "hostname"),
+		HostsPath:       filepath.Join(d.etcDirOf(c), "hosts"),
 		LogPath:         c.LogPath,
 		Name:            "/" + c.Name,
 		RestartCount:    c.RestartCount,
@@ -182,6 +181,17 @@ func (d *Daemon) containerAttrs(c *container.Container) map[string]string {
 		attrs[k] = v
 	}
 	return attrs
+}
+
+// etcDirOf is the directory of the /etc files c has: its own, or with
+// --network container:X, X's (see start).
+func (d *Daemon) etcDirOf(c *container.Container) string {
+	if m := c.HostConfig.NetworkMode; m.IsContainer() {
+		if other, err := d.lookup(m.ConnectedContainer()); err == nil {
+			return d.containers.Dir(other.ID)
+		}
+	}
+	return d.containers.Dir(c.ID)
 }
 
 func timeString(t time.Time) string {
