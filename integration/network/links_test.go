@@ -74,3 +74,25 @@ func TestLegacyLinks(t *testing.T) {
 	d.tug("network", "rm", "lnet")
 	d.checkNoLeaks()
 }
+
+// Links follow renames, as Docker's (kept by ID) do: inspect shows the
+// names the parent and child have now, and the parent starts again with
+// its renamed child, reaching it by the link's alias.
+func TestLegacyLinksFollowRenames(t *testing.T) {
+	d := startDaemon(t)
+	d.tug("run", "-d", "--name", "db", "bb", "sleep", "60")
+	d.tug("run", "-d", "--name", "web", "--link", "db:store", "bb", "sleep", "60")
+	d.tug("rename", "db", "db2")
+	d.tug("rename", "web", "site")
+	if got := d.tug("inspect", "-f", "{{json .HostConfig.Links}}", "site"); got != `["/db2:/site/store"]` {
+		t.Errorf("links after the renames = %s, want [\"/db2:/site/store\"]", got)
+	}
+	d.tug("stop", "-t", "0", "site")
+	d.tug("start", "site")
+	ip := d.tug("inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", "db2")
+	if out := d.tug("exec", "site", "cat", "/etc/hosts"); !strings.Contains(out, ip+"\tstore") {
+		t.Errorf("the restarted parent's /etc/hosts lacks the link to %s:\n%s", ip, out)
+	}
+	d.tug("rm", "-f", "site", "db2")
+	d.checkNoLeaks()
+}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"path"
 	"slices"
 	"strings"
@@ -98,6 +99,23 @@ func (d *Daemon) linksOf(c *container.Container) ([]controller.Link, error) {
 			Child: links.Child{Name: child.Name, Hostname: child.Config.Hostname, Ports: ports, Env: slices.Clone(child.Config.Env)}})
 	}
 	return out, nil
+}
+
+// renameLinks makes the legacy links to or of container old, now named
+// new, follow the name, as Docker's do (its links are kept by ID): a
+// parent still starts with its renamed child, and inspect shows the names
+// they have now.
+func (d *Daemon) renameLinks(old, new string) {
+	for _, p := range d.containers.List() {
+		p.Lock()
+		if ls, changed := links.Renamed(p.HostConfig.Links, p.Name, old, new); changed {
+			p.HostConfig.Links = ls
+			if err := d.containers.Save(p); err != nil {
+				slog.Warn("saving links after a rename", "container", p.ID, "err", err)
+			}
+		}
+		p.Unlock()
+	}
 }
 
 // linkEnv picks the variables of a container's links lks out of env, the

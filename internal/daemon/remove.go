@@ -128,16 +128,19 @@ func (d *Daemon) ContainerRename(ctx context.Context, ref, newName string) error
 		return errdefs.InvalidParameter("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", newName)
 	}
 	c.Lock()
-	defer c.Unlock()
 	old := c.Name
 	newName = trimSlash(newName)
 	if old == newName {
+		c.Unlock()
 		return errdefs.InvalidParameter("Renaming a container with the same name as its current name")
 	}
 	if err := d.containers.Rename(c, newName); err != nil {
+		c.Unlock()
 		return err
 	}
 	attrs := d.containerAttrs(c)
+	c.Unlock()
+	d.renameLinks(old, newName)
 	attrs["oldName"] = "/" + old
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionRename, c.ID, attrs)
 	return nil

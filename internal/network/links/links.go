@@ -30,6 +30,28 @@ func Stored(child, parent, alias string) string {
 	return "/" + child + ":/" + parent + "/" + alias
 }
 
+// Renamed returns the stored links of container parent (named as it is
+// now) after container old was renamed new: the child and parent names in
+// them follow, as Docker's inspect shows them. changed says whether any
+// link differs.
+func Renamed(stored []string, parent, old, new string) (out []string, changed bool) {
+	out = make([]string, 0, len(stored))
+	for _, l := range stored {
+		child, alias, err := Parse(l)
+		if err != nil {
+			out = append(out, l)
+			continue
+		}
+		if child == old {
+			child = new
+		}
+		r := Stored(child, parent, alias)
+		changed = changed || r != l
+		out = append(out, r)
+	}
+	return out, changed
+}
+
 // Child is what the parent learns of a linked container.
 type Child struct {
 	Name     string     // the container's name

@@ -98,3 +98,24 @@ func TestHostsNamesAndMergeEnv(t *testing.T) {
 		t.Errorf("MergeEnv() = %v", got)
 	}
 }
+
+func TestRenamedFollowsTheChildsAndTheParentsNames(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		stored           []string
+		parent, old, new string
+		want             []string
+		changed          bool
+	}{
+		{"child renamed", []string{"/db:/web/db", "/cache:/web/c"}, "web", "db", "db2", []string{"/db2:/web/db", "/cache:/web/c"}, true},
+		{"parent renamed", []string{"/db:/web/db"}, "site", "web", "site", []string{"/db:/site/db"}, true},
+		{"another container renamed", []string{"/db:/web/db"}, "web", "other", "x", []string{"/db:/web/db"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed := Renamed(tc.stored, tc.parent, tc.old, tc.new)
+			if !slices.Equal(got, tc.want) || changed != tc.changed {
+				t.Errorf("Renamed() = %q, %v; want %q, %v", got, changed, tc.want, tc.changed)
+			}
+		})
+	}
+}
