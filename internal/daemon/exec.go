@@ -237,6 +237,9 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 			e.running, e.pid = true, pid
 			d.mu.Unlock()
 			close(startedC)
+			if opts.Started != nil {
+				opts.Started()
+			}
 			attrs := d.containerAttrs(c)
 			attrs["execID"] = e.id
 			d.events.Publish(apievents.ContainerEventType, apievents.Action(string(apievents.ActionExecStart)+": "+strings.Join(cfg.Cmd, " ")), c.ID, attrs)
