@@ -40,7 +40,7 @@ func TestStreamExecThroughCrictl(t *testing.T) {
 	}
 	// As with containerd: a command that cannot start is an error of the
 	// exec, not an exit code.
-	if r := c.Crictl("exec", id, "no-such-command"); r.ExitCode != 1 || !strings.Contains(r.Stderr, `"no-such-command": executable file not found`) {
+	if r := c.Crictl("exec", id, "no-such-command"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "executable file not found") {
 		t.Errorf("crictl exec of a missing command: %s; want the start's error", r)
 	}
 }
