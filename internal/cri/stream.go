@@ -48,9 +48,14 @@ type streamServer struct {
 	http   *http.Server
 	cancel context.CancelFunc
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // open connections, upgraded ones too
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{} // open connections, upgraded ones too
+	sessions sync.WaitGroup        // requests being served
 }
+
+// sessionsGrace bounds the wait at stop for the sessions to end (their
+// execs killed, their forwarded connections closed).
+const sessionsGrace = 5 * time.Second
 
 // startStream opens the streaming server's listener and serves it.
 func (s *Server) startStream() error {
@@ -69,7 +74,11 @@ func (s *Server) startStream() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	ss := &streamServer{lib: lib, cancel: cancel, conns: map[net.Conn]struct{}{}}
 	ss.http = &http.Server{
-		Handler:           lib,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ss.sessions.Add(1)
+			defer ss.sessions.Done()
+			lib.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 30 * time.Second,
 		// Cancelled at stop: the sessions' execs and forwards end.
 		BaseContext: func(net.Listener) context.Context { return ctx },
@@ -81,14 +90,25 @@ func (s *Server) startStream() error {
 }
 
 // stop closes the listener and every connection, upgraded streams too
-// (http.Server forgets a connection once it is hijacked).
+// (http.Server forgets a connection once it is hijacked), and waits a
+// moment for the sessions to end: an exec whose client is gone is killed.
 func (ss *streamServer) stop() {
 	ss.cancel()
 	_ = ss.http.Close()
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
+	conns := make([]net.Conn, 0, len(ss.conns))
 	for c := range ss.conns {
+		conns = append(conns, c)
+	}
+	ss.mu.Unlock()
+	for _, c := range conns {
 		_ = c.Close()
+	}
+	done := make(chan struct{})
+	go func() { ss.sessions.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(sessionsGrace):
 	}
 }
 
