@@ -40,8 +40,14 @@ type criDaemon struct {
 // configuration directory in a temporary directory of the test.
 func startCRI(t *testing.T) *criDaemon {
 	t.Helper()
+	return startCRIWith(t)
+}
+
+// startCRIWith is startCRI with more flags for tugd.
+func startCRIWith(t *testing.T, args ...string) *criDaemon {
+	t.Helper()
 	cniDir := t.TempDir()
-	d := testutil.StartDaemonWith(t, "--cri-socket", "unix://{exec-root}/cri.sock", "--cni-conf-dir", cniDir)
+	d := testutil.StartDaemonWith(t, append([]string{"--cri-socket", "unix://{exec-root}/cri.sock", "--cni-conf-dir", cniDir}, args...)...)
 	c := &criDaemon{Daemon: d, t: t, CRISock: filepath.Join(d.ExecRoot, "cri.sock"), CNIDir: cniDir}
 	conn, err := grpc.NewClient("unix://"+c.CRISock, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

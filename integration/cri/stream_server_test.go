@@ -68,3 +68,22 @@ func TestStreamServerStopsWithTugd(t *testing.T) {
 		t.Errorf("crictl exec after the restart: %s", r)
 	}
 }
+
+// --cri-stream-address puts the streaming server elsewhere (here another
+// loopback address, the port still picked by the kernel).
+func TestStreamServerAddressFlag(t *testing.T) {
+	c := startCRIWith(t, "--cri-stream-address", "127.0.0.2:0")
+	c.withNetwork()
+	c.ImportBusybox("busybox")
+	pod := podConfig("addr")
+	podID := c.runPod(pod)
+	id := c.createContainer(podID, pod, "app", "sleep 1000")
+	c.startContainer(id)
+	resp, err := c.Runtime.Exec(ctxT(t), &runtimeapi.ExecRequest{ContainerId: id, Cmd: []string{"true"}, Stdout: true})
+	if err != nil || !strings.HasPrefix(resp.Url, "http://127.0.0.2:") {
+		t.Fatalf("Exec = %v, %v; want a URL on 127.0.0.2", resp, err)
+	}
+	if r := c.Crictl("exec", id, "echo", "via-127.0.0.2"); r.ExitCode != 0 || r.Stdout != "via-127.0.0.2\n" {
+		t.Errorf("crictl exec: %s", r)
+	}
+}

@@ -53,6 +53,9 @@ func (b CRIContainers) ExecStream(ctx context.Context, id string, cmd []string, 
 	if err != nil {
 		return 0, err
 	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err() // the client went away: the process was killed
+	}
 	insp, err := b.d.ContainerExecInspect(ctx, execID)
 	if err != nil {
 		return 0, err
