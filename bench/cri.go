@@ -79,7 +79,41 @@ func (b *bench) criRows(ctx context.Context) []row {
 		return []row{lat, mem}
 	}
 	mem.tug = cell{text: fmt.Sprintf("%.1f / %.1f MB", float64(uss)/criPods/1024, float64(rss)/criPods/1024), val: float64(uss) / criPods / 1024, ok: true}
-	return []row{lat, mem}
+	return []row{lat, mem, b.criExecRow(ctx, s)}
+}
+
+// criExecRow measures `crictl exec CTR true` in a running pod's container:
+// the Exec call, then the SPDY session on the streaming server; ExecSync
+// (`crictl exec -s`, one gRPC call) alongside.
+func (b *bench) criExecRow(ctx context.Context, s *criSide) row {
+	r := row{metric: "CRI exec: `crictl exec CTR true` through the streaming server (median; ExecSync `-s` alongside)", goal: "(none yet)",
+		docker: cell{text: "no CRI"}, verdict: "n/a (tug only)"}
+	ids, err := s.run(ctx, "ps", "-q")
+	if err != nil || ids == "" {
+		r.tug = b.fail(fmt.Errorf("CRI exec: no running container: %v", err))
+		return r
+	}
+	cid := strings.Fields(ids)[0]
+	progress("tug CRI: crictl exec (%d warm-up + %d runs)", b.warm, b.n)
+	var stream, sync []time.Duration
+	for i := range b.warm + b.n {
+		for _, m := range []struct {
+			args []string
+			into *[]time.Duration
+		}{{[]string{"exec", cid, "true"}, &stream}, {[]string{"exec", "-s", cid, "true"}, &sync}} {
+			start := time.Now()
+			if _, err := s.run(ctx, m.args...); err != nil {
+				r.tug = b.fail(err)
+				return r
+			}
+			if i >= b.warm {
+				*m.into = append(*m.into, time.Since(start))
+			}
+		}
+	}
+	l, ls := summarize(stream), summarize(sync)
+	r.tug = cell{text: fmt.Sprintf("%.0f ms (p90 %.0f; -s %.0f)", ms(l.median), ms(l.p90), ms(ls.median)), val: ms(l.median), ok: true}
+	return r
 }
 
 // criSide is a tugd serving the CRI, with crictl and a CNI network of

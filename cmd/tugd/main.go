@@ -67,6 +67,9 @@ type criConfig struct {
 	Socket     string   `json:"socket"`
 	CNIConfDir string   `json:"cni-conf-dir"`
 	CNIBinDirs []string `json:"cni-bin-dirs"`
+	// StreamAddress is the host:port of the streaming server of exec,
+	// attach and port-forward.
+	StreamAddress string `json:"stream-address"`
 }
 
 // daemonExtra are daemon.json settings handed to the daemon unchanged.
@@ -135,6 +138,7 @@ func main() {
 	f.StringVar(&opts.cri.Socket, "cri-socket", "", "Serve the Kubernetes CRI on this socket (unix:///run/tug/cri.sock); off when empty")
 	f.StringVar(&opts.cri.CNIConfDir, "cni-conf-dir", cni.DefaultConfDir, "CNI network configuration directory (CRI pods)")
 	f.StringSliceVar(&opts.cri.CNIBinDirs, "cni-bin-dir", cni.DefaultBinDirs, "CNI plugin directories, searched in order (CRI pods)")
+	f.StringVar(&opts.cri.StreamAddress, "cri-stream-address", cri.DefaultStreamAddress, "Address (host:port) of the CRI's streaming server (exec, attach, port-forward)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -336,6 +340,9 @@ func applyCRIConfig(flags *pflag.FlagSet, raw json.RawMessage, c *criConfig) err
 	if len(fc.CNIBinDirs) > 0 && !flags.Changed("cni-bin-dir") {
 		c.CNIBinDirs = fc.CNIBinDirs
 	}
+	if fc.StreamAddress != "" && !flags.Changed("cri-stream-address") {
+		c.StreamAddress = fc.StreamAddress
+	}
 	return nil
 }
 
@@ -348,7 +355,7 @@ func serveCRI(ctx context.Context, log *slog.Logger, d *daemon.Daemon, c criConf
 	if err != nil {
 		return nil, err
 	}
-	srv := cri.New(cri.Config{Version: version, Logger: log, CNIConfDir: c.CNIConfDir, CNIBinDirs: c.CNIBinDirs, StateDir: stateDir},
+	srv := cri.New(cri.Config{Version: version, Logger: log, CNIConfDir: c.CNIConfDir, CNIBinDirs: c.CNIBinDirs, StateDir: stateDir, StreamAddress: c.StreamAddress},
 		d.CRIImages(), d.CRIContainers())
 	log.Info("CRI listening", "socket", path)
 	go func() { errc <- srv.Serve(ctx, l) }()

@@ -40,8 +40,14 @@ type criDaemon struct {
 // configuration directory in a temporary directory of the test.
 func startCRI(t *testing.T) *criDaemon {
 	t.Helper()
+	return startCRIWith(t)
+}
+
+// startCRIWith is startCRI with more flags for tugd.
+func startCRIWith(t *testing.T, args ...string) *criDaemon {
+	t.Helper()
 	cniDir := t.TempDir()
-	d := testutil.StartDaemonWith(t, "--cri-socket", "unix://{exec-root}/cri.sock", "--cni-conf-dir", cniDir)
+	d := testutil.StartDaemonWith(t, append([]string{"--cri-socket", "unix://{exec-root}/cri.sock", "--cni-conf-dir", cniDir}, args...)...)
 	c := &criDaemon{Daemon: d, t: t, CRISock: filepath.Join(d.ExecRoot, "cri.sock"), CNIDir: cniDir}
 	conn, err := grpc.NewClient("unix://"+c.CRISock, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -101,15 +107,31 @@ func crictlPath(t *testing.T) string {
 	return filepath.Join(toolsDir, "crictl")
 }
 
-// Crictl runs crictl against this daemon's CRI socket.
-func (c *criDaemon) Crictl(args ...string) testutil.Result {
+// CrictlCmd is crictl against this daemon's CRI socket, for a caller
+// that runs it itself (on a terminal, with stdin, in the background).
+func (c *criDaemon) CrictlCmd(args ...string) *exec.Cmd {
 	c.t.Helper()
 	cfg := filepath.Join(c.t.TempDir(), "crictl.yaml")
 	conf := fmt.Sprintf("runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 20\n", c.CRISock, c.CRISock)
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
-	cmd := exec.Command(crictlPath(c.t), append([]string{"--config", cfg}, args...)...)
+	return exec.Command(crictlPath(c.t), append([]string{"--config", cfg}, args...)...)
+}
+
+// Crictl runs crictl against this daemon's CRI socket.
+func (c *criDaemon) Crictl(args ...string) testutil.Result {
+	c.t.Helper()
+	return c.CrictlIn("", args...)
+}
+
+// CrictlIn runs crictl with stdin.
+func (c *criDaemon) CrictlIn(stdin string, args ...string) testutil.Result {
+	c.t.Helper()
+	cmd := c.CrictlCmd(args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := runWithTimeout(cmd, testutil.CommandTimeout)

@@ -37,6 +37,7 @@ type ImageBackend interface {
 // made through the Engine API's create path with its wire types, and kept
 // apart from the Engine API's containers by the engine.
 type ContainerBackend interface {
+	StreamBackend // exec and attach of the streaming server (stream.go)
 	Create(ctx context.Context, name string, req *apicontainer.CreateRequest) (id string, err error)
 	Start(ctx context.Context, id string) error
 	Stop(ctx context.Context, id string, timeout time.Duration) error

@@ -32,6 +32,9 @@ type Config struct {
 	// StateDir holds the CRI's own state: the sandboxes' configs and
 	// networks, libcni's cache.
 	StateDir string
+	// StreamAddress is where the streaming server of exec, attach and
+	// port-forward listens (host:port); DefaultStreamAddress when empty.
+	StreamAddress string
 }
 
 // Server is tug's CRI runtime and image services.
@@ -42,6 +45,7 @@ type Server struct {
 	networks   *cni.Networks
 	state      stateStore
 	grpc       *grpc.Server
+	stream     *streamServer // set by Serve
 
 	mu sync.Mutex // orders the changes of sandboxes
 }
@@ -110,6 +114,10 @@ func Listen(addr string) (net.Listener, string, error) {
 // Serve serves l until ctx ends, then stops gracefully (streams still open
 // after five seconds are cut). It returns nil after a shutdown.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if err := s.startStream(); err != nil {
+		return err
+	}
+	defer s.stream.stop()
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

@@ -235,6 +235,9 @@ func (d *Daemon) ContainerExecStart(ctx context.Context, id string, opts backend
 			e.running, e.pid = true, pid
 			d.mu.Unlock()
 			close(startedC)
+			if opts.Started != nil {
+				opts.Started()
+			}
 			d.publishExec(c, apievents.ActionExecStart, e.id, cfg.Cmd, nil)
 			go d.waitExec(c, t, e)
 		},

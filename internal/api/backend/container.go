@@ -60,6 +60,9 @@ type ExecStartOptions struct {
 	// otherwise a missing command gets 127 and one that cannot be
 	// invoked 126.
 	StartFailureIs126 bool
+	// Started, when set, is called once the process runs (from then on
+	// its TTY can be resized).
+	Started func()
 }
 
 // ContainerStatsOptions are the query parameters of GET
