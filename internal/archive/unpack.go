@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/opencontainers/go-digest"
@@ -47,18 +48,36 @@ type Result struct {
 	DiffID      digest.Digest // digest of the uncompressed tar stream
 	Size        int64         // bytes of regular file content unpacked
 	Compression Compression   // compression of the input stream
+	Stats       Stats         // where Apply's time went
+}
+
+// Stats say where the time of an Apply went. Reading and decompressing
+// overlap with extracting, so the parts add up to more than Total.
+type Stats struct {
+	Total      time.Duration // the whole Apply
+	Input      time.Duration // the decompressor waiting for the compressed stream (the network, a disk)
+	Decompress time.Duration // decompressing, waits for input aside
+	Extract    time.Duration // parsing the tar, hashing it and writing files, waits for data aside
 }
 
 // Apply decompresses r (gzip, zstd, bzip2 or plain), unpacks it into dir
 // and returns the uncompressed stream's digest, computed as it streams.
+// Reading r, decompressing, and unpacking (with the digest) each run in a
+// goroutine of their own, a few chunks apart, so that they overlap.
 func Apply(ctx context.Context, r io.Reader, dir string, opts Options) (Result, error) {
-	dr, c, err := DecompressStream(r)
+	start := time.Now()
+	in := newReadAhead(r, inputChunks, inputChunkSize)
+	defer in.Close()
+	dr, c, err := DecompressStream(in)
 	if err != nil {
 		return Result{}, err
 	}
 	defer dr.Close()
+	decompressing := &timedReader{r: dr}
+	ra := newReadAhead(decompressing, readAheadChunks, readAheadChunkSize)
+	defer ra.Close()
 	digester := digest.SHA256.Digester()
-	tr := io.TeeReader(dr, digester.Hash())
+	tr := io.TeeReader(ra, digester.Hash())
 	size, err := unpack(ctx, tr, dir, opts)
 	if err != nil {
 		return Result{}, err
@@ -67,7 +86,15 @@ func Apply(ctx context.Context, r io.Reader, dir string, opts Options) (Result, 
 	if _, err := io.Copy(io.Discard, tr); err != nil {
 		return Result{}, err
 	}
-	return Result{DiffID: digester.Digest(), Size: size, Compression: c}, nil
+	ra.Close()
+	in.Close()
+	total := time.Since(start)
+	return Result{DiffID: digester.Digest(), Size: size, Compression: c, Stats: Stats{
+		Total:      total,
+		Input:      in.waited,
+		Decompress: decompressing.took - in.waited,
+		Extract:    total - ra.waited,
+	}}, nil
 }
 
 // Unpack applies the uncompressed layer tar r to dir.
@@ -81,10 +108,30 @@ type dirTimes struct {
 	atime, mtime time.Time
 }
 
+// openDir is a directory of the layer held open while entries go into it.
+type openDir struct {
+	f   *os.File
+	rel string // relative to the root, "." for the root
+}
+
+// maxOpenDirs bounds the directories an unpack holds open.
+const maxOpenDirs = 256
+
 type unpacker struct {
 	dir  string
 	root *os.Root
 	opts Options
+	buf  []byte // file content passes through it
+
+	// dirs are the directories entries went into, by their clean
+	// absolute name in the layer, each resolved once: a later entry in the
+	// same directory reuses the open directory instead of resolving its
+	// path again. Entries are only ever added below real directories, so
+	// a resolution stays true until something is removed (a replaced
+	// entry, a whiteout); every removal forgets them all.
+	dirs map[string]openDir
+	// stale are forgotten directories still in use by the current entry.
+	stale []*os.File
 }
 
 func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, error) {
@@ -97,7 +144,8 @@ func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, 
 		return 0, err
 	}
 	defer root.Close()
-	u := &unpacker{dir: dir, root: root, opts: opts}
+	u := &unpacker{dir: dir, root: root, opts: opts, buf: make([]byte, 1<<20), dirs: map[string]openDir{}}
+	defer u.closeDirs()
 
 	var (
 		size int64
@@ -119,13 +167,16 @@ func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, 
 		if hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA {
 			size += hdr.Size
 		}
-		if err := u.entry(name, hdr, tr); err != nil {
+		err = u.entry(name, hdr, tr)
+		u.closeStale()
+		if err != nil {
 			return 0, fmt.Errorf("unpacking %s: %w", hdr.Name, err)
 		}
 		if hdr.Typeflag == tar.TypeDir {
 			dirs = append(dirs, dirTimes{rel: strings.TrimPrefix(name, "/"), atime: hdr.AccessTime, mtime: hdr.ModTime})
 		}
 	}
+	u.closeDirs()
 	// Directory times last: adding entries changes them.
 	for i := len(dirs) - 1; i >= 0; i-- {
 		d := dirs[i]
@@ -137,7 +188,7 @@ func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, 
 		if err != nil {
 			continue // replaced later in the stream
 		}
-		err = unix.UtimesNano(fdPath(f, ""), timespecs(d.atime, d.mtime))
+		err = futimens(int(f.Fd()), timespecs(d.atime, d.mtime))
 		f.Close()
 		if err != nil {
 			return 0, fmt.Errorf("setting times of %s: %w", d.rel, err)
@@ -153,6 +204,16 @@ func timespecs(atime, mtime time.Time) []unix.Timespec {
 	return []unix.Timespec{unix.NsecToTimespec(atime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
 }
 
+// futimens sets the times of the open file fd (utimensat with a NULL
+// path, which x/sys/unix does not offer).
+func futimens(fd int, ts []unix.Timespec) error {
+	_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
 func fdPath(f *os.File, base string) string {
 	p := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
 	if base != "" {
@@ -161,29 +222,143 @@ func fdPath(f *os.File, base string) string {
 	return p
 }
 
-// openParent resolves the parent directory of name (a clean absolute path
-// inside the layer) with symlinks resolved as if dir were "/", creates it if
-// missing, and opens it through the os.Root so nothing can escape dir.
+// forgetDirs drops every resolved directory (something was removed);
+// those in use by the current entry are closed after it.
+func (u *unpacker) forgetDirs() {
+	for k, d := range u.dirs {
+		u.stale = append(u.stale, d.f)
+		delete(u.dirs, k)
+	}
+}
+
+func (u *unpacker) closeStale() {
+	for _, f := range u.stale {
+		f.Close()
+	}
+	u.stale = u.stale[:0]
+}
+
+func (u *unpacker) closeDirs() {
+	u.forgetDirs()
+	u.closeStale()
+}
+
+// openParent returns the open parent directory of name (a clean absolute
+// path inside the layer) and its path relative to the root, creating it
+// if missing. The caller must not close it.
 func (u *unpacker) openParent(name string) (*os.File, string, error) {
-	parent := path.Dir(name)
-	resolved, err := securejoin.SecureJoin(u.dir, parent)
+	d, err := u.openDir(path.Dir(name))
+	return d.f, d.rel, err
+}
+
+// openDir returns the directory name (a clean absolute path inside the
+// layer) resolved with symlinks resolved as if dir were "/", creating it
+// if missing: from the directories already open, by stepping into a real
+// directory below an open one, or else by resolving the whole path.
+func (u *unpacker) openDir(name string) (openDir, error) {
+	if d, ok := u.dirs[name]; ok {
+		return d, nil
+	}
+	if name != "/" {
+		if d, ok := u.stepInto(name); ok {
+			return u.remember(name, d), nil
+		}
+	}
+	d, err := u.resolveDir(name)
 	if err != nil {
-		return nil, "", err
+		return openDir{}, err
+	}
+	return u.remember(name, d), nil
+}
+
+// stepInto opens name as a real directory (created if missing) inside its
+// open parent; ok is false where that does not work (a symlink, a file:
+// the full resolution decides).
+func (u *unpacker) stepInto(name string) (openDir, bool) {
+	parent, err := u.openDir(path.Dir(name))
+	if err != nil {
+		return openDir{}, false
+	}
+	base := path.Base(name)
+	pfd := int(parent.f.Fd())
+	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(pfd, base, flags, 0)
+	if errors.Is(err, unix.ENOENT) {
+		if err := unix.Mkdirat(pfd, base, 0o755); err != nil {
+			return openDir{}, false
+		}
+		fd, err = unix.Openat(pfd, base, flags, 0)
+	}
+	if err != nil {
+		return openDir{}, false
+	}
+	rel := base
+	if parent.rel != "." {
+		rel = parent.rel + "/" + base
+	}
+	return openDir{f: os.NewFile(uintptr(fd), rel), rel: rel}, true
+}
+
+// resolveDir resolves name with symlinks evaluated inside the root,
+// creates it if missing, and opens it through the os.Root so nothing can
+// escape dir.
+func (u *unpacker) resolveDir(name string) (openDir, error) {
+	resolved, err := securejoin.SecureJoin(u.dir, name)
+	if err != nil {
+		return openDir{}, err
 	}
 	rel, err := filepath.Rel(u.dir, resolved)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil, "", fmt.Errorf("path %s escapes the layer root", name)
+		return openDir{}, fmt.Errorf("path %s escapes the layer root", name)
 	}
 	if rel != "." {
 		if err := u.root.MkdirAll(rel, 0o755); err != nil {
-			return nil, "", err
+			return openDir{}, err
 		}
 	}
 	f, err := u.root.OpenFile(rel, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		return nil, "", err
+		return openDir{}, err
 	}
-	return f, rel, nil
+	return openDir{f: f, rel: rel}, nil
+}
+
+func (u *unpacker) remember(name string, d openDir) openDir {
+	if len(u.dirs) >= maxOpenDirs {
+		u.forgetDirs()
+	}
+	u.dirs[name] = d
+	return d
+}
+
+// replace removes what is at base in the directory pf (rel relative to
+// the root) so that an entry can take its place.
+func (u *unpacker) replace(rel string) error {
+	u.forgetDirs()
+	return u.removeExisting(rel)
+}
+
+// create runs mk, which makes base; where something is in the way it is
+// replaced (keep reports an existing entry to keep as it is: directory
+// over directory).
+func (u *unpacker) create(pfd int, base, rel string, mk func() error, keep func(st *unix.Stat_t) bool) error {
+	err := mk()
+	if !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	if keep != nil {
+		var st unix.Stat_t
+		if err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return err
+		}
+		if keep(&st) {
+			return nil
+		}
+	}
+	if err := u.replace(rel); err != nil {
+		return err
+	}
+	return mk()
 }
 
 func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
@@ -195,7 +370,6 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer pf.Close()
 	pfd := int(pf.Fd())
 	rel := filepath.Join(prel, base)
 
@@ -207,7 +381,7 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 			return nil // other AUFS metadata (.wh..wh.plnk, ...) has no overlay form
 		default:
 			victim := strings.TrimPrefix(base, WhiteoutPrefix)
-			if err := u.removeExisting(filepath.Join(prel, victim)); err != nil {
+			if err := u.replace(filepath.Join(prel, victim)); err != nil {
 				return err
 			}
 			if err := unix.Mknodat(pfd, victim, unix.S_IFCHR, 0); err != nil {
@@ -220,38 +394,18 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 		}
 	}
 
-	// Replace whatever is there unless both are directories.
-	var st unix.Stat_t
-	if err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err == nil {
-		if !(hdr.Typeflag == tar.TypeDir && st.Mode&unix.S_IFMT == unix.S_IFDIR) {
-			if err := u.removeExisting(rel); err != nil {
-				return err
-			}
-		}
-	} else if !errors.Is(err, unix.ENOENT) {
-		return err
-	}
-
+	// Each kind is created where nothing is; whatever is in the way is
+	// replaced, unless both are directories.
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		if err := unix.Mkdirat(pfd, base, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+		isDir := func(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFDIR }
+		if err := u.create(pfd, base, rel, func() error { return unix.Mkdirat(pfd, base, 0o700) }, isDir); err != nil {
 			return err
 		}
 	case tar.TypeReg, tar.TypeRegA:
-		fd, err := unix.Openat(pfd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-		if err != nil {
-			return err
-		}
-		f := os.NewFile(uintptr(fd), base)
-		_, err = io.CopyBuffer(f, r, make([]byte, 128<<10))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
+		return u.file(pfd, base, rel, hdr, r)
 	case tar.TypeSymlink:
-		if err := unix.Symlinkat(hdr.Linkname, pfd, base); err != nil {
+		if err := u.create(pfd, base, rel, func() error { return unix.Symlinkat(hdr.Linkname, pfd, base) }, nil); err != nil {
 			return err
 		}
 	case tar.TypeLink:
@@ -259,14 +413,20 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 		if target == "/" {
 			return fmt.Errorf("invalid hard link target %q", hdr.Linkname)
 		}
-		tf, _, err := u.openParent(target)
-		if err != nil {
-			return fmt.Errorf("hard link target %s: %w", hdr.Linkname, err)
+		// The target's directory is resolved after anything in the way is
+		// gone (a removal forgets the directories).
+		link := func() error {
+			tf, _, err := u.openParent(target)
+			if err != nil {
+				return fmt.Errorf("hard link target %s: %w", hdr.Linkname, err)
+			}
+			if err := unix.Linkat(int(tf.Fd()), path.Base(target), pfd, base, 0); err != nil {
+				return fmt.Errorf("hard link to %s: %w", hdr.Linkname, err)
+			}
+			return nil
 		}
-		err = unix.Linkat(int(tf.Fd()), path.Base(target), pfd, base, 0)
-		tf.Close()
-		if err != nil {
-			return fmt.Errorf("hard link to %s: %w", hdr.Linkname, err)
+		if err := u.create(pfd, base, rel, link, nil); err != nil {
+			return err
 		}
 		return nil // a hard link shares the target's metadata
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
@@ -278,7 +438,7 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 			m = unix.S_IFBLK
 		}
 		dev := unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))
-		if err := unix.Mknodat(pfd, base, m|0o600, int(dev)); err != nil {
+		if err := u.create(pfd, base, rel, func() error { return unix.Mknodat(pfd, base, m|0o600, int(dev)) }, nil); err != nil {
 			return err
 		}
 	case tar.TypeXGlobalHeader, tar.TypeXHeader, tar.TypeGNULongName, tar.TypeGNULongLink:
@@ -288,6 +448,97 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 		return nil
 	}
 	return u.meta(pf, base, hdr)
+}
+
+// file writes a regular file and sets its metadata through the open file.
+func (u *unpacker) file(pfd int, base, rel string, hdr *tar.Header, r io.Reader) error {
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	var fd int
+	open := func() error {
+		var err error
+		fd, err = unix.Openat(pfd, base, flags, 0o600)
+		return err
+	}
+	if err := u.create(pfd, base, rel, open, nil); err != nil {
+		return err
+	}
+	err := u.fill(fd, hdr, r)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (u *unpacker) fill(fd int, hdr *tar.Header, r io.Reader) error {
+	if _, err := io.CopyBuffer(fdWriter(fd), r, u.buf); err != nil {
+		return err
+	}
+	if !u.opts.NoChown {
+		uid, gid, err := u.owner(hdr)
+		if err != nil {
+			return err
+		}
+		if err := unix.Fchown(fd, uid, gid); err != nil {
+			return fmt.Errorf("chown: %w", err)
+		}
+	}
+	// After chown, which clears set-id bits.
+	if err := unix.Fchmod(fd, uint32(hdr.Mode&0o7777)); err != nil {
+		return fmt.Errorf("chmod: %w", err)
+	}
+	for name, v := range xattrs(hdr) {
+		if err := unix.Fsetxattr(fd, name, []byte(v), 0); err != nil {
+			if errors.Is(err, unix.ENOTSUP) {
+				slog.Debug("ignoring xattr", "name", hdr.Name, "xattr", name, "err", err)
+				continue
+			}
+			return fmt.Errorf("xattr %s: %w", name, err)
+		}
+	}
+	if err := futimens(fd, timespecs(hdr.AccessTime, hdr.ModTime)); err != nil {
+		return fmt.Errorf("setting times: %w", err)
+	}
+	return nil
+}
+
+// fdWriter writes to a file descriptor, all of each buffer.
+type fdWriter int
+
+func (w fdWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Write(int(w), p[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// xattrs yields the extended attributes a tar header carries.
+func xattrs(hdr *tar.Header) func(yield func(name, value string) bool) {
+	return func(yield func(name, value string) bool) {
+		for k, v := range hdr.PAXRecords {
+			if name, ok := strings.CutPrefix(k, "SCHILY.xattr."); ok && !yield(name, v) {
+				return
+			}
+		}
+	}
+}
+
+func (u *unpacker) owner(hdr *tar.Header) (int, int, error) {
+	uid, gid := hdr.Uid, hdr.Gid
+	if u.opts.IDs != nil {
+		var err error
+		if uid, gid, err = u.opts.IDs.ToHost(uid, gid); err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", hdr.Name, err)
+		}
+	}
+	return uid, gid, nil
 }
 
 // removeExisting removes rel (relative to the root) and anything under it.
@@ -317,12 +568,9 @@ func (u *unpacker) meta(pf *os.File, base string, hdr *tar.Header) error {
 		atFlags |= unix.AT_EMPTY_PATH
 	}
 	if !u.opts.NoChown {
-		uid, gid := hdr.Uid, hdr.Gid
-		if u.opts.IDs != nil {
-			var err error
-			if uid, gid, err = u.opts.IDs.ToHost(uid, gid); err != nil {
-				return fmt.Errorf("%s: %w", hdr.Name, err)
-			}
+		uid, gid, err := u.owner(hdr)
+		if err != nil {
+			return err
 		}
 		if err := unix.Fchownat(dirfd, base, uid, gid, atFlags); err != nil {
 			return fmt.Errorf("chown: %w", err)
@@ -341,11 +589,7 @@ func (u *unpacker) meta(pf *os.File, base string, hdr *tar.Header) error {
 			return fmt.Errorf("chmod: %w", err)
 		}
 	}
-	for k, v := range hdr.PAXRecords {
-		name, ok := strings.CutPrefix(k, "SCHILY.xattr.")
-		if !ok {
-			continue
-		}
+	for name, v := range xattrs(hdr) {
 		if err := setXattr(pf, base, name, []byte(v)); err != nil {
 			if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EPERM) && hdr.Typeflag == tar.TypeSymlink {
 				slog.Debug("ignoring xattr", "name", hdr.Name, "xattr", name, "err", err)
