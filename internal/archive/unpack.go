@@ -2,9 +2,12 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -41,6 +44,16 @@ type Options struct {
 	// IDs translates the tar's owners to those written (userns-remap:
 	// container IDs to host IDs); nil writes them as they are.
 	IDs IDMap
+	// Reuse keeps what is in the way where it is of the same kind: a
+	// regular file (not hard linked) is rewritten in place, its bytes only
+	// where they differ; a symlink to the same target stays. Either then
+	// gets the entry's metadata, extended attributes the entry lacks
+	// removed. Unpacking a stream again over its own earlier unpacking
+	// then creates no inode (the scratch directories of build contexts).
+	Reuse bool
+	// Seen, if set, is told of every entry unpacked: its clean absolute
+	// name, its header and, for a regular file, the digest of its content.
+	Seen func(name string, hdr *tar.Header, content digest.Digest)
 }
 
 // Result describes an applied layer.
@@ -132,6 +145,12 @@ type unpacker struct {
 	dirs map[string]openDir
 	// stale are forgotten directories still in use by the current entry.
 	stale []*os.File
+	// content is the digest of the current entry's content (Options.Seen).
+	content digest.Digest
+	// written are the entries unpacked so far (with Reuse).
+	written map[string]bool
+	old     []byte // with Reuse: what a rewritten file held
+	xattrs  []byte // with Reuse: names of xattrs
 }
 
 func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, error) {
@@ -146,6 +165,12 @@ func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, 
 	defer root.Close()
 	u := &unpacker{dir: dir, root: root, opts: opts, buf: make([]byte, 1<<20), dirs: map[string]openDir{}}
 	defer u.closeDirs()
+	if opts.Reuse {
+		if !opts.NoWhiteouts {
+			return 0, errors.New("unpacking with Reuse needs NoWhiteouts")
+		}
+		u.written = map[string]bool{}
+	}
 
 	var (
 		size int64
@@ -167,13 +192,25 @@ func unpack(ctx context.Context, r io.Reader, dir string, opts Options) (int64, 
 		if hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA {
 			size += hdr.Size
 		}
+		u.content = ""
 		err = u.entry(name, hdr, tr)
 		u.closeStale()
 		if err != nil {
 			return 0, fmt.Errorf("unpacking %s: %w", hdr.Name, err)
 		}
+		if u.written != nil {
+			u.written[name] = true
+		}
+		if u.opts.Seen != nil {
+			u.opts.Seen(name, hdr, u.content)
+		}
 		if hdr.Typeflag == tar.TypeDir {
 			dirs = append(dirs, dirTimes{rel: strings.TrimPrefix(name, "/"), atime: hdr.AccessTime, mtime: hdr.ModTime})
+		}
+	}
+	if u.opts.Reuse {
+		if err := u.prune(""); err != nil {
+			return 0, err
 		}
 	}
 	u.closeDirs()
@@ -262,6 +299,16 @@ func (u *unpacker) openDir(name string) (openDir, error) {
 	if name != "/" {
 		if d, ok := u.stepInto(name); ok {
 			return u.remember(name, d), nil
+		}
+		if u.opts.Reuse {
+			// Something left from before may be in the way, or be
+			// followed below: clear it first.
+			if err := u.prune(name); err != nil {
+				return openDir{}, err
+			}
+			if d, ok := u.stepInto(name); ok {
+				return u.remember(name, d), nil
+			}
 		}
 	}
 	d, err := u.resolveDir(name)
@@ -405,7 +452,13 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 	case tar.TypeReg, tar.TypeRegA:
 		return u.file(pfd, base, rel, hdr, r)
 	case tar.TypeSymlink:
-		if err := u.create(pfd, base, rel, func() error { return unix.Symlinkat(hdr.Linkname, pfd, base) }, nil); err != nil {
+		var same func(*unix.Stat_t) bool
+		if u.opts.Reuse {
+			same = func(st *unix.Stat_t) bool {
+				return st.Mode&unix.S_IFMT == unix.S_IFLNK && readlinkat(pfd, base) == hdr.Linkname
+			}
+		}
+		if err := u.create(pfd, base, rel, func() error { return unix.Symlinkat(hdr.Linkname, pfd, base) }, same); err != nil {
 			return err
 		}
 	case tar.TypeLink:
@@ -415,6 +468,12 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 		}
 		// The target's directory is resolved after anything in the way is
 		// gone (a removal forgets the directories).
+		if u.opts.Reuse && !u.written[target] {
+			// Only what this stream wrote may be linked to.
+			if err := u.prune(name); err != nil {
+				return err
+			}
+		}
 		link := func() error {
 			tf, _, err := u.openParent(target)
 			if err != nil {
@@ -450,41 +509,118 @@ func (u *unpacker) entry(name string, hdr *tar.Header, r io.Reader) error {
 	return u.meta(pf, base, hdr)
 }
 
+// readlinkat returns the target of the symlink base in dirfd ("" if none).
+func readlinkat(dirfd int, base string) string {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(dirfd, base, buf)
+	if err != nil {
+		return ""
+	}
+	return string(buf[:n])
+}
+
 // file writes a regular file and sets its metadata through the open file.
 func (u *unpacker) file(pfd int, base, rel string, hdr *tar.Header, r io.Reader) error {
 	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	var fd int
+	var (
+		fd     int
+		reused *unix.Stat_t // the file rewritten in place
+	)
 	open := func() error {
 		var err error
 		fd, err = unix.Openat(pfd, base, flags, 0o600)
 		return err
 	}
-	if err := u.create(pfd, base, rel, open, nil); err != nil {
-		return err
+	if u.opts.Reuse {
+		fd, reused = openReusable(pfd, base)
 	}
-	err := u.fill(fd, hdr, r)
+	if reused == nil {
+		if err := u.create(pfd, base, rel, open, nil); err != nil {
+			return err
+		}
+	}
+	err := u.fill(fd, reused, hdr, r)
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-func (u *unpacker) fill(fd int, hdr *tar.Header, r io.Reader) error {
-	if _, err := io.CopyBuffer(fdWriter(fd), r, u.buf); err != nil {
+// openReusable opens the regular file base in dirfd for rewriting in
+// place, unless it is anything else or hard linked.
+// Reading it does not touch its access time.
+func openReusable(dirfd int, base string) (int, *unix.Stat_t) {
+	fd, err := unix.Openat(dirfd, base, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOATIME, 0)
+	if err != nil {
+		return -1, nil
+	}
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+		unix.Close(fd)
+		return -1, nil
+	}
+	return fd, &st
+}
+
+func (u *unpacker) fill(fd int, reused *unix.Stat_t, hdr *tar.Header, r io.Reader) error {
+	var w io.Writer = fdWriter(fd)
+	var rw *rewriter
+	if reused != nil {
+		if u.old == nil {
+			u.old = make([]byte, len(u.buf))
+		}
+		rw = &rewriter{fd: fd, buf: u.old}
+		w = rw
+	}
+	var h hash.Hash
+	if u.opts.Seen != nil {
+		h = sha256.New()
+		w = io.MultiWriter(w, h)
+	}
+	n, err := io.CopyBuffer(w, r, u.buf)
+	if err != nil {
 		return err
 	}
+	if h != nil {
+		u.content = digest.NewDigest(digest.SHA256, h)
+	}
+	// A reused file that is as the entry says keeps its owner, mode and
+	// times: setting them again is what costs, with nothing to change.
+	unchanged := false
+	if reused != nil {
+		unchanged = !rw.wrote && reused.Size == n
+		if reused.Size != n {
+			if err := unix.Ftruncate(fd, n); err != nil {
+				return err
+			}
+		}
+		if err := u.removeOtherXattrs(fd, "", hdr); err != nil {
+			return err
+		}
+	}
+	chowned := false
 	if !u.opts.NoChown {
 		uid, gid, err := u.owner(hdr)
 		if err != nil {
 			return err
 		}
-		if err := unix.Fchown(fd, uid, gid); err != nil {
-			return fmt.Errorf("chown: %w", err)
+		if reused == nil || reused.Uid != uint32(uid) || reused.Gid != uint32(gid) {
+			if err := unix.Fchown(fd, uid, gid); err != nil {
+				return fmt.Errorf("chown: %w", err)
+			}
+			chowned = true
 		}
 	}
 	// After chown, which clears set-id bits.
-	if err := unix.Fchmod(fd, uint32(hdr.Mode&0o7777)); err != nil {
-		return fmt.Errorf("chmod: %w", err)
+	mode := uint32(hdr.Mode & 0o7777)
+	if reused == nil || chowned || reused.Mode&0o7777 != mode {
+		if err := unix.Fchmod(fd, mode); err != nil {
+			return fmt.Errorf("chmod: %w", err)
+		}
+	}
+	ts := timespecs(hdr.AccessTime, hdr.ModTime)
+	if unchanged && reused.Atim == ts[0] && reused.Mtim == ts[1] && !hasXattrs(hdr) {
+		return nil
 	}
 	for name, v := range xattrs(hdr) {
 		if err := unix.Fsetxattr(fd, name, []byte(v), 0); err != nil {
@@ -495,8 +631,83 @@ func (u *unpacker) fill(fd int, hdr *tar.Header, r io.Reader) error {
 			return fmt.Errorf("xattr %s: %w", name, err)
 		}
 	}
-	if err := futimens(fd, timespecs(hdr.AccessTime, hdr.ModTime)); err != nil {
+	if err := futimens(fd, ts); err != nil {
 		return fmt.Errorf("setting times: %w", err)
+	}
+	return nil
+}
+
+func hasXattrs(hdr *tar.Header) bool {
+	for range xattrs(hdr) {
+		return true
+	}
+	return false
+}
+
+// rewriter writes a file over an existing one, only where the bytes
+// differ.
+type rewriter struct {
+	fd    int
+	off   int64
+	buf   []byte
+	wrote bool // some bytes differed
+}
+
+func (w *rewriter) Write(p []byte) (int, error) {
+	old := w.buf[:len(p)]
+	n, _ := unix.Pread(w.fd, old, w.off)
+	if n != len(p) || !bytes.Equal(old, p) {
+		w.wrote = true
+		for done := 0; done < len(p); {
+			m, err := unix.Pwrite(w.fd, p[done:], w.off+int64(done))
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if err != nil {
+				return done, err
+			}
+			done += m
+		}
+	}
+	w.off += int64(len(p))
+	return len(p), nil
+}
+
+// removeOtherXattrs removes the extended attributes of a reused entry that
+// hdr does not carry: of fd, or of the path p when it is not "".
+func (u *unpacker) removeOtherXattrs(fd int, p string, hdr *tar.Header) error {
+	if u.xattrs == nil {
+		u.xattrs = make([]byte, 64<<10) // the most a list can be
+	}
+	buf := u.xattrs
+	var n int
+	var err error
+	if p == "" {
+		n, err = unix.Flistxattr(fd, buf)
+	} else {
+		n, err = unix.Llistxattr(p, buf)
+	}
+	if err != nil {
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil
+		}
+		return fmt.Errorf("listing xattrs: %w", err)
+	}
+	for _, name := range strings.Split(string(buf[:n]), "\x00") {
+		if name == "" {
+			continue
+		}
+		if _, keep := hdr.PAXRecords["SCHILY.xattr."+name]; keep {
+			continue
+		}
+		if p == "" {
+			err = unix.Fremovexattr(fd, name)
+		} else {
+			err = unix.Lremovexattr(p, name)
+		}
+		if err != nil && !errors.Is(err, unix.ENODATA) {
+			return fmt.Errorf("removing xattr %s: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -587,6 +798,15 @@ func (u *unpacker) meta(pf *os.File, base string, hdr *tar.Header) error {
 		}
 		if err != nil {
 			return fmt.Errorf("chmod: %w", err)
+		}
+	}
+	if u.opts.Reuse {
+		p := ""
+		if base != "" {
+			p = fdPath(pf, base)
+		}
+		if err := u.removeOtherXattrs(dirfd, p, hdr); err != nil {
+			return err
 		}
 	}
 	for name, v := range xattrs(hdr) {
