@@ -82,6 +82,7 @@ func TestUnpackReuseMakesWhatAFreshUnpackMakes(t *testing.T) {
 		{name: "t", body: "target"},
 		{name: "h", typ: tar.TypeLink, link: "t"},
 		{name: "owned", body: "o", uid: 7, gid: 8},
+		{name: "fifo", typ: tar.TypeFifo, mode: 0o600},
 	}
 	tests := []struct {
 		name    string
@@ -108,6 +109,7 @@ func TestUnpackReuseMakesWhatAFreshUnpackMakes(t *testing.T) {
 			{name: "link/", typ: tar.TypeDir, mode: 0o755},
 			{name: "link/in", body: "in"},
 			{name: "t", typ: tar.TypeSymlink, link: "h"},
+			{name: "fifo", body: "a file, the fifo never opened"},
 		}, nil, false},
 		{"a path through what the first stream left", []entry{
 			{name: "l/f", body: "under a directory, not the old symlink"},

@@ -549,13 +549,18 @@ func (u *unpacker) file(pfd int, base, rel string, hdr *tar.Header, r io.Reader)
 // openReusable opens the regular file base in dirfd for rewriting in
 // place, unless it is anything else or hard linked.
 // Reading it does not touch its access time.
+// It is looked at before it is opened: opening a device has effects.
 func openReusable(dirfd int, base string) (int, *unix.Stat_t) {
+	reusable := func(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1 }
+	var st unix.Stat_t
+	if unix.Fstatat(dirfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || !reusable(&st) {
+		return -1, nil
+	}
 	fd, err := unix.Openat(dirfd, base, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOATIME, 0)
 	if err != nil {
 		return -1, nil
 	}
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+	if unix.Fstat(fd, &st) != nil || !reusable(&st) {
 		unix.Close(fd)
 		return -1, nil
 	}
