@@ -378,8 +378,8 @@ func (u *unpacker) remember(name string, d openDir) openDir {
 	return d
 }
 
-// replace removes what is at base in the directory pf (rel relative to
-// the root) so that an entry can take its place.
+// replace removes what is at rel (relative to the root) so that an entry
+// can take its place; the directories held open are forgotten.
 func (u *unpacker) replace(rel string) error {
 	u.forgetDirs()
 	return u.removeExisting(rel)
