@@ -129,9 +129,12 @@ func (b *bench) distroRow(ctx context.Context, addr string) row {
 	r.metric = fmt.Sprintf("cold pull, Debian %s (debootstrap minbase: one %d MiB gzip layer, %d MiB unpacked), loopback registry (median of %d)", distroSuite, gz>>20, raw>>20, pullRuns)
 	r.tug, r.docker = b.each(ctx, func(e *engine) cell {
 		progress("%s: pull %s (%d cold runs)", e.name, ref, pullRuns)
-		d, err := measurePull(ctx, e, ref)
+		d, windows, err := measurePull(ctx, e, ref)
 		if err != nil {
 			return b.fail(err)
+		}
+		if e.trace != "" {
+			b.addBreakdown(e, "pull "+ref, windows) // breakdown.go
 		}
 		return cell{text: fmt.Sprintf("%.2f s", d.Seconds()), val: d.Seconds(), ok: true}
 	})

@@ -19,8 +19,8 @@ import (
 
 const (
 	netFileMB     = 32  // size of the file fetched for throughput
-	netFetches    = 5   // fetches per throughput sample set (the median counts)
-	netConns      = 300 // sequential connections for the connection rate
+	netRounds     = 10  // turns of each path: a fetch of the file (the median counts) and a batch of connections
+	netConns      = 300 // sequential connections for the connection rate, over all rounds
 	netHTTPScript = "mkdir -p /www && echo hello > /www/index.html && dd if=/dev/zero of=/www/big bs=1048576 count=%d 2>/dev/null && exec httpd -f -p 80 -h /www"
 )
 
@@ -87,71 +87,95 @@ func fetch(ctx context.Context, url string) (int64, error) {
 	return io.Copy(io.Discard, resp.Body)
 }
 
-// throughput returns the median MB/s of netFetches fetches of the big file.
-func throughput(ctx context.Context, addr string) (float64, error) {
-	var samples []time.Duration
-	for range netFetches {
-		start := time.Now()
-		n, err := fetch(ctx, "http://"+addr+"/big")
-		if err != nil {
-			return 0, err
-		}
-		if n != netFileMB<<20 {
-			return 0, fmt.Errorf("short read: %d bytes", n)
-		}
-		samples = append(samples, time.Since(start))
-	}
-	return float64(netFileMB) / summarize(samples).median.Seconds(), nil
+// netPath is one address measured: an engine's published port or tug's
+// direct path, with its samples.
+type netPath struct {
+	addr      string
+	fetches   []time.Duration // of the big file
+	connTime  time.Duration   // of the connections made so far
+	conns     int
+	err       error
+	mbs, rate *cell
 }
 
-// connRate returns connections per second over netConns sequential
-// HTTP/1.0-style fetches of a small page.
-func connRate(ctx context.Context, addr string) (float64, error) {
-	start := time.Now()
-	for range netConns {
-		if _, err := fetch(ctx, "http://"+addr+"/index.html"); err != nil {
-			return 0, err
-		}
+// measureRound fetches the big file once and makes netConns/netRounds
+// connections.
+func (p *netPath) measureRound(ctx context.Context) {
+	if p.err != nil {
+		return
 	}
-	return netConns / time.Since(start).Seconds(), nil
+	start := time.Now()
+	n, err := fetch(ctx, "http://"+p.addr+"/big")
+	if err == nil && n != netFileMB<<20 {
+		err = fmt.Errorf("short read: %d bytes", n)
+	}
+	if err != nil {
+		p.err = err
+		return
+	}
+	p.fetches = append(p.fetches, time.Since(start))
+	start = time.Now()
+	for range netConns / netRounds {
+		if _, err := fetch(ctx, "http://"+p.addr+"/index.html"); err != nil {
+			p.err = err
+			return
+		}
+		p.conns++
+	}
+	p.connTime += time.Since(start)
 }
 
 // networkRows measures both engines' published ports, and tug's direct
-// path for reference.
+// path for reference. Both engines' web servers run at once and the
+// paths are measured in turns (a fetch of the big file and a batch of
+// connections each, netRounds times), so that the load of the machine,
+// which comes and goes, weighs on all of them alike.
 func (b *bench) networkRows(ctx context.Context) []row {
 	type result struct {
 		pubMBs, pubConns, dirMBs, dirConns cell
 	}
 	var res [2]result
+	var paths []*netPath
+	var stops []func()
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
 	tug, dock := b.each(ctx, func(e *engine) cell {
-		progress("%s: published-port throughput and connection rate (busybox httpd, %d MB file, %d connections)", e.name, netFileMB, netConns)
+		progress("%s: starting the web container (busybox httpd, %d MB file)", e.name, netFileMB)
 		t, stop, err := b.startWeb(ctx, e)
 		if err != nil {
 			return b.fail(err)
 		}
-		defer stop()
+		stops = append(stops, stop)
 		r := &res[b.index(e)]
-		measure := func(addr string, mbs, conns *cell) {
-			if v, err := throughput(ctx, addr); err != nil {
-				*mbs = b.fail(err)
-			} else {
-				*mbs = cell{text: fmt.Sprintf("%.0f MB/s", v), val: v, ok: true}
-			}
-			if v, err := connRate(ctx, addr); err != nil {
-				*conns = b.fail(err)
-			} else {
-				*conns = cell{text: fmt.Sprintf("%.0f conn/s", v), val: v, ok: true}
-			}
-		}
-		measure(t.published, &r.pubMBs, &r.pubConns)
+		paths = append(paths, &netPath{addr: t.published, mbs: &r.pubMBs, rate: &r.pubConns})
 		if t.direct != "" {
-			measure(t.direct, &r.dirMBs, &r.dirConns)
+			paths = append(paths, &netPath{addr: t.direct, mbs: &r.dirMBs, rate: &r.dirConns})
 		} else {
 			r.dirMBs = cell{text: "n/a (not a tug bridge)"}
 			r.dirConns = r.dirMBs
 		}
 		return cell{ok: true}
 	})
+	progress("network: %d rounds over %d paths in turns (a %d MB fetch and %d connections each)", netRounds, len(paths), netFileMB, netConns/netRounds)
+	for range netRounds {
+		for _, p := range paths {
+			p.measureRound(ctx)
+		}
+	}
+	for _, p := range paths {
+		if p.err != nil {
+			*p.mbs = b.fail(p.err)
+			*p.rate = *p.mbs
+			continue
+		}
+		v := float64(netFileMB) / summarize(p.fetches).median.Seconds()
+		*p.mbs = cell{text: fmt.Sprintf("%.0f MB/s", v), val: v, ok: true}
+		v = float64(p.conns) / p.connTime.Seconds()
+		*p.rate = cell{text: fmt.Sprintf("%.0f conn/s", v), val: v, ok: true}
+	}
 	for i, c := range []cell{tug, dock} {
 		if !c.ok {
 			res[i] = result{c, c, c, c}

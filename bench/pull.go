@@ -73,20 +73,24 @@ func pullRegistry(ctx context.Context) (string, func(), error) {
 	return ref, stop, nil
 }
 
-// measurePull times pullRuns cold pulls of ref and returns the median.
-func measurePull(ctx context.Context, e *engine, ref string) (time.Duration, error) {
+// measurePull times pullRuns cold pulls of ref and returns the median
+// and when each run went (for the breakdown).
+func measurePull(ctx context.Context, e *engine, ref string) (time.Duration, []window, error) {
 	var samples []time.Duration
+	var windows []window
 	for i := 0; i < pullRuns; i++ {
 		_, _ = e.run(ctx, nil, "rmi", "-f", ref)
+		start := time.Now()
 		d, err := e.timed(ctx, "pull", ref)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		samples = append(samples, d)
+		windows = append(windows, window{start: start, end: time.Now()})
 	}
 	_, _ = e.run(ctx, nil, "rmi", "-f", ref)
 	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
-	return samples[len(samples)/2], nil
+	return samples[len(samples)/2], windows, nil
 }
 
 // pullRows measures the cold pulls on every engine: the random 5-layer
@@ -110,7 +114,7 @@ func (b *bench) pullRows(ctx context.Context) []row {
 func (b *bench) pullRow(ctx context.Context, r row, ref string) row {
 	r.tug, r.docker = b.each(ctx, func(e *engine) cell {
 		progress("%s: pull %s (%d cold runs)", e.name, ref, pullRuns)
-		d, err := measurePull(ctx, e, ref)
+		d, _, err := measurePull(ctx, e, ref)
 		if err != nil {
 			return b.fail(err)
 		}

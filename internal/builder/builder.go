@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // RunRequest asks for one command to run in a throw-away container on the
@@ -87,7 +87,8 @@ type Builder struct {
 	cache     *cache.Store
 	hashes    *hashcache.Store // digests of files in host context directories
 
-	mu sync.RWMutex // builds hold it shared, prune exclusively
+	mu    sync.RWMutex // builds hold it shared, prune exclusively
+	ctxMu sync.Mutex   // held by the build using the reused context directory
 }
 
 // New returns a builder keeping its cache and scratch space under root.
@@ -116,18 +117,42 @@ type Output interface {
 }
 
 // BuildTar builds from a context tar stream (plain or compressed), which is
-// unpacked to a scratch directory for the build.
+// unpacked to a scratch directory for the build: the reused one
+// (tarcontext.go) unless another build holds it.
 func (b *Builder) BuildTar(ctx context.Context, r io.Reader, opts Options, out Output) (Result, error) {
-	dir, err := os.MkdirTemp(filepath.Join(b.root, "tmp"), "ctx-")
+	dir := filepath.Join(b.root, "tmp", reusedContextName)
+	reuse := b.ctxMu.TryLock()
+	if reuse {
+		defer b.ctxMu.Unlock()
+		// As a fresh directory (MkdirTemp) is, whatever the last stream
+		// made of it.
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return Result{}, err
+		}
+		if err := os.Lchown(dir, 0, 0); err != nil {
+			return Result{}, err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return Result{}, err
+		}
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp(filepath.Join(b.root, "tmp"), "ctx-"); err != nil {
+			return Result{}, err
+		}
+	}
+	tc, err := unpackTarContext(ctx, r, dir, reuse)
+	defer func() {
+		if !reuse || tc == nil || tc.bytes > maxReusedContext {
+			defer trace.Span("build: context removal")()
+			os.RemoveAll(dir)
+		}
+	}()
 	if err != nil {
 		return Result{}, err
 	}
-	defer os.RemoveAll(dir)
-	br := bufio.NewReader(r)
-	if err := unpackContext(ctx, br, dir); err != nil {
-		return Result{}, err
-	}
-	return b.build(ctx, dir, nil, opts, out)
+	defer trace.Span("build: steps")()
+	return b.build(ctx, dir, tc.digests, opts, out)
 }
 
 // Build builds from dir, a context directory on this host that outlives
@@ -147,16 +172,16 @@ func (b *Builder) Build(ctx context.Context, dir string, opts Options, out Outpu
 	return b.build(ctx, dir, hc, opts, out)
 }
 
-// build builds from the context directory dir; hc, if not nil, is its
-// hash cache.
-func (b *Builder) build(ctx context.Context, dir string, hc *hashcache.Cache, opts Options, out Output) (Result, error) {
+// build builds from the context directory dir; digests, if not nil, knows
+// the digests of its files.
+func (b *Builder) build(ctx context.Context, dir string, digests digester, opts Options, out Output) (Result, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	bctx, err := openContext(dir, opts.Dockerfile)
 	if err != nil {
 		return Result{}, err
 	}
-	bctx.hashes = hc
+	bctx.hashes = digests
 	df, err := bctx.readDockerfile()
 	if err != nil {
 		return Result{}, err
@@ -186,6 +211,13 @@ func (b *Builder) Prune(ctx context.Context) (PruneReport, error) {
 	var rep PruneReport
 	if err := b.hashes.Purge(); err != nil {
 		return rep, err
+	}
+	if b.ctxMu.TryLock() { // a build using it holds it
+		err := os.RemoveAll(filepath.Join(b.root, "tmp", reusedContextName))
+		b.ctxMu.Unlock()
+		if err != nil {
+			return rep, err
+		}
 	}
 	usedBlobs := map[digest.Digest]bool{}
 	usedChains := map[digest.Digest]bool{}

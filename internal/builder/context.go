@@ -1,9 +1,7 @@
 package builder
 
 import (
-	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,9 +10,7 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
-
-	"github.com/tug-project/tug/internal/archive"
-	"github.com/tug-project/tug/internal/builder/hashcache"
+	"github.com/opencontainers/go-digest"
 )
 
 // buildContext is the build's context directory with its .dockerignore.
@@ -22,19 +18,13 @@ type buildContext struct {
 	dir        string
 	dockerfile string // path of the Dockerfile relative to dir
 	excludes   *patternmatcher.PatternMatcher
-	hashes     *hashcache.Cache // nil for a context unpacked from a tar
+	hashes     digester // nil: each file is read for its digest
 }
 
-func unpackContext(ctx context.Context, r io.Reader, dir string) error {
-	dr, _, err := archive.DecompressStream(r)
-	if err != nil {
-		return err
-	}
-	defer dr.Close()
-	if err := archive.Unpack(ctx, dr, dir, archive.Options{NoWhiteouts: true}); err != nil {
-		return buildError("error reading build context: %v", err)
-	}
-	return nil
+// digester knows the content digests of a context's regular files
+// (hashcache.Cache for a directory on this host, tarDigests for a tar).
+type digester interface {
+	Digest(root *os.Root, rel string, fi fs.FileInfo) (digest.Digest, error)
 }
 
 // ReadIgnore returns the .dockerignore patterns for the Dockerfile at

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"sort"
+	"time"
 
 	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -25,6 +26,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
 	"github.com/tug-project/tug/internal/snapshot/overlay"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // PullOptions say what to pull and how.
@@ -363,6 +365,7 @@ func (s *Service) pullFrom(ctx context.Context, repo name.Repository, named refe
 // download, or by unpacking its blob.
 func (s *Service) register(ctx context.Context, parent digest.Digest, j *layerJob) error {
 	if j.f != nil && j.f.u != nil {
+		defer trace.Span("pull: snapshot commit")()
 		_, err := s.sn.Commit(ctx, parent, j.f.u, j.diffID)
 		if err == nil || !errors.Is(err, errdefs.ErrNotFound) {
 			return err
@@ -431,7 +434,9 @@ func (s *Service) download(ctx context.Context, client *http.Client, repo name.R
 		return nil, err
 	}
 	defer w.Close()
-	body := io.TeeReader(&counter{r: resp.Body, p: p, id: j.id, action: "Downloading", total: j.desc.Size}, w)
+	start := time.Now()
+	net, blob := &timedReader{r: resp.Body}, &timedWriter{w: w}
+	body := io.TeeReader(&counter{r: net, p: p, id: j.id, action: "Downloading", total: j.desc.Size}, blob)
 	var un *overlay.Unpacked
 	var unpackErr error
 	if unpack {
@@ -457,11 +462,15 @@ func (s *Service) download(ctx context.Context, client *http.Client, repo name.R
 	if unpackErr != nil {
 		return nil, unpackErr
 	}
+	committing := time.Now()
 	if _, _, err := w.Commit(ctx, j.blob, j.desc.Size); err != nil {
 		discard()
 		return nil, err
 	}
 	p.status(j.id, "Download complete")
+	if trace.Enabled() {
+		traceLayer(start, committing, time.Now(), net.took, blob.took, un)
+	}
 	return un, nil
 }
 

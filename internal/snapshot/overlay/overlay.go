@@ -95,6 +95,7 @@ func New(root string) (*Snapshotter, error) {
 			slog.Warn("snapshot: removing leftover", "path", e.Name(), "err", err)
 		}
 	}
+	markTopDir(filepath.Join(root, "tmp"))
 	s := &Snapshotter{root: root, inflight: map[digest.Digest]*flight{}}
 	// Layers are shared by many overlays: the overlay index would tie a
 	// lower dir to the first upper it was used with.

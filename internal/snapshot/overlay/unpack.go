@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 
@@ -23,6 +24,8 @@ import (
 type Unpacked struct {
 	DiffID digest.Digest
 	Size   int64
+	Stats  archive.Stats // where the unpacking's time went
+	Sync   time.Duration // the syncfs after it
 
 	s    *Snapshotter
 	mu   sync.Mutex
@@ -48,11 +51,12 @@ func (s *Snapshotter) Unpack(ctx context.Context, r io.Reader) (*Unpacked, error
 		os.RemoveAll(tmp)
 		return nil, err
 	}
+	start := time.Now()
 	if err := syncFS(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	return &Unpacked{DiffID: res.DiffID, Size: res.Size, s: s, dir: tmp}, nil
+	return &Unpacked{DiffID: res.DiffID, Size: res.Size, Stats: res.Stats, Sync: time.Since(start), s: s, dir: tmp}, nil
 }
 
 // Commit registers u as the layer on top of the chain parent ("" for a
