@@ -210,3 +210,12 @@ func (b CRIContainers) ReopenLog(ctx context.Context, id string) error {
 	}
 	return t.client.ReopenLog(ctx)
 }
+
+// Events subscribes to the container events of CRI containers on the bus
+// that feeds GET /events, until cancel.
+func (b CRIContainers) Events() (<-chan apievents.Message, func()) {
+	_, live, cancel := b.d.events.Subscribe(time.Time{}, time.Time{}, func(m apievents.Message) bool {
+		return m.Type == apievents.ContainerEventType && container.IsCRI(m.Actor.Attributes)
+	})
+	return live, cancel
+}
