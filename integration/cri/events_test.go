@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/tug-project/tug/internal/testutil"
@@ -246,4 +248,27 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// tugd stopping ends the event streams (Unavailable, as containerd's
+// closed subscription) instead of waiting for their clients.
+func TestContainerEventsEndWhenTugdStops(t *testing.T) {
+	c := startCRI(t)
+	events := c.watchEvents()
+	start := time.Now()
+	c.Stop()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("tugd took %v to stop with an event stream open", d)
+	}
+	var err error
+	if !testutil.WaitFor(5*time.Second, func() bool {
+		events.mu.Lock()
+		defer events.mu.Unlock()
+		err = events.err
+		return err != nil
+	}) || status.Code(err) != codes.Unavailable {
+		t.Errorf("event stream ended with %v, want Unavailable", err)
+	}
+	c.Start()
+	c.waitCRI()
 }

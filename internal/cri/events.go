@@ -19,7 +19,8 @@ import (
 // the sandbox's, each with the pod's sandbox status and the statuses of
 // its containers, as containerd sends them. The events come from the
 // engine's event bus (the one behind the Engine API's /events); the
-// stream ends with Unavailable if the client falls behind.
+// stream ends with Unavailable if the client falls behind or the server
+// shuts down.
 //
 // The response headers go out once the subscription is in place, so a
 // client that waits for them misses no later event.
@@ -34,6 +35,8 @@ func (r *runtimeService) GetContainerEvents(req *runtimeapi.GetEventsRequest, st
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-r.s.stopping.Done():
+			return status.Error(codes.Unavailable, "container events: the runtime is shutting down")
 		case m, ok := <-live:
 			if !ok {
 				return status.Error(codes.Unavailable, "container events subscription closed by the server: the client fell behind")
