@@ -7,6 +7,7 @@ import (
 
 	"github.com/distribution/reference"
 	apicontainer "github.com/moby/moby/api/types/container"
+	apievents "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 
@@ -57,4 +58,8 @@ type ContainerBackend interface {
 	Stats(ctx context.Context, id string) (*apicontainer.StatsResponse, int64, error)
 	// ReopenLog has a running container's log reopened at its path.
 	ReopenLog(ctx context.Context, id string) error
+	// Events subscribes to the engine's container events (the Engine
+	// API's /events) about CRI containers, from now until cancel. The
+	// channel closes when the subscriber falls behind.
+	Events() (live <-chan apievents.Message, cancel func())
 }

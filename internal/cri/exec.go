@@ -3,6 +3,7 @@ package cri
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -27,10 +28,11 @@ func (r *runtimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncR
 	}
 	var stdout, stderr bytes.Buffer
 	code, err := r.s.containers.Exec(ctx, c.ID, req.Cmd, &stdout, &stderr)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The engine killed the command and what it started.
+		return nil, status.Errorf(codes.DeadlineExceeded, "command %q timed out after %ds", req.Cmd, req.Timeout)
+	}
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, status.Errorf(codes.DeadlineExceeded, "command %q timed out after %ds", req.Cmd, req.Timeout)
-		}
 		return nil, err
 	}
 	return &runtimeapi.ExecSyncResponse{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: int32(code)}, nil

@@ -48,6 +48,11 @@ type Server struct {
 	stream     *streamServer // set by Serve
 
 	mu sync.Mutex // orders the changes of sandboxes
+
+	// stopping ends when Serve begins to shut down: the event streams,
+	// which never end on their own, end then.
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // New returns a server translating CRI calls to the engine behind images
@@ -63,6 +68,7 @@ func New(cfg Config, images ImageBackend, containers ContainerBackend) *Server {
 		networks:   cni.New(cfg.CNIConfDir, cfg.CNIBinDirs, filepath.Join(cfg.StateDir, "cni-cache")),
 		state:      stateStore{dir: cfg.StateDir},
 	}
+	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.grpc = grpc.NewServer(
 		grpc.ChainUnaryInterceptor(s.unaryErrors),
 		grpc.ChainStreamInterceptor(s.streamErrors),
@@ -126,6 +132,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		case <-done:
 			return
 		}
+		s.stop()
 		stopped := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(stopped) }()
 		select {

@@ -98,6 +98,12 @@ func (s *Server) containerStats(ctx context.Context, c apicontainer.Summary) (*r
 	if err != nil {
 		return nil, err
 	}
+	return s.criContainerStats(c, sample, layer), nil
+}
+
+// criContainerStats is the CRI's form of sample and the writable layer's
+// bytes of container c.
+func (s *Server) criContainerStats(c apicontainer.Summary, sample *apicontainer.StatsResponse, layer int64) *runtimeapi.ContainerStats {
 	now := time.Now().UnixNano()
 	attrs := &runtimeapi.ContainerAttributes{Id: c.ID, Metadata: &runtimeapi.ContainerMetadata{Name: c.Labels[labelName]}}
 	if st, err := s.state.loadContainer(c.ID); err == nil {
@@ -117,7 +123,7 @@ func (s *Server) containerStats(ctx context.Context, c apicontainer.Summary) (*r
 		WritableLayer: &runtimeapi.FilesystemUsage{Timestamp: now,
 			UsedBytes: &runtimeapi.UInt64Value{Value: uint64(max(layer, 0))}},
 	}
-	return out, nil
+	return out
 }
 
 // workingSet is the kubelet's working set: usage less inactive file pages.

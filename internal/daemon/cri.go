@@ -16,6 +16,7 @@ import (
 	"github.com/tug-project/tug/internal/distribution"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/image"
+	"github.com/tug-project/tug/internal/proctree"
 )
 
 // CRIImages is the engine's side of the CRI image service (internal/cri):
@@ -143,7 +144,9 @@ func (b CRIContainers) List(ctx context.Context) []apicontainer.Summary {
 }
 
 // Exec runs cmd in running CRI container id, as POST /containers/{id}/exec
-// and /exec/{id}/start do, and returns its exit code.
+// and /exec/{id}/start do, and returns its exit code. When ctx ends
+// first, the command is killed with every process it started, and the
+// error is ctx's.
 func (b CRIContainers) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error) {
 	if _, err := b.lookup(id); err != nil {
 		return 0, err
@@ -152,9 +155,27 @@ func (b CRIContainers) Exec(ctx context.Context, id string, cmd []string, stdout
 	if err != nil {
 		return 0, err
 	}
-	err = b.d.ContainerExecStart(ctx, execID, backend.ExecStartOptions{
-		GetStreams: func(bool) (io.ReadCloser, io.Writer, io.Writer, error) { return nil, stdout, stderr, nil },
-	})
+	// The exec runs on its own context, ended only after its processes
+	// are killed: ending it kills the command alone, and its children
+	// would live on under the container's init.
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- b.d.ContainerExecStart(runCtx, execID, backend.ExecStartOptions{
+			GetStreams: func(bool) (io.ReadCloser, io.Writer, io.Writer, error) { return nil, stdout, stderr, nil },
+		})
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		if insp, err := b.d.ContainerExecInspect(ctx, execID); err == nil && insp.Running && insp.Pid > 0 {
+			_ = proctree.Kill(insp.Pid)
+		}
+		stop()
+		<-done
+		return 0, ctx.Err()
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -209,4 +230,13 @@ func (b CRIContainers) ReopenLog(ctx context.Context, id string) error {
 		return errdefs.Conflict("container %s is not running", id)
 	}
 	return t.client.ReopenLog(ctx)
+}
+
+// Events subscribes to the container events of CRI containers on the bus
+// that feeds GET /events, until cancel.
+func (b CRIContainers) Events() (<-chan apievents.Message, func()) {
+	_, live, cancel := b.d.events.Subscribe(time.Time{}, time.Time{}, func(m apievents.Message) bool {
+		return m.Type == apievents.ContainerEventType && container.IsCRI(m.Actor.Attributes)
+	})
+	return live, cancel
 }
