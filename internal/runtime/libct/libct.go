@@ -68,6 +68,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 // directory of the process to the bundle (specconv resolves relative paths
 // against it).
 func Create(o CreateOpts) (_ *Container, retErr error) {
+	endConfig := trace.Span("shim/libct-config")
 	spec, err := LoadSpec(o.Bundle)
 	if err != nil {
 		return nil, err
@@ -91,7 +92,9 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	endSeccomp := trace.Span("shim/seccomp-precompiled")
 	usePrecompiled(o.Bundle, spec, config)
 	endSeccomp()
+	libcontainer.Trace = trace.Span
 	c, err := libcontainer.Create(o.Root, o.ID, config)
+	endConfig()
 	if err != nil {
 		return nil, err
 	}
