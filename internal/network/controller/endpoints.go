@@ -443,6 +443,12 @@ func linkLocalPrefixes(ips []netip.Addr) []netip.Prefix {
 // namespace, rules, addresses, resolver. The sandbox's networks stay for
 // the next start. Errors are logged: it runs on exit paths.
 func (n *Controller) Detach(ctx context.Context, id string) {
+	n.detach(ctx, id, false)
+}
+
+// detach is Detach; forget also drops the sandbox (its networks) in the
+// same store update, one durable write instead of two.
+func (n *Controller) detach(ctx context.Context, id string, forget bool) {
 	var sb *tugnet.Sandbox
 	n.store.View(func(st *tugnet.State) {
 		if s := st.Sandboxes[id]; s != nil {
@@ -456,6 +462,9 @@ func (n *Controller) Detach(ctx context.Context, id string) {
 		}
 	})
 	if sb == nil {
+		if forget {
+			n.forget(ctx, id)
+		}
 		return
 	}
 	n.stopDNS(id)
@@ -487,7 +496,11 @@ func (n *Controller) Detach(ctx context.Context, id string) {
 			}
 		}()
 	}
-	n.release(ctx, id)
+	if forget {
+		n.forget(ctx, id)
+	} else {
+		n.release(ctx, id)
+	}
 	if err := n.applyRules(); err != nil {
 		slog.WarnContext(ctx, "programming nftables", "err", err)
 	}
@@ -515,7 +528,11 @@ func (n *Controller) release(ctx context.Context, id string) {
 // Forget detaches sandbox id and forgets its networks (container rm, the
 // end of a build step).
 func (n *Controller) Forget(ctx context.Context, id string) {
-	n.Detach(ctx, id)
+	n.detach(ctx, id, true)
+}
+
+// forget drops sandbox id, its addresses and ports with it.
+func (n *Controller) forget(ctx context.Context, id string) {
 	if err := n.store.Update(func(st *tugnet.State) error {
 		delete(st.Sandboxes, id)
 		return nil

@@ -28,6 +28,14 @@ import (
 // Init is libcontainer's container init (the `tug-shim init` re-exec). Call it
 // first thing in main when os.Args[1] == "init"; it never returns.
 func Init() {
+	// The init's own spans, when the shim passed $TUG_TRACE on: the file
+	// opens now, before libcontainer clears the environment, and closes at
+	// the exec of the container's process (close-on-exec).
+	if trace.Enabled() {
+		now := time.Now()
+		trace.Add("init/main", now, now)
+		libcontainer.Trace = trace.Span
+	}
 	libcontainer.Init()
 }
 
@@ -68,6 +76,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 // directory of the process to the bundle (specconv resolves relative paths
 // against it).
 func Create(o CreateOpts) (_ *Container, retErr error) {
+	endConfig := trace.Span("shim/libct-config")
 	spec, err := LoadSpec(o.Bundle)
 	if err != nil {
 		return nil, err
@@ -91,7 +100,9 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	endSeccomp := trace.Span("shim/seccomp-precompiled")
 	usePrecompiled(o.Bundle, spec, config)
 	endSeccomp()
+	libcontainer.Trace, libcontainer.TraceEnv = trace.Span, trace.Env
 	c, err := libcontainer.Create(o.Root, o.ID, config)
+	endConfig()
 	if err != nil {
 		return nil, err
 	}

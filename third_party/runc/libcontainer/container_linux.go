@@ -331,7 +331,9 @@ func (c *Container) start(process *Process) (retErr error) {
 		}()
 	}
 
+	endParent := Trace("libct/new-parent")
 	parent, err := c.newParentProcess(process)
+	endParent()
 	if err != nil {
 		return fmt.Errorf("unable to create new parent process: %w", err)
 	}
@@ -352,6 +354,7 @@ func (c *Container) start(process *Process) (retErr error) {
 		defer func() {
 			// Wait for log forwarder to finish. This depends on
 			// runc init closing the _LIBCONTAINER_LOGPIPE log fd.
+			defer Trace("libct/init-logs-closed")()
 			err := <-logsDone
 			if err != nil {
 				// runc init errors are important; make sure retErr has them.
@@ -365,9 +368,11 @@ func (c *Container) start(process *Process) (retErr error) {
 		}()
 	}
 
+	endStart := Trace("libct/parent-start")
 	if err := parent.start(); err != nil {
 		return fmt.Errorf("unable to start container process: %w", err)
 	}
+	endStart()
 
 	if process.Init {
 		c.fifo.Close()
@@ -543,6 +548,9 @@ func (c *Container) newParentProcess(p *Process) (parentProcess, error) {
 		cmd.SysProcAttr = &unix.SysProcAttr{}
 	}
 	cmd.Env = append(cmd.Env, "GOMAXPROCS="+os.Getenv("GOMAXPROCS"))
+	if v, ok := os.LookupEnv(TraceEnv); ok && TraceEnv != "" {
+		cmd.Env = append(cmd.Env, TraceEnv+"="+v) // tug: see TraceEnv
+	}
 	cmd.ExtraFiles = append(cmd.ExtraFiles, p.ExtraFiles...)
 	if p.ConsoleSocket != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, p.ConsoleSocket)

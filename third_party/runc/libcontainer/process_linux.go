@@ -776,7 +776,9 @@ func (p *initProcess) goCreateMountSources(ctx context.Context) (mountSourceRequ
 
 func (p *initProcess) start() (retErr error) {
 	defer p.comm.closeParent()
-	err := p.cmd.Start()
+	endExec := Trace("libct/init-exec")
+	joined, err := p.startInCgroups()
+	endExec()
 	p.process.ops = p
 	// close the child-side of the pipes (controlled by child)
 	p.comm.closeChild()
@@ -822,7 +824,11 @@ func (p *initProcess) start() (retErr error) {
 	// Do this before syncing with child so that no children can escape the
 	// cgroup. We don't need to worry about not doing this and not being root
 	// because we'd be using the rootless cgroup manager in that case.
-	if err := p.manager.Apply(p.pid()); err != nil {
+	endApply := Trace("libct/cgroup-apply")
+	if joined {
+		// tug: started inside its cgroups (startInCgroups).
+	} else if err := p.manager.Apply(p.pid()); err != nil {
+		endApply()
 		if errors.Is(err, cgroups.ErrRootless) {
 			// ErrRootless is to be ignored except when
 			// the container doesn't have private pidns.
@@ -836,14 +842,19 @@ func (p *initProcess) start() (retErr error) {
 			return fmt.Errorf("unable to apply cgroup configuration: %w", err)
 		}
 	}
+	endApply()
 	// Reset the CPU affinity after cgroups are configured to make sure it
 	// matches any configured cpuset.
+	endAffinity := Trace("libct/cpu-affinity")
 	tryResetCPUAffinity(p.pid())
+	endAffinity()
 	if p.intelRdtManager != nil {
 		if err := p.intelRdtManager.Apply(p.pid()); err != nil {
 			return fmt.Errorf("unable to apply Intel RDT configuration: %w", err)
 		}
 	}
+	endNsexec := Trace("libct/nsexec")
+	defer func() { endNsexec() }()
 	if _, err := io.Copy(p.comm.initSockParent, p.bootstrapData); err != nil {
 		return fmt.Errorf("can't copy bootstrap data to pipe: %w", err)
 	}
@@ -866,6 +877,8 @@ func (p *initProcess) start() (retErr error) {
 	if err := p.waitForChildExit(childPid); err != nil {
 		return fmt.Errorf("error waiting for our first child to exit: %w", err)
 	}
+	endNsexec()
+	endNsexec = func() {}
 
 	// Spin up a goroutine to handle remapping mount requests by runc init.
 	// There is no point doing this for rootless containers because they cannot
@@ -900,9 +913,16 @@ func (p *initProcess) start() (retErr error) {
 		}
 	}
 
+	endSend := Trace("libct/send-config")
 	if err := utils.WriteJSON(p.comm.initSockParent, p.config); err != nil {
 		return fmt.Errorf("error sending config to init process: %w", err)
 	}
+	endSend()
+	// The init's own work, seen from here: its Go start-up and rootfs
+	// mounts until it asks for the hooks, then pivot_root, masked paths
+	// and the rest until it is ready.
+	endInit := Trace("libct/init-rootfs")
+	defer func() { endInit() }()
 
 	var seenProcReady bool
 	ierr := parseSync(p.comm.syncSockParent, func(sync *syncT) error {
@@ -980,6 +1000,10 @@ func (p *initProcess) start() (retErr error) {
 				return err
 			}
 		case procReady:
+			endInit()
+			endInit = func() {}
+			endReady := Trace("libct/ready-state")
+			defer endReady()
 			seenProcReady = true
 			// Set rlimits, this has to be done here because we lose permissions
 			// to raise the limits once we enter a user-namespace
@@ -1012,11 +1036,15 @@ func (p *initProcess) start() (retErr error) {
 			if err := writeSync(p.comm.syncSockParent, procRun); err != nil {
 				return err
 			}
+			endInit = Trace("libct/init-after-ready")
 		case procHooks:
+			endInit()
+			endSet := Trace("libct/cgroup-set")
 			// Setup cgroup before prestart hook, so that the prestart hook could apply cgroup permissions.
 			if err := p.manager.Set(p.config.Config.Cgroups.Resources); err != nil {
 				return fmt.Errorf("error setting cgroup config for procHooks process: %w", err)
 			}
+			endSet()
 			if p.intelRdtManager != nil {
 				if err := p.intelRdtManager.Set(p.config.Config); err != nil {
 					return fmt.Errorf("error setting Intel RDT config for procHooks process: %w", err)
@@ -1043,6 +1071,7 @@ func (p *initProcess) start() (retErr error) {
 			if err := writeSync(p.comm.syncSockParent, procHooksDone); err != nil {
 				return err
 			}
+			endInit = Trace("libct/init-finalize")
 		default:
 			return errors.New("invalid JSON payload from child")
 		}

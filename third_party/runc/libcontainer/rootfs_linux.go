@@ -190,16 +190,20 @@ func prepareRootfs(pipe *syncSocket, iConfig *initConfig) (err error) {
 		cgroupns:        config.Namespaces.Contains(configs.NEWCGROUP),
 	}
 	for _, m := range config.Mounts {
+		endMount := Trace("init/mount " + m.Destination)
 		if err := setupAndMountToRootfs(pipe, config, mountConfig, m); err != nil {
 			return err
 		}
+		endMount()
 	}
 
 	setupDev := needsSetupDev(config)
 	if setupDev {
+		endDev := Trace("init/dev")
 		if err := doSetupDev(rootFd, config); err != nil {
 			return fmt.Errorf("configuring container /dev: %w", err)
 		}
+		endDev()
 	}
 
 	// Signal the parent to run the pre-start hooks.
@@ -231,6 +235,8 @@ func prepareRootfs(pipe *syncSocket, iConfig *initConfig) (err error) {
 		}
 	}
 
+	endPivot := Trace("init/pivot-root")
+	defer func() { endPivot() }()
 	if config.NoPivotRoot {
 		err = msMoveRoot(config.Rootfs)
 	} else if config.Namespaces.Contains(configs.NEWNS) {
@@ -242,6 +248,8 @@ func prepareRootfs(pipe *syncSocket, iConfig *initConfig) (err error) {
 		return fmt.Errorf("error jailing process inside rootfs: %w", err)
 	}
 	rootFd.Close()
+	endPivot()
+	endPivot = func() {}
 
 	// Apply root mount propagation flags.
 	// This must be done after pivot_root/chroot because the mount propagation flag is applied

@@ -89,10 +89,12 @@ func (l *linuxStandardInit) Init() error {
 	// initialises the labeling system
 	selinux.GetEnabled()
 
+	endRootfs := Trace("init/rootfs")
 	err := prepareRootfs(l.pipe, l.config)
 	if err != nil {
 		return err
 	}
+	endRootfs()
 
 	// Set up the console. This has to be done *before* we finalize the rootfs,
 	// but *after* we've given the user the chance to set up all of the mounts
@@ -136,6 +138,7 @@ func (l *linuxStandardInit) Init() error {
 	if err := sys.WriteSysctls(l.config.Config.Sysctl); err != nil {
 		return err
 	}
+	endPaths := Trace("init/readonly-and-masked-paths")
 	for _, path := range l.config.Config.ReadonlyPaths {
 		if err := readonlyPath(path); err != nil {
 			return fmt.Errorf("can't make %q read-only: %w", path, err)
@@ -145,6 +148,7 @@ func (l *linuxStandardInit) Init() error {
 	if err := maskPaths("/", l.config.Config.MaskPaths, l.config.Config.MountLabel); err != nil {
 		return err
 	}
+	endPaths()
 
 	pdeath, err := system.GetParentDeathSignal()
 	if err != nil {
