@@ -49,3 +49,20 @@ func SpecOptions(m MountPoint) []string {
 	}
 	return opts
 }
+
+// RootPropagation is the propagation the container's root mount needs for
+// its mount points to propagate as asked, as Docker sets it: rshared when
+// one is shared (mounts made inside reach the host), rslave when one is a
+// slave, "" (the runtime's rslave default) otherwise.
+func RootPropagation(mps []MountPoint) string {
+	out := ""
+	for _, m := range mps {
+		switch m.Propagation {
+		case apimount.PropagationShared, apimount.PropagationRShared:
+			return "rshared"
+		case apimount.PropagationSlave, apimount.PropagationRSlave:
+			out = "rslave"
+		}
+	}
+	return out
+}
