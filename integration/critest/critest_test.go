@@ -66,6 +66,17 @@ func TestCritestPasses(t *testing.T) {
 	d := testutil.StartDaemonWith(t, "--config-file", daemonJSON, "--cri-socket", "unix://{exec-root}/cri.sock", "--cni-conf-dir", cniDir)
 	sock := "unix://" + filepath.Join(d.ExecRoot, "cri.sock")
 
+	// The host IPC specs make shared memory segments on the host (ipcmk)
+	// and leave them: they go with the test.
+	before := shmSegments(t)
+	t.Cleanup(func() {
+		for id := range shmSegments(t) {
+			if !before[id] {
+				_ = exec.Command("ipcrm", "-m", id).Run()
+			}
+		}
+	})
+
 	report := filepath.Join(t.TempDir(), "report.json")
 	args := []string{
 		"-runtime-endpoint", sock, "-image-endpoint", sock,
@@ -159,6 +170,22 @@ func readReport(path string) ([]spec, error) {
 		}
 	}
 	return out, nil
+}
+
+// shmSegments are the IDs of the host's System V shared memory segments.
+func shmSegments(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sysvipc/shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for i, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); i > 0 && len(f) > 1 {
+			ids[f[1]] = true
+		}
+	}
+	return ids
 }
 
 // critestPath builds critest once (cached across runs by .ci/cri-tools).
