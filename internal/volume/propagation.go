@@ -33,7 +33,7 @@ func CheckPropagation(src string, p apimount.Propagation) error {
 }
 
 // SpecOptions are the OCI mount options of a bind mount point: rbind
-// (or bind), its propagation, ro.
+// (or bind), its propagation, ro (and rro: the mounts under it too).
 func SpecOptions(m MountPoint) []string {
 	opts := []string{"rbind"}
 	if m.NonRecursive {
@@ -46,6 +46,9 @@ func SpecOptions(m MountPoint) []string {
 	opts = append(opts, string(p))
 	if !m.RW {
 		opts = append(opts, "ro")
+		if m.RecursiveRO {
+			opts = append(opts, "rro")
+		}
 	}
 	return opts
 }
