@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,12 +62,14 @@ type options struct {
 	daemonExtra                   // the other daemon.json settings, passed as they are
 }
 
-// criConfig is daemon.json's "cri" object: the CRI socket (off when empty)
-// and where CNI's configuration and plugins are.
+// criConfig is daemon.json's "cri" object: the CRI socket (off when empty),
+// where CNI's configuration and plugins are, and mirrors of registries
+// (host -> mirror URLs, as containerd's CRI has them).
 type criConfig struct {
-	Socket     string   `json:"socket"`
-	CNIConfDir string   `json:"cni-conf-dir"`
-	CNIBinDirs []string `json:"cni-bin-dirs"`
+	Socket          string              `json:"socket"`
+	CNIConfDir      string              `json:"cni-conf-dir"`
+	CNIBinDirs      []string            `json:"cni-bin-dirs"`
+	RegistryMirrors map[string][]string `json:"registry-mirrors"`
 	// StreamAddress is the host:port of the streaming server of exec,
 	// attach and port-forward.
 	StreamAddress string `json:"stream-address"`
@@ -269,6 +272,7 @@ func run(ctx context.Context, opts options) error {
 		Network:     opts.network,
 
 		RegistryMirrors:    opts.mirrors,
+		HostMirrors:        opts.cri.RegistryMirrors,
 		InsecureRegistries: opts.insecure,
 		LogOpts:            opts.logOpts,
 		Init:               opts.init,
@@ -343,6 +347,17 @@ func applyCRIConfig(flags *pflag.FlagSet, raw json.RawMessage, c *criConfig) err
 	if fc.StreamAddress != "" && !flags.Changed("cri-stream-address") {
 		c.StreamAddress = fc.StreamAddress
 	}
+	for host, urls := range fc.RegistryMirrors {
+		if host == "" || strings.Contains(host, "/") {
+			return fmt.Errorf("registry-mirrors: %q is not a registry host", host)
+		}
+		for _, m := range urls {
+			if u, err := url.Parse(m); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+				return fmt.Errorf("registry-mirrors: %s: %q is not an http(s) URL of a registry", host, m)
+			}
+		}
+	}
+	c.RegistryMirrors = fc.RegistryMirrors
 	return nil
 }
 

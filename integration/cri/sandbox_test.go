@@ -181,10 +181,6 @@ func TestSandboxRefusesWhatItDoesNotImplement(t *testing.T) {
 	c.withNetwork()
 	ports := podConfig("ports")
 	ports.PortMappings = []*runtimeapi.PortMapping{{ContainerPort: 80, HostPort: 8080}}
-	localhost := podConfig("seccomp")
-	localhost.Linux.SecurityContext = &runtimeapi.LinuxSandboxSecurityContext{
-		Seccomp: &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: "/x.json"},
-	}
 	userns := podConfig("userns")
 	userns.Linux.SecurityContext = &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: &runtimeapi.NamespaceOption{
 		UsernsOptions: &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD},
@@ -194,7 +190,6 @@ func TestSandboxRefusesWhatItDoesNotImplement(t *testing.T) {
 		field string
 	}{
 		{ports, "port_mappings"},
-		{localhost, "linux.security_context.seccomp"},
 		{userns, "userns_options"},
 	} {
 		_, err := c.Runtime.RunPodSandbox(ctxT(t), &runtimeapi.RunPodSandboxRequest{Config: tc.cfg})

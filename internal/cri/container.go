@@ -82,9 +82,12 @@ func (r *runtimeService) StartContainer(ctx context.Context, req *runtimeapi.Sta
 }
 
 // StopContainer sends the stop signal and SIGKILL after the timeout (in
-// seconds); stopping a stopped container does nothing.
+// seconds); stopping a stopped or missing container does nothing.
 func (r *runtimeService) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
 	c, err := r.s.findContainer(ctx, req.GetContainerId())
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return &runtimeapi.StopContainerResponse{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

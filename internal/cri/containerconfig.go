@@ -105,8 +105,10 @@ func bindMount(m *runtimeapi.Mount) (mount.Mount, error) {
 	switch {
 	case len(m.UidMappings) > 0 || len(m.GidMappings) > 0:
 		return mount.Mount{}, refuse("mounts.uidMappings", "ID-mapped mounts are not implemented")
-	case m.RecursiveReadOnly:
-		return mount.Mount{}, refuse("mounts.recursive_read_only", "not implemented")
+	case m.RecursiveReadOnly && !m.Readonly:
+		return mount.Mount{}, errdefs.InvalidParameter("mount %s: recursive_read_only needs readonly", m.ContainerPath)
+	case m.RecursiveReadOnly && m.Propagation != runtimeapi.MountPropagation_PROPAGATION_PRIVATE:
+		return mount.Mount{}, errdefs.InvalidParameter("mount %s: recursive_read_only needs private propagation, not %s", m.ContainerPath, m.Propagation)
 	case m.GetImage().GetImage() != "":
 		return mount.Mount{}, refuse("mounts.image", "image volumes are not implemented")
 	case len(m.MountOptions) > 0:
@@ -126,6 +128,9 @@ func bindMount(m *runtimeapi.Mount) (mount.Mount, error) {
 		bm.BindOptions = &mount.BindOptions{Propagation: mount.PropagationRSlave}
 	case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
 		bm.BindOptions = &mount.BindOptions{Propagation: mount.PropagationRShared}
+	}
+	if m.RecursiveReadOnly {
+		bm.BindOptions = &mount.BindOptions{ReadOnlyForceRecursive: true}
 	}
 	return bm, nil
 }

@@ -47,7 +47,7 @@ func (r *runtimeService) Status(ctx context.Context, req *runtimeapi.StatusReque
 		Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{runtimeCond, netCond}},
 		RuntimeHandlers: []*runtimeapi.RuntimeHandler{{
 			Name:     "",
-			Features: &runtimeapi.RuntimeHandlerFeatures{},
+			Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true},
 		}},
 		Features: &runtimeapi.RuntimeFeatures{},
 	}

@@ -155,6 +155,9 @@ func (r *runtimeService) StopPodSandbox(ctx context.Context, req *runtimeapi.Sto
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sb, err := s.findSandbox(ctx, req.GetPodSandboxId())
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return &runtimeapi.StopPodSandboxResponse{}, nil // idempotent: nothing left to stop
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package cri
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -103,18 +105,33 @@ func sandboxCreateRequest(cfg *runtimeapi.PodSandboxConfig) (*apicontainer.Creat
 	return &apicontainer.CreateRequest{Config: c, HostConfig: hc}, hostNet, nil
 }
 
-// seccompOpt is the engine's security option for a CRI seccomp profile.
+// seccompOpt is the engine's security option for a CRI seccomp profile:
+// none (nil) is unconfined as the CRI has it, RuntimeDefault the engine's
+// default profile, and a Localhost profile is the JSON file at its
+// absolute path on this host.
 func seccompOpt(p *runtimeapi.SecurityProfile, legacyPath, field string) (string, error) {
 	if legacyPath != "" {
 		return "", refuse(field+".seccomp_profile_path", "deprecated; use seccomp")
+	}
+	if p == nil {
+		return "seccomp=unconfined", nil
 	}
 	switch p.GetProfileType() {
 	case runtimeapi.SecurityProfile_RuntimeDefault:
 		return "", nil
 	case runtimeapi.SecurityProfile_Unconfined:
 		return "seccomp=unconfined", nil
+	case runtimeapi.SecurityProfile_Localhost:
+		if !filepath.IsAbs(p.LocalhostRef) {
+			return "", errdefs.InvalidParameter("%s.seccomp: localhost_ref %q is not an absolute path", field, p.LocalhostRef)
+		}
+		b, err := os.ReadFile(p.LocalhostRef)
+		if err != nil {
+			return "", errdefs.InvalidParameter("%s.seccomp: %v", field, err)
+		}
+		return "seccomp=" + string(b), nil
 	default:
-		return "", refuse(field+".seccomp", "Localhost profiles are not implemented yet")
+		return "", errdefs.InvalidParameter("%s.seccomp: unknown profile type %d", field, p.GetProfileType())
 	}
 }
 

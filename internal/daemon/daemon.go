@@ -40,11 +40,12 @@ type Config struct {
 	Version     string
 	Debug       bool // --debug: reported by info
 
-	RegistryMirrors    []string          // daemon.json registry-mirrors
-	InsecureRegistries []string          // daemon.json insecure-registries
-	Network            NetworkConfig     // network.go
-	LogOpts            map[string]string // daemon.json log-opts: json-file defaults (max-size, max-file)
-	Init               bool              // daemon.json init: run --init unless the container says otherwise
+	RegistryMirrors    []string            // daemon.json registry-mirrors
+	HostMirrors        map[string][]string // daemon.json cri registry-mirrors: registry host -> mirror URLs
+	InsecureRegistries []string            // daemon.json insecure-registries
+	Network            NetworkConfig       // network.go
+	LogOpts            map[string]string   // daemon.json log-opts: json-file defaults (max-size, max-file)
+	Init               bool                // daemon.json init: run --init unless the container says otherwise
 	// Remap is daemon.json userns-remap, resolved: containers run in a
 	// user namespace with its mappings unless they say --userns host.
 	Remap *userns.Remap
@@ -189,7 +190,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		cancel:     cancel,
 	}
 	d.dist = distribution.New(distribution.Config{
-		Mirrors: cfg.RegistryMirrors, Insecure: cfg.InsecureRegistries, UserAgent: "tug/" + cfg.Version,
+		Mirrors: cfg.RegistryMirrors, HostMirrors: cfg.HostMirrors, Insecure: cfg.InsecureRegistries, UserAgent: "tug/" + cfg.Version,
 		MaxDownloads: cfg.MaxDownloads, MaxUploads: cfg.MaxUploads,
 	}, cs, sn, is)
 	if cfg.HelloBinary != "" {

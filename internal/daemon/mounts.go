@@ -196,6 +196,9 @@ func (d *Daemon) mountOpts(c *container.Container) (opts []oci.SpecOpt, retErr e
 		}
 	}
 	opts = append(opts, oci.WithMounts(specMounts...))
+	if p := volume.RootPropagation(mps); p != "" {
+		opts = append(opts, oci.WithRootfsPropagation(p))
+	}
 	dsts := make([]string, 0, len(c.HostConfig.Tmpfs))
 	for dst := range c.HostConfig.Tmpfs {
 		dsts = append(dsts, dst)

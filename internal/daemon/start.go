@@ -21,6 +21,7 @@ import (
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/procsig"
 	"github.com/tug-project/tug/internal/resources"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/trace"
@@ -382,21 +383,52 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, sig string, t
 		wait = *timeout
 	}
 	exited := c.Changed()
+	// The init of the container's own PID namespace drops a signal it has
+	// no handler for, and an execve resets the handlers: a stop signal
+	// arriving while the container is still starting (before its program
+	// installed its handler) is lost, and the stop would last its whole
+	// timeout. It is sent again once the program handles it (watched for
+	// the first seconds of the stop, the start-up window).
+	var resend <-chan time.Time
+	var sent procsig.Status
+	pid := c.State.Pid
+	if c.HostConfig.PidMode.IsPrivate() && s != syscall.SIGKILL && pid > 0 {
+		if st, err := procsig.Read(pid); err == nil {
+			sent = st
+			tk := time.NewTicker(20 * time.Millisecond)
+			defer tk.Stop()
+			resend = tk.C
+		}
+	}
 	c.Unlock()
 
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), s))
 	if err := d.signal(ctx, c, t, s); err != nil {
 		slog.DebugContext(ctx, "stop signal", "id", c.ID, "err", err)
 	}
-	if wait < 0 {
-		<-c.WaitNotRunning(exited, nil)
-	} else {
+	notRunning := c.WaitNotRunning(exited, nil)
+	stopAt := time.Now()
+	var deadline <-chan time.Time
+	if wait >= 0 {
+		deadline = time.After(time.Duration(wait) * time.Second)
+	}
+	for stopped := false; !stopped; {
 		select {
-		case <-c.WaitNotRunning(exited, nil):
-		case <-time.After(time.Duration(wait) * time.Second):
+		case <-notRunning:
+			stopped = true
+		case <-resend:
+			st, err := procsig.Read(pid)
+			if err != nil || time.Since(stopAt) > 5*time.Second {
+				resend = nil
+			} else if st.Catches(s) && (!sent.Catches(s) || st.Name != sent.Name) {
+				resend = nil
+				_ = d.signal(ctx, c, t, s)
+			}
+		case <-deadline:
 			d.events.Publish(apievents.ContainerEventType, apievents.ActionKill, c.ID, withSignal(d.containerAttrs(c), syscall.SIGKILL))
 			_ = d.signal(ctx, c, t, syscall.SIGKILL)
-			<-c.WaitNotRunning(exited, nil)
+			<-notRunning
+			stopped = true
 		}
 	}
 	d.events.Publish(apievents.ContainerEventType, apievents.ActionStop, c.ID, d.containerAttrs(c))

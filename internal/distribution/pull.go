@@ -124,25 +124,23 @@ func parsePlatform(s string) (v1.Platform, error) {
 	return *p, nil
 }
 
-// pullOne pulls one tagged or digested reference: from the mirrors first
-// for Docker Hub names, then from the origin.
+// pullOne pulls one tagged or digested reference: from the mirrors of its
+// registry first, then from the origin.
 func (s *Service) pullOne(ctx context.Context, named reference.Named, a *registry.AuthConfig, plat v1.Platform, p *progress) (*image.Image, bool, error) {
 	domain, path := reference.Domain(named), reference.Path(named)
-	if domain == "docker.io" {
-		for _, host := range s.mirrorHosts() {
-			repo, err := s.repository(host, path)
-			if err != nil {
-				continue
-			}
-			img, updated, err := s.pullFrom(ctx, repo, named, authn.Anonymous, plat, p)
-			if err == nil {
-				return img, updated, nil
-			}
-			if ctx.Err() != nil {
-				return nil, false, ctx.Err()
-			}
-			slog.InfoContext(ctx, "pull from mirror failed, trying the next source", "mirror", host, "ref", named.String(), "err", err)
+	for _, host := range s.mirrorHosts(domain) {
+		repo, err := s.repository(host, path)
+		if err != nil {
+			continue
 		}
+		img, updated, err := s.pullFrom(ctx, repo, named, authn.Anonymous, plat, p)
+		if err == nil {
+			return img, updated, nil
+		}
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		slog.InfoContext(ctx, "pull from mirror failed, trying the next source", "mirror", host, "ref", named.String(), "err", err)
 	}
 	repo, err := s.repository(domain, path)
 	if err != nil {

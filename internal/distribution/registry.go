@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +27,12 @@ import (
 
 // Config is the daemon's registry configuration (daemon.json keys).
 type Config struct {
-	Mirrors  []string // registry-mirrors: URLs used for docker.io names, the origin as fallback
-	Insecure []string // insecure-registries: host[:port] or CIDR; plain HTTP or unverified TLS
+	Mirrors []string // registry-mirrors: URLs used for docker.io names, the origin as fallback
+	// HostMirrors are mirrors of other registries (daemon.json cri
+	// registry-mirrors, as containerd's CRI has them): registry host ->
+	// mirror URLs, tried in order before the host itself.
+	HostMirrors map[string][]string
+	Insecure    []string // insecure-registries: host[:port] or CIDR; plain HTTP or unverified TLS
 	// MaxDownloads bounds the layers the daemon downloads at once, over
 	// all pulls (daemon.json max-concurrent-downloads, default 3).
 	MaxDownloads int
@@ -120,10 +125,14 @@ func (s *Service) repository(host, path string) (name.Repository, error) {
 	return repo, nil
 }
 
-// mirrorHosts returns the registry hosts of the configured mirrors.
-func (s *Service) mirrorHosts() []string {
+// mirrorHosts returns the registry hosts of the mirrors of domain.
+func (s *Service) mirrorHosts(domain string) []string {
+	mirrors := s.cfg.HostMirrors[domain]
+	if domain == "docker.io" {
+		mirrors = append(slices.Clone(s.cfg.Mirrors), mirrors...)
+	}
 	var out []string
-	for _, m := range s.cfg.Mirrors {
+	for _, m := range mirrors {
 		u, err := url.Parse(m)
 		if err != nil || u.Host == "" {
 			continue

@@ -261,3 +261,15 @@ func WithPrivileged() SpecOpt {
 		return nil
 	}
 }
+
+// WithRootfsPropagation sets the propagation of the container's root mount
+// (rshared, rslave, ...).
+func WithRootfsPropagation(p string) SpecOpt {
+	return func(s *specs.Spec) error {
+		if s.Linux == nil {
+			s.Linux = &specs.Linux{}
+		}
+		s.Linux.RootfsPropagation = p
+		return nil
+	}
+}

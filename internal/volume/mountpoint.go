@@ -25,6 +25,7 @@ type MountPoint struct {
 	Mode         string            `json:",omitempty"` // -v's mode as given, for inspect
 	Propagation  mount.Propagation `json:",omitempty"` // bind: rprivate unless asked
 	NonRecursive bool              `json:",omitempty"` // bind: bind, not rbind
+	RecursiveRO  bool              `json:",omitempty"` // bind: read-only with every mount under it (rro)
 
 	// Volumes.
 	Driver     string            `json:",omitempty"`
@@ -171,8 +172,17 @@ func FromAPI(am mount.Mount) (MountPoint, error) {
 			}
 			m.NonRecursive = bo.NonRecursive
 			m.CreateSource = bo.CreateMountpoint
-			if bo.ReadOnlyNonRecursive || bo.ReadOnlyForceRecursive {
-				return MountPoint{}, errdefs.InvalidParameter("invalid mount config for type %q: BindOptions.ReadOnlyNonRecursive and ReadOnlyForceRecursive are not supported by tug", typ)
+			if bo.ReadOnlyNonRecursive {
+				return MountPoint{}, errdefs.InvalidParameter("invalid mount config for type %q: BindOptions.ReadOnlyNonRecursive is not supported by tug", typ)
+			}
+			if bo.ReadOnlyForceRecursive {
+				if !am.ReadOnly {
+					return MountPoint{}, configError(typ, "option 'ReadOnlyForceRecursive' requires 'ReadOnly' to be set")
+				}
+				if m.Propagation != mount.PropagationRPrivate {
+					return MountPoint{}, configError(typ, "option 'ReadOnlyForceRecursive' requires 'BindOptions.Propagation' to be 'rprivate'")
+				}
+				m.RecursiveRO = true
 			}
 		}
 		if !m.CreateSource {

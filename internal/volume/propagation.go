@@ -33,7 +33,7 @@ func CheckPropagation(src string, p apimount.Propagation) error {
 }
 
 // SpecOptions are the OCI mount options of a bind mount point: rbind
-// (or bind), its propagation, ro.
+// (or bind), its propagation, ro (and rro: the mounts under it too).
 func SpecOptions(m MountPoint) []string {
 	opts := []string{"rbind"}
 	if m.NonRecursive {
@@ -46,6 +46,26 @@ func SpecOptions(m MountPoint) []string {
 	opts = append(opts, string(p))
 	if !m.RW {
 		opts = append(opts, "ro")
+		if m.RecursiveRO {
+			opts = append(opts, "rro")
+		}
 	}
 	return opts
+}
+
+// RootPropagation is the propagation the container's root mount needs for
+// its mount points to propagate as asked, as Docker sets it: rshared when
+// one is shared (mounts made inside reach the host), rslave when one is a
+// slave, "" (the runtime's rslave default) otherwise.
+func RootPropagation(mps []MountPoint) string {
+	out := ""
+	for _, m := range mps {
+		switch m.Propagation {
+		case apimount.PropagationShared, apimount.PropagationRShared:
+			return "rshared"
+		case apimount.PropagationSlave, apimount.PropagationRSlave:
+			out = "rslave"
+		}
+	}
+	return out
 }

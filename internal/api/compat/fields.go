@@ -196,7 +196,7 @@ var ContainerCreateFields = Fields{
 		"HostConfig.Mounts[].BindOptions.NonRecursive":           atVolume,
 		"HostConfig.Mounts[].BindOptions.CreateMountpoint":       atVolume,
 		"HostConfig.Mounts[].BindOptions.ReadOnlyNonRecursive":   atVolume + " (refused there)",
-		"HostConfig.Mounts[].BindOptions.ReadOnlyForceRecursive": atVolume + " (refused there)",
+		"HostConfig.Mounts[].BindOptions.ReadOnlyForceRecursive": atVolume + " (rro: read-only with the mounts under it)",
 		"HostConfig.Mounts[].VolumeOptions.NoCopy":               atVolume,
 		"HostConfig.Mounts[].VolumeOptions.Labels":               atVolume + " (labels of a volume made on first use)",
 		"HostConfig.Mounts[].VolumeOptions.Subpath":              atVolume,
