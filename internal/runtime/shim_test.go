@@ -17,6 +17,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/testutil"
 )
 
@@ -110,7 +111,7 @@ func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
 			b := setup(t, tt.args, false)
-			_, err := Spawn(context.Background(), shimBinary(t), b.cfg)
+			_, err := Spawn(context.Background(), shimBinaries(t), b.cfg)
 			if !errors.Is(err, tt.class) {
 				t.Fatalf("Spawn() = %v, want class %v", err, tt.class)
 			}
@@ -190,7 +191,7 @@ func TestIdleShimExitsKeepingExitStatus(t *testing.T) {
 	if _, err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, pidName))
+	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
 	shimPid, _ := strconv.Atoi(string(pidb))
 	if shimPid <= 0 {
 		t.Fatalf("shim pid file = %q", pidb)

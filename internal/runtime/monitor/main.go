@@ -1,0 +1,226 @@
+package monitor
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/trace"
+)
+
+// Config is what the shim hands over to the monitor: the container, its
+// running init and the files the monitor takes over (fds, -1 for none).
+type Config struct {
+	ID        string
+	StateDir  string
+	LogPath   string // "" for none
+	LogRotate logger.Rotation
+	LogFormat logger.Format
+	Terminal  bool
+	OpenStdin bool
+	StdinOnce bool
+	IdleExit  time.Duration // see runtime.Config
+
+	Pid      int    // the container's init, a child of this process
+	ExecFifo string // the fifo the init waits on (execFifo)
+	OOMFile  string // the memory cgroup's file counting OOM kills; "" for none
+
+	StdinFd, StdoutFd, StderrFd, ConsoleFd int // the shim's ends of the init's stdio
+	SyncFd                                 int // where the creation result goes
+	ExeFd                                  int // the shim binary, run for the helpers
+}
+
+// Args is the command line Main parses for cfg.
+func (cfg Config) Args() []string {
+	args := []string{"--id", cfg.ID, "--state-dir", cfg.StateDir, "--log", cfg.LogPath,
+		"--pid", strconv.Itoa(cfg.Pid), "--exec-fifo", cfg.ExecFifo, "--oom-file", cfg.OOMFile,
+		"--idle-exit", cfg.IdleExit.String(),
+		"--stdin-fd", strconv.Itoa(cfg.StdinFd), "--stdout-fd", strconv.Itoa(cfg.StdoutFd),
+		"--stderr-fd", strconv.Itoa(cfg.StderrFd), "--console-fd", strconv.Itoa(cfg.ConsoleFd),
+		"--sync-fd", strconv.Itoa(cfg.SyncFd), "--exe-fd", strconv.Itoa(cfg.ExeFd)}
+	if cfg.LogRotate.MaxSize > 0 {
+		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
+	}
+	if cfg.LogFormat != logger.FormatJSONFile {
+		args = append(args, "--log-format", string(cfg.LogFormat))
+	}
+	if cfg.Terminal {
+		args = append(args, "--terminal")
+	}
+	if cfg.OpenStdin {
+		args = append(args, "--stdin")
+	}
+	if cfg.StdinOnce {
+		args = append(args, "--stdin-once")
+	}
+	return args
+}
+
+func parse(args []string) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
+	fs.StringVar(&cfg.ID, "id", "", "container ID")
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory")
+	fs.StringVar(&cfg.LogPath, "log", "", "log file")
+	fs.Int64Var(&cfg.LogRotate.MaxSize, "log-max-size", 0, "rotate the log at this size in bytes (0: never)")
+	fs.IntVar(&cfg.LogRotate.MaxFiles, "log-max-file", 1, "log files kept, the current one included")
+	fs.StringVar((*string)(&cfg.LogFormat), "log-format", "", `log format: "" (json-file) or "cri"`)
+	fs.BoolVar(&cfg.Terminal, "terminal", false, "the init has a pty")
+	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
+	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
+	fs.DurationVar(&cfg.IdleExit, "idle-exit", 0, "exit this long after the container exited with no client (<0: never)")
+	fs.IntVar(&cfg.Pid, "pid", 0, "the container's init")
+	fs.StringVar(&cfg.ExecFifo, "exec-fifo", "", "the init's exec fifo")
+	fs.StringVar(&cfg.OOMFile, "oom-file", "", "the memory cgroup's OOM kill count")
+	for _, f := range []struct {
+		p    *int
+		name string
+	}{{&cfg.StdinFd, "stdin-fd"}, {&cfg.StdoutFd, "stdout-fd"}, {&cfg.StderrFd, "stderr-fd"},
+		{&cfg.ConsoleFd, "console-fd"}, {&cfg.SyncFd, "sync-fd"}, {&cfg.ExeFd, "exe-fd"}} {
+		fs.IntVar(f.p, f.name, -1, "fd")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if cfg.ID == "" || cfg.StateDir == "" || cfg.Pid <= 0 || cfg.ExeFd < 0 {
+		return cfg, errors.New("monitor: --id, --state-dir, --pid and --exe-fd are required")
+	}
+	return cfg, nil
+}
+
+// Main is the monitor (`tug-monitor monitor <args>`, cmd/tug-monitor): the
+// shim, having created the container, executes it in its place, so that
+// it keeps the shim's pid and the init stays its child. It reports the
+// creation result on the sync fd, serves clients on StateDir/shim.sock
+// and exits after Shutdown. It returns the process exit code.
+func Main(args []string) int {
+	trace.Add("shim/monitor", time.Now(), time.Now())
+	cfg, err := parse(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	// A shim per container: keep the heap small.
+	debug.SetGCPercent(50)
+	var report *os.File
+	if cfg.SyncFd >= 0 {
+		report = fdFile(cfg.SyncFd, "sync")
+	}
+	var logFile *os.File
+	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_CLOEXEC, 0o600); err == nil {
+		logFile = f
+		slog.SetDefault(slog.New(slog.NewTextHandler(f, nil)))
+	}
+	s, err := newShim(cfg, logFile)
+	if err != nil {
+		// The init is ours to end; Spawn removes the rest (cgroup, state).
+		_ = unix.Kill(cfg.Pid, unix.SIGKILL)
+		if report != nil {
+			_ = json.NewEncoder(report).Encode(ErrResponse(err))
+			report.Close()
+		} else {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		return 1
+	}
+	if report != nil {
+		_ = json.NewEncoder(report).Encode(Response{Pid: s.pid})
+		report.Close()
+	}
+	return s.serve()
+}
+
+// fdFile takes over an inherited fd, closed on exec from now on.
+func fdFile(fd int, name string) *os.File {
+	if fd < 0 {
+		return nil
+	}
+	unix.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), name)
+}
+
+func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
+	s := &shim{cfg: cfg, pid: cfg.Pid, initReaped: make(chan struct{})}
+	// Exec processes are left to the monitor by the helpers that start them.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, os.NewSyscallError("prctl(PR_SET_CHILD_SUBREAPER)", err)
+	}
+	var err error
+	if s.pidfd, err = openPidfd(cfg.Pid); err != nil { // not reaped before the reaper watches it
+		return nil, err
+	}
+	reaper, watched := newReaper(cfg.Pid)
+	s.reaper = reaper
+	exe := fdFile(cfg.ExeFd, "shim-binary")
+	s.helper = &helper{exe: exe, root: filepath.Join(cfg.StateDir, LibctName), id: cfg.ID, stderr: logFile, reaper: reaper}
+	ends := Ends{Stdout: fdFile(cfg.StdoutFd, "stdout"), Stderr: fdFile(cfg.StderrFd, "stderr"), Console: fdFile(cfg.ConsoleFd, "console")}
+	if cfg.StdinFd >= 0 && cfg.StdinFd == cfg.ConsoleFd {
+		ends.Stdin = ends.Console
+	} else {
+		ends.Stdin = fdFile(cfg.StdinFd, "stdin")
+	}
+	defer func() {
+		if retErr != nil {
+			for _, f := range []*os.File{ends.Stdout, ends.Stderr, ends.Console, ends.Stdin} {
+				if f != nil {
+					f.Close()
+				}
+			}
+			if s.ln != nil {
+				s.ln.Close()
+			}
+		}
+	}()
+
+	sock := filepath.Join(cfg.StateDir, SockName)
+	_ = os.Remove(sock)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false)
+	s.ln = ln
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, PidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	if cfg.LogPath != "" { // none: the log driver "none" keeps no log
+		switch cfg.LogFormat {
+		case logger.FormatJSONFile:
+			s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
+		case logger.FormatCRI:
+			s.log, err = logger.OpenCRI(cfg.LogPath)
+		default:
+			err = fmt.Errorf("unknown log format %q", cfg.LogFormat)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.main = newProcIO(s.log, slog.Default())
+	s.main.adopt(ends)
+	initExit := watched[0]
+	go s.main.reap(func() (unix.WaitStatus, error) {
+		ws := <-initExit
+		s.pidfd.close()
+		close(s.initReaped)
+		return ws, nil
+	}, func(e *Exit) {
+		trace.Add("shim/reaped", e.ExitedAt, e.ExitedAt)
+		e.OOMKilled = oomKilled(cfg.OOMFile)
+		if err := writeExit(cfg.StateDir, *e); err != nil {
+			slog.Error("record exit", "err", err)
+		}
+	})
+	return s, nil
+}
