@@ -21,8 +21,9 @@ import (
 	"github.com/tug-project/tug/internal/testutil"
 )
 
-// Tests of the shim and the container's init: spawn, start, output, exit,
-// kill, reconnect, idle exit and the container's defaults.
+// Tests of the shim and the container's init: spawn, the hand-over to the
+// monitor, start, output, exit, kill, reconnect, idle exit and the
+// container's defaults.
 
 // The init's stdout and stderr reach an attacher and the json-file log,
 // each stream in order.
@@ -122,6 +123,49 @@ func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
 				t.Errorf("state dir left after failure: %v", err)
 			}
 		})
+	}
+}
+
+// Once the container is created the shim executes the monitor in its
+// own place: the same process (the pid Spawn reported, the init's parent)
+// now runs the monitor, which starts, signals and reaps the init.
+func TestShimBecomesMonitorKeepingItsPid(t *testing.T) {
+	b := setup(t, []string{"sleep", "100"}, false)
+	ctx := context.Background()
+	c := spawn(t, b)
+	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
+	shimPid, _ := strconv.Atoi(string(pidb))
+	argv, _ := os.ReadFile("/proc/" + strconv.Itoa(shimPid) + "/cmdline")
+	if args := strings.Split(string(argv), "\x00"); len(args) < 2 || args[1] != "monitor" {
+		t.Errorf("shim %d runs %q, want the monitor", shimPid, args)
+	}
+	if _, err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := os.ReadFile("/proc/" + strconv.Itoa(c.Pid()) + "/status")
+	if !strings.Contains(string(status), "\nPPid:\t"+strconv.Itoa(shimPid)+"\n") {
+		t.Errorf("init %d is not the shim's (%d) child:\n%s", c.Pid(), shimPid, status)
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Wait(ctx); err != nil || e.Code != 137 {
+		t.Errorf("Wait() = %+v, %v; want code 137", e, err)
+	}
+}
+
+// A shim that cannot execute its monitor fails Spawn and leaves nothing
+// behind: no container, cgroup or state (checkClean).
+func TestSpawnWithoutMonitorFailsCleanly(t *testing.T) {
+	b := setup(t, []string{"true"}, false)
+	bins := shimBinaries(t)
+	bins.Monitor = filepath.Join(t.TempDir(), "no-monitor")
+	_, err := Spawn(context.Background(), bins, b.cfg)
+	if err == nil || !strings.Contains(err.Error(), "no-monitor") {
+		t.Fatalf("Spawn() = %v, want an error naming the monitor", err)
+	}
+	if _, err := os.Stat(b.cfg.StateDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state dir left after failure: %v", err)
 	}
 }
 
