@@ -2,11 +2,14 @@ package runtime
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,13 +25,13 @@ import (
 const syncFd = 3
 
 // ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates
-// the container described by its flags with libcontainer, then executes
-// the monitor (`tug-monitor monitor`, internal/runtime/monitor) in its
-// place with the files it must keep: the same process, so the container's
-// init stays its child, without libcontainer's code and heap. The monitor
-// reports the creation result, serves clients on StateDir/shim.sock and
-// exits after Shutdown. ShimMain returns only on failure, with the
-// process exit code.
+// the container described by its flags with libcontainer, reports it,
+// then executes the monitor (`tug-monitor monitor`,
+// internal/runtime/monitor) in its place with the files it must keep: the
+// same process, so the container's init stays its child, without
+// libcontainer's code and heap. The monitor serves clients on
+// StateDir/shim.sock and exits after Shutdown. ShimMain returns only on
+// failure, with the process exit code.
 func ShimMain(args []string) int {
 	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
@@ -53,60 +56,103 @@ func ShimMain(args []string) int {
 	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, monitor.LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 		slog.SetDefault(slog.New(slog.NewTextHandler(f, nil)))
 	}
-	sync := -1
-	if *syncPipe {
-		sync = syncFd
+	report := func(r monitor.Response) {
+		if !*syncPipe {
+			if err := r.AsError(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+			return
+		}
+		f := os.NewFile(syncFd, "sync")
+		_ = json.NewEncoder(f).Encode(r)
+		f.Close()
 	}
-	err := createAndHandOver(cfg, monitorBinary, sync)
-	// Only a failure comes back here.
-	if sync >= 0 {
-		report := os.NewFile(uintptr(sync), "sync")
-		_ = json.NewEncoder(report).Encode(monitor.ErrResponse(err))
-		report.Close()
-	} else {
-		fmt.Fprintln(os.Stderr, err)
+	h, err := create(cfg, monitorBinary)
+	if err != nil {
+		report(monitor.ErrResponse(err))
+		return 1
 	}
+	// Reported before the monitor is executed: the daemon's next request
+	// waits in the socket's backlog while the monitor starts.
+	report(monitor.Response{Pid: h.ct.Pid()})
+	err = h.handOver()
+	slog.Error("the container is lost", "err", err) // handOver returns only on failure
 	return 1
 }
 
-// createAndHandOver creates the container and executes the monitor. It
-// returns only on failure, leaving nothing behind but what Spawn removes
-// (the state dir).
-func createAndHandOver(cfg Config, monitorBinary string, sync int) error {
+// handover is a created container about to be handed over to the monitor.
+type handover struct {
+	ct      *libct.Container
+	monitor string         // the monitor binary
+	cfg     monitor.Config // the monitor's, with the fds below
+	files   []*os.File     // what the monitor inherits
+}
+
+// create makes the shim's socket and pid file, creates the container and
+// prepares the hand-over. On error it leaves nothing behind but what
+// Spawn removes (the state dir).
+func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
 	if monitorBinary == "" {
-		return fmt.Errorf("shim: no --monitor binary")
+		return nil, errors.New("shim: no --monitor binary")
+	}
+	// Checked first: the container is reported created before the
+	// monitor is executed.
+	if err := unix.Access(monitorBinary, unix.X_OK); err != nil {
+		return nil, fmt.Errorf("the monitor %s: %w", monitorBinary, err)
+	}
+	h := &handover{monitor: monitorBinary}
+	defer func() {
+		if retErr != nil {
+			for _, f := range h.files {
+				f.Close()
+			}
+		}
+	}()
+	sock := filepath.Join(cfg.StateDir, monitor.SockName)
+	_ = os.Remove(sock)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false)
+	lf, err := ln.File()
+	ln.Close()
+	if err != nil {
+		return nil, err
+	}
+	h.files = append(h.files, lf)
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, monitor.PidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
 	}
 	// The log is opened here first so that a bad log path fails the
 	// creation before anything is made; the monitor opens it again.
 	if cfg.LogPath != "" {
-		var lf *logger.File
-		var err error
+		var log *logger.File
 		switch cfg.LogFormat {
 		case logger.FormatJSONFile:
-			lf, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
+			log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
 		case logger.FormatCRI:
-			lf, err = logger.OpenCRI(cfg.LogPath)
+			log, err = logger.OpenCRI(cfg.LogPath)
 		default:
 			err = fmt.Errorf("unknown log format %q", cfg.LogFormat)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		lf.Close()
+		log.Close()
 	}
 	// The binary this process runs from (the sealed copy): the monitor
 	// runs it for the operations that need libcontainer.
 	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer exe.Close()
+	h.files = append(h.files, exe)
 
 	stdio, err := monitor.NewStdio(cfg.Terminal, cfg.OpenStdin)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer stdio.Close() // the files the monitor did not get
 	endCreate := trace.Span("shim/libct-create")
 	ct, err := libct.Create(libct.CreateOpts{
 		ID: cfg.ID, Root: filepath.Join(cfg.StateDir, monitor.LibctName), Bundle: cfg.Bundle,
@@ -114,47 +160,54 @@ func createAndHandOver(cfg Config, monitorBinary string, sync int) error {
 	})
 	endCreate()
 	if err != nil {
-		return err
+		stdio.Close()
+		return nil, err
 	}
-	fail := func(err error) error {
-		_ = ct.Signal(unix.SIGKILL)
-		_, _ = ct.Wait()
-		_ = ct.Destroy()
-		return err
-	}
+	h.ct = ct
 	if err := stdio.Started(); err != nil {
-		return fail(err)
+		return nil, h.fail(err)
 	}
-
-	mcfg := monitor.Config{
-		ID: cfg.ID, StateDir: cfg.StateDir, LogPath: cfg.LogPath, LogRotate: cfg.LogRotate, LogFormat: cfg.LogFormat,
-		Terminal: cfg.Terminal, OpenStdin: cfg.OpenStdin, StdinOnce: cfg.StdinOnce, IdleExit: cfg.IdleExit,
-		Pid: ct.Pid(), ExecFifo: ct.ExecFifo(), OOMFile: ct.OOMFile(),
-		StdinFd: -1, StdoutFd: -1, StderrFd: -1, ConsoleFd: -1, SyncFd: sync,
-	}
-	// The monitor inherits these fds (not closed on exec).
-	var keepErr error
-	keep := func(f *os.File) int {
+	fd := func(f *os.File) int {
 		if f == nil {
 			return -1
 		}
-		fd := int(f.Fd())
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil && keepErr == nil {
-			keepErr = err
+		h.files = append(h.files, f)
+		return int(f.Fd())
+	}
+	h.cfg = monitor.Config{
+		ID: cfg.ID, StateDir: cfg.StateDir, LogPath: cfg.LogPath, LogRotate: cfg.LogRotate, LogFormat: cfg.LogFormat,
+		Terminal: cfg.Terminal, OpenStdin: cfg.OpenStdin, StdinOnce: cfg.StdinOnce, IdleExit: cfg.IdleExit,
+		Pid: ct.Pid(), ExecFifo: ct.ExecFifo(), OOMFile: ct.OOMFile(), Cgroups: ct.CgroupPaths(), SharedPidNS: ct.SharesPidNS(),
+		ListenFd: int(lf.Fd()), ExeFd: int(exe.Fd()),
+		StdinFd: -1, StdoutFd: fd(stdio.Parent.Stdout), StderrFd: fd(stdio.Parent.Stderr), ConsoleFd: fd(stdio.Parent.Console),
+	}
+	if stdio.Parent.Stdin != nil && stdio.Parent.Stdin == stdio.Parent.Console {
+		h.cfg.StdinFd = h.cfg.ConsoleFd
+	} else {
+		h.cfg.StdinFd = fd(stdio.Parent.Stdin)
+	}
+	for _, f := range h.files {
+		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil { // inherited across exec
+			return nil, h.fail(err)
 		}
-		return fd
 	}
-	mcfg.StdinFd, mcfg.StdoutFd, mcfg.StderrFd = keep(stdio.Parent.Stdin), keep(stdio.Parent.Stdout), keep(stdio.Parent.Stderr)
-	mcfg.ConsoleFd, mcfg.ExeFd = keep(stdio.Parent.Console), keep(exe)
-	if sync >= 0 {
-		keep(os.NewFile(uintptr(sync), "sync"))
-	}
-	if keepErr != nil {
-		return fail(keepErr)
-	}
+	return h, nil
+}
+
+// fail ends the created container after an error.
+func (h *handover) fail(err error) error {
+	_ = h.ct.Signal(unix.SIGKILL)
+	_, _ = h.ct.Wait()
+	_ = h.ct.Destroy()
+	return err
+}
+
+// handOver executes the monitor in this process. It returns only on
+// failure, having ended the container.
+func (h *handover) handOver() error {
 	_ = os.Chdir("/") // libcontainer worked in the bundle
-	argv := append([]string{monitorBinary, "monitor"}, mcfg.Args()...)
-	trace.Add("shim/handover", time.Now(), time.Now())
-	err = unix.Exec(monitorBinary, argv, os.Environ())
-	return fail(fmt.Errorf("execute the monitor %s: %w", monitorBinary, err))
+	argv := append([]string{h.monitor, "monitor"}, h.cfg.Args()...)
+	trace.Add("shim/exec-monitor", time.Now(), time.Now())
+	err := unix.Exec(h.monitor, argv, os.Environ())
+	return h.fail(fmt.Errorf("execute the monitor %s: %w", h.monitor, err))
 }

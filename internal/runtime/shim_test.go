@@ -126,17 +126,22 @@ func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
 	}
 }
 
-// Once the container is created the shim executes the monitor in its
-// own place: the same process (the pid Spawn reported, the init's parent)
-// now runs the monitor, which starts, signals and reaps the init.
+// Once the container is created and reported the shim executes the
+// monitor in its own place: the same process (the init's parent) soon
+// runs the monitor, which starts, signals and reaps the init.
 func TestShimBecomesMonitorKeepingItsPid(t *testing.T) {
 	b := setup(t, []string{"sleep", "100"}, false)
 	ctx := context.Background()
 	c := spawn(t, b)
 	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
 	shimPid, _ := strconv.Atoi(string(pidb))
-	argv, _ := os.ReadFile("/proc/" + strconv.Itoa(shimPid) + "/cmdline")
-	if args := strings.Split(string(argv), "\x00"); len(args) < 2 || args[1] != "monitor" {
+	var args []string
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		argv, _ := os.ReadFile("/proc/" + strconv.Itoa(shimPid) + "/cmdline")
+		args = strings.Split(string(argv), "\x00")
+		return len(args) > 1 && args[1] == "monitor"
+	})
+	if len(args) < 2 || args[1] != "monitor" {
 		t.Errorf("shim %d runs %q, want the monitor", shimPid, args)
 	}
 	if _, err := c.Start(ctx); err != nil {

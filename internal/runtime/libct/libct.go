@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -290,4 +291,27 @@ func (c *Container) Resume() error {
 // so does the monitor, which does not link libcontainer.
 func (c *Container) ExecFifo() string {
 	return filepath.Join(c.stateDir, "exec.fifo")
+}
+
+// CgroupPaths are the container's cgroup directories, one per hierarchy
+// (cgroup v1) or the one of the unified tree, without duplicates.
+func (c *Container) CgroupPaths() []string {
+	st, err := c.c.State()
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, p := range st.CgroupPaths {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// SharesPidNS reports whether the container shares another pid namespace
+// (the host's or a container's): its processes do not end with its init.
+func (c *Container) SharesPidNS() bool {
+	return !c.c.Config().Namespaces.IsPrivate(configs.NEWPID)
 }

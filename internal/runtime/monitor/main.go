@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,9 +34,13 @@ type Config struct {
 	Pid      int    // the container's init, a child of this process
 	ExecFifo string // the fifo the init waits on (execFifo)
 	OOMFile  string // the memory cgroup's file counting OOM kills; "" for none
+	// Cgroups are the container's cgroup directories, removed by the
+	// monitor itself unless SharedPidNS: then a helper kills what is left.
+	Cgroups     []string
+	SharedPidNS bool
 
 	StdinFd, StdoutFd, StderrFd, ConsoleFd int // the shim's ends of the init's stdio
-	SyncFd                                 int // where the creation result goes
+	ListenFd                               int // the shim's socket, listening
 	ExeFd                                  int // the shim binary, run for the helpers
 }
 
@@ -48,7 +51,13 @@ func (cfg Config) Args() []string {
 		"--idle-exit", cfg.IdleExit.String(),
 		"--stdin-fd", strconv.Itoa(cfg.StdinFd), "--stdout-fd", strconv.Itoa(cfg.StdoutFd),
 		"--stderr-fd", strconv.Itoa(cfg.StderrFd), "--console-fd", strconv.Itoa(cfg.ConsoleFd),
-		"--sync-fd", strconv.Itoa(cfg.SyncFd), "--exe-fd", strconv.Itoa(cfg.ExeFd)}
+		"--listen-fd", strconv.Itoa(cfg.ListenFd), "--exe-fd", strconv.Itoa(cfg.ExeFd)}
+	for _, p := range cfg.Cgroups {
+		args = append(args, "--cgroup", p)
+	}
+	if cfg.SharedPidNS {
+		args = append(args, "--shared-pidns")
+	}
 	if cfg.LogRotate.MaxSize > 0 {
 		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
 	}
@@ -83,29 +92,35 @@ func parse(args []string) (Config, error) {
 	fs.IntVar(&cfg.Pid, "pid", 0, "the container's init")
 	fs.StringVar(&cfg.ExecFifo, "exec-fifo", "", "the init's exec fifo")
 	fs.StringVar(&cfg.OOMFile, "oom-file", "", "the memory cgroup's OOM kill count")
+	fs.Func("cgroup", "a cgroup directory of the container (repeated)", func(p string) error {
+		cfg.Cgroups = append(cfg.Cgroups, p)
+		return nil
+	})
+	fs.BoolVar(&cfg.SharedPidNS, "shared-pidns", false, "the container shares a pid namespace")
 	for _, f := range []struct {
 		p    *int
 		name string
 	}{{&cfg.StdinFd, "stdin-fd"}, {&cfg.StdoutFd, "stdout-fd"}, {&cfg.StderrFd, "stderr-fd"},
-		{&cfg.ConsoleFd, "console-fd"}, {&cfg.SyncFd, "sync-fd"}, {&cfg.ExeFd, "exe-fd"}} {
+		{&cfg.ConsoleFd, "console-fd"}, {&cfg.ListenFd, "listen-fd"}, {&cfg.ExeFd, "exe-fd"}} {
 		fs.IntVar(f.p, f.name, -1, "fd")
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if cfg.ID == "" || cfg.StateDir == "" || cfg.Pid <= 0 || cfg.ExeFd < 0 {
-		return cfg, errors.New("monitor: --id, --state-dir, --pid and --exe-fd are required")
+	if cfg.ID == "" || cfg.StateDir == "" || cfg.Pid <= 0 || cfg.ExeFd < 0 || cfg.ListenFd < 0 {
+		return cfg, errors.New("monitor: --id, --state-dir, --pid, --exe-fd and --listen-fd are required")
 	}
 	return cfg, nil
 }
 
 // Main is the monitor (`tug-monitor monitor <args>`, cmd/tug-monitor): the
-// shim, having created the container, executes it in its place, so that
-// it keeps the shim's pid and the init stays its child. It reports the
-// creation result on the sync fd, serves clients on StateDir/shim.sock
-// and exits after Shutdown. It returns the process exit code.
+// shim, having created the container and reported it, executes it in its
+// place, so that it keeps the shim's pid and the init stays its child. It
+// serves clients on the shim's socket (requests that came meanwhile wait
+// in its backlog) and exits after Shutdown. It returns the process exit
+// code.
 func Main(args []string) int {
-	trace.Add("shim/monitor", time.Now(), time.Now())
+	endSetup := trace.Span("shim/monitor-setup")
 	cfg, err := parse(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -113,10 +128,6 @@ func Main(args []string) int {
 	}
 	// A shim per container: keep the heap small.
 	debug.SetGCPercent(50)
-	var report *os.File
-	if cfg.SyncFd >= 0 {
-		report = fdFile(cfg.SyncFd, "sync")
-	}
 	var logFile *os.File
 	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_CLOEXEC, 0o600); err == nil {
 		logFile = f
@@ -124,20 +135,13 @@ func Main(args []string) int {
 	}
 	s, err := newShim(cfg, logFile)
 	if err != nil {
-		// The init is ours to end; Spawn removes the rest (cgroup, state).
+		// Like a shim that crashed: the init ends, the daemon finds no
+		// shim and no exit status, and removes the rest (cgroup, state).
+		slog.Error("monitor set-up", "err", err)
 		_ = unix.Kill(cfg.Pid, unix.SIGKILL)
-		if report != nil {
-			_ = json.NewEncoder(report).Encode(ErrResponse(err))
-			report.Close()
-		} else {
-			fmt.Fprintln(os.Stderr, err)
-		}
 		return 1
 	}
-	if report != nil {
-		_ = json.NewEncoder(report).Encode(Response{Pid: s.pid})
-		report.Close()
-	}
+	endSetup()
 	return s.serve()
 }
 
@@ -183,17 +187,18 @@ func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
 		}
 	}()
 
-	sock := filepath.Join(cfg.StateDir, SockName)
-	_ = os.Remove(sock)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	lf := fdFile(cfg.ListenFd, "shim.sock")
+	ln, err := net.FileListener(lf)
+	lf.Close()
 	if err != nil {
 		return nil, err
 	}
-	ln.SetUnlinkOnClose(false)
-	s.ln = ln
-	if err := os.WriteFile(filepath.Join(cfg.StateDir, PidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		return nil, err
+	ul, ok := ln.(*net.UnixListener)
+	if !ok {
+		ln.Close()
+		return nil, fmt.Errorf("listen fd %d is not a unix socket", cfg.ListenFd)
 	}
+	s.ln = ul
 	if cfg.LogPath != "" { // none: the log driver "none" keeps no log
 		switch cfg.LogFormat {
 		case logger.FormatJSONFile:

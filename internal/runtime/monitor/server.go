@@ -93,8 +93,8 @@ func (s *shim) idleWatch() {
 // cleanup destroys the container and removes the state, keeping exit.json
 // when keepExit is set.
 func (s *shim) cleanup(keepExit bool) {
-	if r := s.helper.run(OpDestroy); r.Err != "" {
-		slog.Error("destroy", "err", r.Err)
+	if err := s.destroy(); err != nil {
+		slog.Error("destroy", "err", err)
 	}
 	s.ln.Close()
 	if !keepExit {
@@ -109,6 +109,17 @@ func (s *shim) cleanup(keepExit bool) {
 			_ = os.RemoveAll(filepath.Join(s.cfg.StateDir, e.Name()))
 		}
 	}
+}
+
+// destroy removes the container's cgroups once its init has exited: the
+// kernel ends the other processes of its pid namespace with it. A
+// container that shares a pid namespace may have processes left, which
+// only libcontainer finds and kills: a helper destroys it.
+func (s *shim) destroy() error {
+	if s.cfg.SharedPidNS {
+		return s.helper.run(OpDestroy).AsError()
+	}
+	return removeCgroups(s.cfg.Cgroups)
 }
 
 func (s *shim) handle(c *net.UnixConn) {
