@@ -26,12 +26,13 @@ const syncFd = 3
 
 // ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates
 // the container described by its flags with libcontainer, reports it,
-// then executes the monitor (`tug-monitor monitor`,
+// serves StateDir/shim.sock until the container is started
+// (serveUntilStart), then executes the monitor (`tug-monitor monitor`,
 // internal/runtime/monitor) in its place with the files it must keep: the
 // same process, so the container's init stays its child, without
-// libcontainer's code and heap. The monitor serves clients on
-// StateDir/shim.sock and exits after Shutdown. ShimMain returns only on
-// failure, with the process exit code.
+// libcontainer's code and heap. The monitor serves the socket from then
+// on and exits after Shutdown. ShimMain returns only on failure, with the
+// process exit code.
 func ShimMain(args []string) int {
 	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
@@ -72,9 +73,8 @@ func ShimMain(args []string) int {
 		report(monitor.ErrResponse(err))
 		return 1
 	}
-	// Reported before the monitor is executed: the daemon's next request
-	// waits in the socket's backlog while the monitor starts.
 	report(monitor.Response{Pid: h.ct.Pid()})
+	h.serveUntilStart()
 	err = h.handOver()
 	slog.Error("the container is lost", "err", err) // handOver returns only on failure
 	return 1
@@ -83,9 +83,10 @@ func ShimMain(args []string) int {
 // handover is a created container about to be handed over to the monitor.
 type handover struct {
 	ct      *libct.Container
-	monitor string         // the monitor binary
-	cfg     monitor.Config // the monitor's, with the fds below
-	files   []*os.File     // what the monitor inherits
+	ln      *net.UnixListener // the shim's socket, served until the container is started
+	monitor string            // the monitor binary
+	cfg     monitor.Config    // the monitor's, with the fds below
+	files   []*os.File        // what the monitor inherits
 }
 
 // create makes the shim's socket and pid file, creates the container and
@@ -106,6 +107,9 @@ func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
 			for _, f := range h.files {
 				f.Close()
 			}
+			if h.ln != nil {
+				h.ln.Close()
+			}
 		}
 	}()
 	sock := filepath.Join(cfg.StateDir, monitor.SockName)
@@ -115,12 +119,17 @@ func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
 		return nil, err
 	}
 	ln.SetUnlinkOnClose(false)
-	lf, err := ln.File()
-	ln.Close()
+	h.ln = ln
+	// Its own fd, not a copy from File: that would be set to blocking mode
+	// (Fd), and the accept deadline of serveUntilStart would not work.
+	rc, err := ln.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
-	h.files = append(h.files, lf)
+	listenFd := -1
+	if err := rc.Control(func(fd uintptr) { listenFd = int(fd) }); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(filepath.Join(cfg.StateDir, monitor.PidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
@@ -178,7 +187,7 @@ func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
 		ID: cfg.ID, StateDir: cfg.StateDir, LogPath: cfg.LogPath, LogRotate: cfg.LogRotate, LogFormat: cfg.LogFormat,
 		Terminal: cfg.Terminal, OpenStdin: cfg.OpenStdin, StdinOnce: cfg.StdinOnce, IdleExit: cfg.IdleExit,
 		Pid: ct.Pid(), ExecFifo: ct.ExecFifo(), OOMFile: ct.OOMFile(), Cgroups: ct.CgroupPaths(), SharedPidNS: ct.SharesPidNS(),
-		ListenFd: int(lf.Fd()), ExeFd: int(exe.Fd()),
+		ListenFd: listenFd, ExeFd: int(exe.Fd()),
 		StdinFd: -1, StdoutFd: fd(stdio.Parent.Stdout), StderrFd: fd(stdio.Parent.Stderr), ConsoleFd: fd(stdio.Parent.Console),
 	}
 	if stdio.Parent.Stdin != nil && stdio.Parent.Stdin == stdio.Parent.Console {
@@ -186,12 +195,97 @@ func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
 	} else {
 		h.cfg.StdinFd = fd(stdio.Parent.Stdin)
 	}
-	for _, f := range h.files {
-		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil { // inherited across exec
-			return nil, h.fail(err)
+	return h, nil
+}
+
+// startWindow bounds how long the shim serves a created container before
+// it executes the monitor anyway (a container created and not started).
+const startWindow = time.Second
+
+// serveUntilStart serves the socket until the container is started, so
+// that starting it does not wait for the monitor to come up: the monitor
+// is executed while the container runs. Before the start the container
+// has no output: an attacher is registered here (answered, handed over
+// with its connection) as is a waiter (handed over unanswered). Any other
+// request, or no start within startWindow, hands over at once, the
+// request's connection with its request line.
+func (h *handover) serveUntilStart() {
+	_ = h.ln.SetDeadline(time.Now().Add(startWindow))
+	for {
+		c, err := h.ln.AcceptUnix()
+		if err != nil {
+			return // the window is over
+		}
+		line, err := readLine(c)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		var req monitor.Request
+		_ = json.Unmarshal(line, &req)
+		kind, started := monitor.ConnRequest, false
+		switch {
+		case req.Exec != "":
+		case req.Op == monitor.OpAttach:
+			kind = monitor.ConnAttach
+			if req.Stdin {
+				kind = monitor.ConnAttachStdin
+			}
+			monitor.Reply(c, monitor.Response{Pid: h.ct.Pid()})
+		case req.Op == monitor.OpWait:
+			kind = monitor.ConnWait
+		case req.Op == monitor.OpStart:
+			started = true
+			endExec := trace.Span("shim/libct-exec")
+			err := h.ct.Exec()
+			endExec()
+			if err != nil {
+				monitor.Reply(c, monitor.ErrResponse(err))
+			} else {
+				h.cfg.Started = true
+				monitor.Reply(c, monitor.Response{Pid: h.ct.Pid()})
+			}
+		}
+		if !started {
+			if err := h.keep(c, kind, line); err != nil {
+				slog.Error("hand over a client", "err", err)
+			}
+		}
+		c.Close()
+		if started || kind == monitor.ConnRequest {
+			return
 		}
 	}
-	return h, nil
+}
+
+// keep hands c over to the monitor.
+func (h *handover) keep(c *net.UnixConn, kind monitor.ConnKind, line []byte) error {
+	f, err := c.File()
+	if err != nil {
+		return err
+	}
+	h.files = append(h.files, f)
+	h.cfg.Conns = append(h.cfg.Conns, monitor.Conn{Fd: int(f.Fd()), Kind: kind, Request: string(line)})
+	return nil
+}
+
+// readLine reads a request line byte by byte: nothing after it may be
+// read here, the monitor reads the rest.
+func readLine(c *net.UnixConn) ([]byte, error) {
+	_ = c.SetReadDeadline(time.Now().Add(startWindow))
+	defer c.SetReadDeadline(time.Time{})
+	var line []byte
+	var b [1]byte
+	for len(line) < 1<<20 {
+		if _, err := c.Read(b[:]); err != nil {
+			return nil, err
+		}
+		if b[0] == '\n' {
+			return line, nil
+		}
+		line = append(line, b[0])
+	}
+	return nil, errors.New("request line too long")
 }
 
 // fail ends the created container after an error.
@@ -205,6 +299,15 @@ func (h *handover) fail(err error) error {
 // handOver executes the monitor in this process. It returns only on
 // failure, having ended the container.
 func (h *handover) handOver() error {
+	fds := []int{h.cfg.ListenFd}
+	for _, f := range h.files {
+		fds = append(fds, int(f.Fd()))
+	}
+	for _, fd := range fds {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil { // inherited across exec
+			return h.fail(err)
+		}
+	}
 	_ = os.Chdir("/") // libcontainer worked in the bundle
 	argv := append([]string{h.monitor, "monitor"}, h.cfg.Args()...)
 	trace.Add("shim/exec-monitor", time.Now(), time.Now())

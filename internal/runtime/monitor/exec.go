@@ -31,35 +31,35 @@ func (s *shim) handleExec(c *net.UnixConn, br *bufio.Reader, req Request) {
 		return
 	}
 	if req.Op == OpPids {
-		reply(c, s.helper.run(OpPids))
+		Reply(c, s.helper.run(OpPids))
 		return
 	}
 	e := s.execByID(req.Exec)
 	if e == nil {
-		reply(c, ErrResponse(errdefs.NotFound("No such exec instance: %s", req.Exec)))
+		Reply(c, ErrResponse(errdefs.NotFound("No such exec instance: %s", req.Exec)))
 		return
 	}
 	switch req.Op {
 	case OpResize:
 		if err := e.io.resize(req.Height, req.Width); err != nil {
-			reply(c, ErrResponse(err))
+			Reply(c, ErrResponse(err))
 			return
 		}
-		reply(c, Response{})
+		Reply(c, Response{})
 	case OpKill:
 		if _, ok := e.io.exitStatus(); ok {
-			reply(c, ErrResponse(errdefs.Conflict("exec %s is not running", e.id)))
+			Reply(c, ErrResponse(errdefs.Conflict("exec %s is not running", e.id)))
 			return
 		}
 		if err := e.pidfd.signal(unix.Signal(req.Signal)); err != nil {
 			if errors.Is(err, errDone) {
-				reply(c, ErrResponse(errdefs.Conflict("exec %s is not running", e.id)))
+				Reply(c, ErrResponse(errdefs.Conflict("exec %s is not running", e.id)))
 				return
 			}
-			reply(c, ErrResponse(err))
+			Reply(c, ErrResponse(err))
 			return
 		}
-		reply(c, Response{})
+		Reply(c, Response{})
 	case OpWait:
 		s.execWait(c, e)
 	case OpState:
@@ -67,9 +67,9 @@ func (s *shim) handleExec(c *net.UnixConn, br *bufio.Reader, req Request) {
 		if ex, ok := e.io.exitStatus(); ok {
 			r.Exited, r.Exit = true, &ex
 		}
-		reply(c, r)
+		Reply(c, r)
 	default:
-		reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: op %q does not apply to an exec", req.Op)))
+		Reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: op %q does not apply to an exec", req.Op)))
 	}
 }
 
@@ -84,19 +84,19 @@ func (s *shim) execByID(id string) *execProc {
 // output to it) until its output ends.
 func (s *shim) execStart(c *net.UnixConn, br *bufio.Reader, req Request) {
 	if req.Exec == "" || req.Process == nil || len(req.Process.Args) == 0 {
-		reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: exec needs an ID and a process")))
+		Reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: exec needs an ID and a process")))
 		return
 	}
 	e := &execProc{id: req.Exec, io: newProcIO(nil, slog.With("exec", req.Exec))}
 	s.mu.Lock()
 	if _, exited := s.main.exitStatus(); exited {
 		s.mu.Unlock()
-		reply(c, ErrResponse(errdefs.Conflict("container %s is not running", s.cfg.ID)))
+		Reply(c, ErrResponse(errdefs.Conflict("container %s is not running", s.cfg.ID)))
 		return
 	}
 	if !s.started {
 		s.mu.Unlock()
-		reply(c, ErrResponse(errdefs.Conflict("container %s is not running", s.cfg.ID)))
+		Reply(c, ErrResponse(errdefs.Conflict("container %s is not running", s.cfg.ID)))
 		return
 	}
 	if s.execs == nil {
@@ -104,7 +104,7 @@ func (s *shim) execStart(c *net.UnixConn, br *bufio.Reader, req Request) {
 	}
 	if _, dup := s.execs[e.id]; dup {
 		s.mu.Unlock()
-		reply(c, ErrResponse(errdefs.Conflict("exec %s already exists", e.id)))
+		Reply(c, ErrResponse(errdefs.Conflict("exec %s already exists", e.id)))
 		return
 	}
 	s.execs[e.id] = e
@@ -155,7 +155,7 @@ func (s *shim) execStart(c *net.UnixConn, br *bufio.Reader, req Request) {
 		s.mu.Lock()
 		delete(s.execs, e.id)
 		s.mu.Unlock()
-		reply(c, ErrResponse(err))
+		Reply(c, ErrResponse(err))
 		return
 	}
 	go e.io.reap(func() (unix.WaitStatus, error) {
@@ -163,7 +163,7 @@ func (s *shim) execStart(c *net.UnixConn, br *bufio.Reader, req Request) {
 		e.pidfd.close()
 		return ws, nil
 	}, nil)
-	reply(c, Response{Pid: e.pid}) // before any frame: the writer starts below
+	Reply(c, Response{Pid: e.pid}) // before any frame: the writer starts below
 	if a == nil {
 		return
 	}
@@ -177,7 +177,7 @@ func (s *shim) execWait(c *net.UnixConn, e *execProc) {
 	if !ok {
 		return
 	}
-	reply(c, Response{Exited: true, Exit: &ex})
+	Reply(c, Response{Exited: true, Exit: &ex})
 	s.mu.Lock()
 	if s.execs[e.id] == e {
 		delete(s.execs, e.id)

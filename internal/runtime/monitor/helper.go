@@ -71,10 +71,9 @@ func (h *helper) call(req Request, files []*os.File, answered func(Response)) (R
 	if err == nil && answered != nil {
 		answered(resp)
 	}
-	sock.Close() // the helper exits now
-	ws := <-exited
+	sock.Close() // the helper exits now; the reaper reaps it
 	if err != nil {
-		return Response{}, fmt.Errorf("helper %d (%s): %w (%s)", pid, req.Op, err, describe(ws))
+		return Response{}, fmt.Errorf("helper %d (%s): %w (%s)", pid, req.Op, err, describe(<-exited))
 	}
 	return resp, nil
 }

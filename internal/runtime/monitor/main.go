@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -41,7 +42,27 @@ type Config struct {
 
 	StdinFd, StdoutFd, StderrFd, ConsoleFd int // the shim's ends of the init's stdio
 	ListenFd                               int // the shim's socket, listening
-	ExeFd                                  int // the shim binary, run for the helpers
+
+	Started bool   // the shim has let the init execute the user's command
+	Conns   []Conn // clients the shim served before it executed the monitor
+	ExeFd   int    // the shim binary, run for the helpers
+}
+
+// ConnKind says what a client handed over by the shim waits for.
+type ConnKind string
+
+const (
+	ConnAttach      ConnKind = "attach"       // an attacher, answered: the output from now on
+	ConnAttachStdin ConnKind = "attach-stdin" // the same, its stdin to the init
+	ConnWait        ConnKind = "wait"         // a waiter, not answered yet
+	ConnRequest     ConnKind = "request"      // a request to serve: its line was read
+)
+
+// Conn is a client connection handed over by the shim.
+type Conn struct {
+	Fd      int
+	Kind    ConnKind
+	Request string // ConnRequest: the request line
 }
 
 // Args is the command line Main parses for cfg.
@@ -57,6 +78,12 @@ func (cfg Config) Args() []string {
 	}
 	if cfg.SharedPidNS {
 		args = append(args, "--shared-pidns")
+	}
+	if cfg.Started {
+		args = append(args, "--started")
+	}
+	for _, c := range cfg.Conns {
+		args = append(args, "--conn", strconv.Itoa(c.Fd)+":"+string(c.Kind)+":"+c.Request)
 	}
 	if cfg.LogRotate.MaxSize > 0 {
 		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
@@ -97,6 +124,20 @@ func parse(args []string) (Config, error) {
 		return nil
 	})
 	fs.BoolVar(&cfg.SharedPidNS, "shared-pidns", false, "the container shares a pid namespace")
+	fs.BoolVar(&cfg.Started, "started", false, "the init has been let execute the user's command")
+	fs.Func("conn", "FD:KIND[:REQUEST], a client handed over (repeated)", func(v string) error {
+		parts := strings.SplitN(v, ":", 3)
+		fd, err := strconv.Atoi(parts[0])
+		if err != nil || len(parts) < 2 {
+			return fmt.Errorf("bad --conn %q", v)
+		}
+		c := Conn{Fd: fd, Kind: ConnKind(parts[1])}
+		if len(parts) == 3 {
+			c.Request = parts[2]
+		}
+		cfg.Conns = append(cfg.Conns, c)
+		return nil
+	})
 	for _, f := range []struct {
 		p    *int
 		name string
@@ -114,11 +155,11 @@ func parse(args []string) (Config, error) {
 }
 
 // Main is the monitor (`tug-monitor monitor <args>`, cmd/tug-monitor): the
-// shim, having created the container and reported it, executes it in its
-// place, so that it keeps the shim's pid and the init stays its child. It
-// serves clients on the shim's socket (requests that came meanwhile wait
-// in its backlog) and exits after Shutdown. It returns the process exit
-// code.
+// shim, having created the container and served it until it was started,
+// executes it in its place, so that it keeps the shim's pid and the init
+// stays its child. It takes over the clients the shim kept, serves the
+// shim's socket (requests that came meanwhile wait in its backlog) and
+// exits after Shutdown. It returns the process exit code.
 func Main(args []string) int {
 	endSetup := trace.Span("shim/monitor-setup")
 	cfg, err := parse(args)
@@ -154,6 +195,17 @@ func fdFile(fd int, name string) *os.File {
 	return os.NewFile(uintptr(fd), name)
 }
 
+// pollFile takes over an inherited pipe or pty master: in non-blocking
+// mode (the shim's Fd calls made it blocking), so that reading it waits
+// in the poller instead of holding a thread.
+func pollFile(fd int, name string) *os.File {
+	if fd < 0 {
+		return nil
+	}
+	_ = unix.SetNonblock(fd, true)
+	return fdFile(fd, name)
+}
+
 func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
 	s := &shim{cfg: cfg, pid: cfg.Pid, initReaped: make(chan struct{})}
 	// Exec processes are left to the monitor by the helpers that start them.
@@ -168,11 +220,11 @@ func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
 	s.reaper = reaper
 	exe := fdFile(cfg.ExeFd, "shim-binary")
 	s.helper = &helper{exe: exe, root: filepath.Join(cfg.StateDir, LibctName), id: cfg.ID, stderr: logFile, reaper: reaper}
-	ends := Ends{Stdout: fdFile(cfg.StdoutFd, "stdout"), Stderr: fdFile(cfg.StderrFd, "stderr"), Console: fdFile(cfg.ConsoleFd, "console")}
+	ends := Ends{Stdout: pollFile(cfg.StdoutFd, "stdout"), Stderr: pollFile(cfg.StderrFd, "stderr"), Console: pollFile(cfg.ConsoleFd, "console")}
 	if cfg.StdinFd >= 0 && cfg.StdinFd == cfg.ConsoleFd {
 		ends.Stdin = ends.Console
 	} else {
-		ends.Stdin = fdFile(cfg.StdinFd, "stdin")
+		ends.Stdin = pollFile(cfg.StdinFd, "stdin")
 	}
 	defer func() {
 		if retErr != nil {
@@ -213,6 +265,11 @@ func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
 		}
 	}
 	s.main = newProcIO(s.log, slog.Default())
+	s.started = cfg.Started
+	adopted, err := s.adoptConns(cfg.Conns) // attachers before the output is read
+	if err != nil {
+		return nil, err
+	}
 	s.main.adopt(ends)
 	initExit := watched[0]
 	go s.main.reap(func() (unix.WaitStatus, error) {
@@ -227,5 +284,8 @@ func newShim(cfg Config, logFile *os.File) (_ *shim, retErr error) {
 			slog.Error("record exit", "err", err)
 		}
 	})
+	for _, serve := range adopted {
+		go serve()
+	}
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -123,23 +124,83 @@ func (s *shim) destroy() error {
 }
 
 func (s *shim) handle(c *net.UnixConn) {
-	defer func() {
-		c.Close()
-		s.mu.Lock()
-		s.conns--
-		if s.conns == 0 {
-			s.idleSince = time.Now()
-		}
-		s.mu.Unlock()
-	}()
+	defer s.connDone(c)
 	br := bufio.NewReaderSize(c, 4096)
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return
 	}
+	s.dispatch(c, br, line)
+}
+
+// connDone closes a client's connection.
+func (s *shim) connDone(c *net.UnixConn) {
+	c.Close()
+	s.mu.Lock()
+	s.conns--
+	if s.conns == 0 {
+		s.idleSince = time.Now()
+	}
+	s.mu.Unlock()
+}
+
+// adoptConns takes over the clients the shim served before it executed
+// the monitor: attachers are registered now, before any output is read;
+// the returned functions serve each, in their own goroutines.
+func (s *shim) adoptConns(conns []Conn) ([]func(), error) {
+	var serve []func()
+	for _, hc := range conns {
+		f := fdFile(hc.Fd, "client")
+		fc, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		c, ok := fc.(*net.UnixConn)
+		if !ok {
+			fc.Close()
+			return nil, fmt.Errorf("client fd %d is not a unix socket", hc.Fd)
+		}
+		s.conns++
+		switch hc.Kind {
+		case ConnAttach, ConnAttachStdin:
+			a := newAttacher(c)
+			s.main.attach(a)
+			withStdin := hc.Kind == ConnAttachStdin
+			serve = append(serve, func() {
+				defer s.connDone(c)
+				s.main.stream(a, bufio.NewReaderSize(c, 4096), &s.writers, withStdin, s.stdinEOF)
+			})
+		case ConnWait:
+			serve = append(serve, func() {
+				defer s.connDone(c)
+				if e, ok := waitExit(c, s.main); ok {
+					Reply(c, Response{Exited: true, Exit: &e})
+				}
+			})
+		default:
+			line := []byte(hc.Request)
+			serve = append(serve, func() {
+				defer s.connDone(c)
+				s.dispatch(c, bufio.NewReaderSize(c, 4096), line)
+			})
+		}
+	}
+	return serve, nil
+}
+
+// stdinEOF is called when an attacher's stdin ends.
+func (s *shim) stdinEOF() {
+	if s.cfg.StdinOnce {
+		s.main.closeStdin()
+	}
+}
+
+// dispatch serves the request line of c.
+func (s *shim) dispatch(c *net.UnixConn, br *bufio.Reader, line []byte) {
 	var req Request
 	if err := json.Unmarshal(line, &req); err != nil {
-		reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: %v", err)))
+		Reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: %v", err)))
 		return
 	}
 	if req.Exec != "" || req.Op == OpExec || req.Op == OpPids {
@@ -152,39 +213,40 @@ func (s *shim) handle(c *net.UnixConn) {
 		if e, ok := s.main.exitStatus(); ok {
 			r.Exited, r.Exit = true, &e
 		}
-		reply(c, r)
+		Reply(c, r)
 	case OpStart:
-		reply(c, s.start())
+		Reply(c, s.start())
 	case OpAttach:
 		s.attach(c, br, req.Stdin)
 	case OpResize:
 		if err := s.main.resize(req.Height, req.Width); err != nil {
-			reply(c, ErrResponse(err))
+			Reply(c, ErrResponse(err))
 			return
 		}
-		reply(c, Response{})
+		Reply(c, Response{})
 	case OpKill:
-		reply(c, s.kill(unix.Signal(req.Signal)))
+		Reply(c, s.kill(unix.Signal(req.Signal)))
 	case OpWait:
 		if e, ok := waitExit(c, s.main); ok {
-			reply(c, Response{Exited: true, Exit: &e})
+			Reply(c, Response{Exited: true, Exit: &e})
 		}
 	case OpShutdown:
 		s.shutdown(c)
 	case OpPause, OpResume:
-		reply(c, s.freeze(req.Op))
+		Reply(c, s.freeze(req.Op))
 	case OpReopen:
 		if err := s.log.Reopen(); err != nil {
-			reply(c, ErrResponse(err))
+			Reply(c, ErrResponse(err))
 		} else {
-			reply(c, Response{})
+			Reply(c, Response{})
 		}
 	default:
-		reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
+		Reply(c, ErrResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
 	}
 }
 
-func reply(w io.Writer, r Response) {
+// Reply writes r on w as a JSON line.
+func Reply(w io.Writer, r Response) {
 	b, _ := json.Marshal(r)
 	_, _ = w.Write(append(b, '\n'))
 }
@@ -249,7 +311,7 @@ func waitExit(c *net.UnixConn, p *procIO) (Exit, bool) {
 
 func (s *shim) shutdown(c *net.UnixConn) {
 	if _, ok := s.main.exitStatus(); !ok {
-		reply(c, ErrResponse(errdefs.Conflict("container %s is running", s.cfg.ID)))
+		Reply(c, ErrResponse(errdefs.Conflict("container %s is running", s.cfg.ID)))
 		return
 	}
 	// Attachers get the rest of the output before the shim goes away.
@@ -263,7 +325,7 @@ func (s *shim) shutdown(c *net.UnixConn) {
 	endCleanup := trace.Span("shim/cleanup")
 	s.cleanup(false)
 	endCleanup()
-	reply(c, Response{})
+	Reply(c, Response{})
 	// The client reads until EOF: the connection closes when this process is gone.
 	os.Exit(0)
 }
@@ -275,14 +337,10 @@ func (s *shim) attach(c *net.UnixConn, br *bufio.Reader, withStdin bool) {
 	// Registered before the reply: output written once the client has it
 	// reaches the client; the writer, started after the reply, sends it.
 	ok := s.main.attach(a)
-	reply(c, Response{Pid: s.pid})
+	Reply(c, Response{Pid: s.pid})
 	if !ok {
 		_, _ = c.Write(MakeFrame(FrameEnd, nil))
 		return
 	}
-	s.main.stream(a, br, &s.writers, withStdin, func() {
-		if s.cfg.StdinOnce {
-			s.main.closeStdin()
-		}
-	})
+	s.main.stream(a, br, &s.writers, withStdin, s.stdinEOF)
 }
