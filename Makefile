@@ -12,6 +12,7 @@ deps:
 build: deps
 	CGO_ENABLED=1 $(GO) build -tags seccomp -o $(BIN)/tugd ./cmd/tugd
 	CGO_ENABLED=1 $(GO) build -tags seccomp -o $(BIN)/tug-shim ./cmd/tug-shim
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-monitor ./cmd/tug-monitor
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/tug ./cmd/tug
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-hello ./cmd/tug-hello
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/tug-init ./cmd/tug-init

@@ -63,7 +63,7 @@ func (b *bench) criRows(ctx context.Context) []row {
 	pids := findPIDs(func(pid int, argv []string) bool {
 		line := strings.Join(argv, " ")
 		return (len(argv) == 1 && argv[0] == "/pause" && s.ownsPause(pid)) ||
-			(len(argv) > 1 && argv[1] == "shim" && strings.Contains(line, s.execRoot) && s.isSandboxShim(line))
+			(len(argv) > 1 && (argv[1] == "shim" || argv[1] == "monitor") && strings.Contains(line, s.execRoot) && s.isSandboxShim(line))
 	})
 	for _, pid := range pids {
 		u, err1 := ussKB(pid)

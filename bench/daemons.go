@@ -115,6 +115,7 @@ type tugSide struct {
 	*engine
 	tugd     string
 	shim     string // tug-shim, next to tugd
+	monitor  string // tug-monitor, what each shim becomes once its container is created
 	dir      string // temp dir: socket, data root, logs
 	execRoot string
 	daemon   *daemonProc
@@ -127,8 +128,9 @@ func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...strin
 	s := &tugSide{engine: &engine{name: "tug", image: "busybox"}}
 	s.tugd = resolve(filepath.Join(binDir, "tugd"))
 	s.shim = resolve(filepath.Join(binDir, "tug-shim"))
+	s.monitor = resolve(filepath.Join(binDir, "tug-monitor"))
 	s.cli = resolve(filepath.Join(binDir, "tug"))
-	for _, b := range []string{s.tugd, s.shim, s.cli} {
+	for _, b := range []string{s.tugd, s.shim, s.monitor, s.cli} {
 		if _, err := os.Stat(b); err != nil {
 			return s, fmt.Errorf("%v (run `make build` first, or pass -bin)", err)
 		}
@@ -174,15 +176,16 @@ func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...strin
 	return s, nil
 }
 
-// findShims returns the shims of this tugd (`<tug-shim> shim ...`) that belong
-// to the given containers: the shim's command line names our exec root,
-// data root or the container.
+// findShims returns the shims of this tugd that belong to the given
+// containers: `<tug-shim> shim ...` while it creates the container,
+// `<tug-monitor> monitor ...` once it has become the monitor; the command
+// line names our exec root, data root or the container.
 func (s *tugSide) findShims(ids []string) []int {
 	return findPIDs(func(pid int, argv []string) bool {
-		if len(argv) < 2 || argv[1] != "shim" {
+		if len(argv) < 2 {
 			return false
 		}
-		if resolve(argv[0]) != s.shim {
+		if !(argv[1] == "shim" && resolve(argv[0]) == s.shim) && !(argv[1] == "monitor" && resolve(argv[0]) == s.monitor) {
 			return false
 		}
 		line := strings.Join(argv, " ")

@@ -1,8 +1,9 @@
 // Command tug-shim is the process tugd spawns for each container: the
-// shim (`tug-shim shim ...`, internal/runtime) and, re-executed by
-// libcontainer, the container's init (`tug-shim init`). It links only the
-// runtime, so it starts faster and costs less memory per container than
-// the whole tugd would.
+// shim (`tug-shim shim ...`, internal/runtime), which creates the
+// container and then becomes tug-monitor; re-executed by libcontainer, the
+// container's init (`tug-shim init`); and run by the monitor, a helper for
+// the operations that need libcontainer (`tug-shim helper ...`). It links
+// only the runtime, so it starts faster than the whole tugd would.
 package main
 
 import (
@@ -20,8 +21,10 @@ func main() {
 			libct.Init() // never returns
 		case "shim":
 			os.Exit(runtime.ShimMain(os.Args[2:]))
+		case "helper":
+			os.Exit(runtime.HelperMain(os.Args[2:]))
 		}
 	}
-	fmt.Fprintln(os.Stderr, "tug-shim is started by tugd: `tug-shim shim ...` runs a container's shim, `tug-shim init` its init")
+	fmt.Fprintln(os.Stderr, "tug-shim is started by tugd: `tug-shim shim ...` runs a container's shim, `tug-shim init` its init, `tug-shim helper` an operation of its monitor")
 	os.Exit(2)
 }

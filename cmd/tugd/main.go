@@ -1,6 +1,8 @@
 // Command tugd is tug's daemon: it serves the Docker Engine API on a unix
 // socket and owns images and containers. Each container runs under its own
-// shim, the tug-shim binary installed next to tugd (cmd/tug-shim).
+// shim, the tug-shim binary installed next to tugd (cmd/tug-shim), which
+// becomes the tug-monitor binary (cmd/tug-monitor) once the container is
+// created.
 package main
 
 import (
@@ -257,19 +259,24 @@ func run(ctx context.Context, opts options) error {
 	if _, err := os.Stat(shim); err != nil {
 		return fmt.Errorf("the shim binary: %w (tug-shim is built and installed next to tugd)", err)
 	}
+	monitor := filepath.Join(filepath.Dir(self), "tug-monitor")
+	if _, err := os.Stat(monitor); err != nil {
+		return fmt.Errorf("the shim's monitor binary: %w (tug-monitor is built and installed next to tugd)", err)
+	}
 	pauseBinary := "" // the pause image is made only where pods can run
 	if opts.cri.Socket != "" {
 		pauseBinary = filepath.Join(filepath.Dir(self), "tug-pause")
 	}
 	d, err := daemon.New(ctx, daemon.Config{
-		Root:        opts.dataRoot,
-		ExecRoot:    opts.execRoot,
-		ShimBinary:  shim,
-		HelloBinary: filepath.Join(filepath.Dir(self), "tug-hello"),
-		PauseBinary: pauseBinary,
-		Version:     version,
-		Debug:       opts.debug,
-		Network:     opts.network,
+		Root:          opts.dataRoot,
+		ExecRoot:      opts.execRoot,
+		ShimBinary:    shim,
+		MonitorBinary: monitor,
+		HelloBinary:   filepath.Join(filepath.Dir(self), "tug-hello"),
+		PauseBinary:   pauseBinary,
+		Version:       version,
+		Debug:         opts.debug,
+		Network:       opts.network,
 
 		RegistryMirrors:    opts.mirrors,
 		HostMirrors:        opts.cri.RegistryMirrors,

@@ -35,6 +35,8 @@ func TestShimKilledEndsContainer(t *testing.T) {
 	}
 }
 
+// shimPid finds the container's shim: `tug-shim shim` while it creates
+// the container, `tug-monitor monitor` once it runs.
 func shimPid(t *testing.T, d *testutil.Daemon, id string) int {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -44,7 +46,7 @@ func shimPid(t *testing.T, d *testutil.Daemon, id string) int {
 			continue
 		}
 		args := strings.Split(string(b), "\x00")
-		if len(args) > 1 && args[1] == "shim" && bytes.Contains(b, []byte(id)) {
+		if len(args) > 1 && (args[1] == "shim" || args[1] == "monitor") && bytes.Contains(b, []byte(id)) {
 			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
 			return pid
 		}

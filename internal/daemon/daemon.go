@@ -32,13 +32,16 @@ import (
 
 // Config is how tugd was started.
 type Config struct {
-	Root        string // --data-root
-	ExecRoot    string // --exec-root
-	ShimBinary  string // tug-shim: each container's shim and init
-	HelloBinary string // the built-in hello-world program, imported at start if present
-	PauseBinary string // the built-in pause program of CRI pods, imported at start if set and present
-	Version     string
-	Debug       bool // --debug: reported by info
+	Root       string // --data-root
+	ExecRoot   string // --exec-root
+	ShimBinary string // tug-shim: each container's shim and init
+	// MonitorBinary is tug-monitor: what each shim becomes once its
+	// container is created.
+	MonitorBinary string
+	HelloBinary   string // the built-in hello-world program, imported at start if present
+	PauseBinary   string // the built-in pause program of CRI pods, imported at start if set and present
+	Version       string
+	Debug         bool // --debug: reported by info
 
 	RegistryMirrors    []string            // daemon.json registry-mirrors
 	HostMirrors        map[string][]string // daemon.json cri registry-mirrors: registry host -> mirror URLs

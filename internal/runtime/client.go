@@ -19,6 +19,7 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/trace"
 )
 
@@ -78,6 +79,14 @@ var errShimGone = errors.New("shim is gone")
 // maxSockPath is the longest path a unix socket address can hold.
 const maxSockPath = 107
 
+// Binaries are the programs of a shim: the shim binary (tug-shim), which
+// creates the container and is the container's init until it executes
+// the user's command, and the monitor (tug-monitor), which the shim
+// becomes once the container is created.
+type Binaries struct {
+	Shim, Monitor string
+}
+
 // Spawn starts a detached shim (its own session, stdio on /dev/null, not
 // killed with the daemon) that creates the container: namespaces, cgroup,
 // and an init waiting to execute the user's command (see Start). It
@@ -85,11 +94,11 @@ const maxSockPath = 107
 // nothing is left behind (no shim, no cgroup, no state dir). A command that
 // cannot be found fails with an error of class errdefs.ErrCommandNotFound,
 // one that cannot be executed with errdefs.ErrCannotInvoke.
-func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) {
+func Spawn(ctx context.Context, bin Binaries, cfg Config) (*Client, error) {
 	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" {
 		return nil, errdefs.InvalidParameter("runtime: ID, Bundle and StateDir are required")
 	}
-	sock := filepath.Join(cfg.StateDir, sockName)
+	sock := filepath.Join(cfg.StateDir, monitor.SockName)
 	if len(sock) > maxSockPath {
 		return nil, errdefs.InvalidParameter("runtime: state dir %s is too long for a unix socket", cfg.StateDir)
 	}
@@ -110,7 +119,7 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 		return nil, err
 	}
 
-	args := []string{"shim", "--sync",
+	args := []string{"shim", "--sync", "--monitor", bin.Monitor,
 		"--id", cfg.ID, "--bundle", cfg.Bundle, "--state-dir", cfg.StateDir, "--log", cfg.LogPath}
 	if cfg.LogRotate.MaxSize > 0 {
 		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
@@ -140,8 +149,8 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 		return fail(err)
 	}
 	defer r.Close()
-	cmd := exec.Command(shimPath(shimBinary), args...)
-	cmd.Args[0] = shimBinary // what ps shows
+	cmd := exec.Command(shimPath(bin.Shim), args...)
+	cmd.Args[0] = bin.Shim // what ps shows
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{w} // fd 3: the creation result
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -153,7 +162,7 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 	}
 
 	type result struct {
-		resp response
+		resp monitor.Response
 		err  error
 	}
 	done := make(chan result, 1)
@@ -175,7 +184,7 @@ func Spawn(ctx context.Context, shimBinary string, cfg Config) (*Client, error) 
 		if res.err != nil {
 			return fail(fmt.Errorf("shim exited before creating the container: %w", res.err))
 		}
-		return fail(res.resp.err())
+		return fail(res.resp.AsError())
 	}
 	go func() { _ = cmd.Wait() }() // reap the shim if it ends while we run
 	return &Client{stateDir: cfg.StateDir, sock: sock, pid: res.resp.Pid}, nil
@@ -197,7 +206,7 @@ func shimEnv() []string {
 // is gone is killed and destroyed (cgroup, libcontainer state), then the
 // directory is removed.
 func removeState(stateDir string) error {
-	root := filepath.Join(stateDir, libctName)
+	root := filepath.Join(stateDir, monitor.LibctName)
 	ents, err := os.ReadDir(root)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -214,8 +223,8 @@ func removeState(stateDir string) error {
 // returns an error of class errdefs.ErrNotFound when no shim answers; the
 // exit status may then be in ReadExit.
 func Connect(ctx context.Context, stateDir string) (*Client, error) {
-	c := &Client{stateDir: stateDir, sock: filepath.Join(stateDir, sockName)}
-	resp, err := c.call(ctx, request{Op: opState})
+	c := &Client{stateDir: stateDir, sock: filepath.Join(stateDir, monitor.SockName)}
+	resp, err := c.call(ctx, monitor.Request{Op: monitor.OpState})
 	if err != nil {
 		if errors.Is(err, errShimGone) {
 			return nil, errdefs.NotFound("no shim in %s", stateDir)
@@ -238,38 +247,38 @@ func (c *Client) dial(ctx context.Context) (*net.UnixConn, error) {
 	return conn.(*net.UnixConn), nil
 }
 
-func writeRequest(conn net.Conn, req request) error {
+func writeRequest(conn net.Conn, req monitor.Request) error {
 	b, _ := json.Marshal(req)
 	_, err := conn.Write(append(b, '\n'))
 	return err
 }
 
-func readResponse(br *bufio.Reader) (response, error) {
+func readResponse(br *bufio.Reader) (monitor.Response, error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
-			return response{}, errShimGone
+			return monitor.Response{}, errShimGone
 		}
-		return response{}, err
+		return monitor.Response{}, err
 	}
-	var resp response
+	var resp monitor.Response
 	if err := json.Unmarshal(line, &resp); err != nil {
-		return response{}, fmt.Errorf("shim protocol: %w", err)
+		return monitor.Response{}, fmt.Errorf("shim protocol: %w", err)
 	}
-	return resp, resp.err()
+	return resp, resp.AsError()
 }
 
 // call does one request on a fresh connection; ctx cancels it.
-func (c *Client) call(ctx context.Context, req request) (response, error) {
+func (c *Client) call(ctx context.Context, req monitor.Request) (monitor.Response, error) {
 	conn, err := c.dial(ctx)
 	if err != nil {
-		return response{}, err
+		return monitor.Response{}, err
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	if err := writeRequest(conn, req); err != nil {
-		return response{}, ctxErr(ctx, err)
+		return monitor.Response{}, ctxErr(ctx, err)
 	}
 	resp, err := readResponse(bufio.NewReaderSize(conn, 512))
 	return resp, ctxErr(ctx, err)
@@ -289,7 +298,7 @@ func (c *Client) Start(ctx context.Context) (int, error) {
 	if err := c.waitAttaching(ctx); err != nil {
 		return 0, err
 	}
-	resp, err := c.call(ctx, request{Op: opStart})
+	resp, err := c.call(ctx, monitor.Request{Op: monitor.OpStart})
 	if err != nil {
 		if errors.Is(err, errShimGone) {
 			return 0, errdefs.Conflict("container has exited")
@@ -311,7 +320,7 @@ func (c *Client) Pid() int {
 
 // Resize sets the size of the container's terminal (no-op without one).
 func (c *Client) Resize(ctx context.Context, height, width uint) error {
-	_, err := c.call(ctx, request{Op: opResize, Height: height, Width: width})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpResize, Height: height, Width: width})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -321,7 +330,7 @@ func (c *Client) Resize(ctx context.Context, height, width uint) error {
 // Kill sends sig to the container's init. It fails with an error of class
 // errdefs.ErrConflict when the container is not running.
 func (c *Client) Kill(ctx context.Context, sig syscall.Signal) error {
-	_, err := c.call(ctx, request{Op: opKill, Signal: int(sig)})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpKill, Signal: int(sig)})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -330,7 +339,7 @@ func (c *Client) Kill(ctx context.Context, sig syscall.Signal) error {
 
 // Wait blocks until the container has exited (returns at once if it has).
 func (c *Client) Wait(ctx context.Context) (Exit, error) {
-	resp, err := c.call(ctx, request{Op: opWait})
+	resp, err := c.call(ctx, monitor.Request{Op: monitor.OpWait})
 	if errors.Is(err, errShimGone) {
 		e, rerr := ReadExit(c.stateDir)
 		if errors.Is(rerr, errdefs.ErrNotFound) {
@@ -361,7 +370,7 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if err := writeRequest(conn, request{Op: opShutdown}); err != nil {
+	if err := writeRequest(conn, monitor.Request{Op: monitor.OpShutdown}); err != nil {
 		return ctxErr(ctx, err)
 	}
 	br := bufio.NewReaderSize(conn, 512)
@@ -400,7 +409,7 @@ func (c *Client) Attach(ctx context.Context, s AttachStreams) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if err := writeRequest(conn, request{Op: opAttach, Stdin: s.Stdin != nil}); err != nil {
+	if err := writeRequest(conn, monitor.Request{Op: monitor.OpAttach, Stdin: s.Stdin != nil}); err != nil {
 		return ctxErr(ctx, err)
 	}
 	br := bufio.NewReaderSize(conn, 32<<10)
@@ -426,8 +435,8 @@ func copyStdin(conn *net.UnixConn, r io.Reader, keys []byte, detached chan struc
 	held := 0
 	send := func() bool {
 		for len(out) > 0 {
-			n := min(len(out), maxFrame)
-			if _, err := conn.Write(makeFrame(frameStdin, out[:n])); err != nil {
+			n := min(len(out), monitor.MaxFrame)
+			if _, err := conn.Write(monitor.MakeFrame(monitor.FrameStdin, out[:n])); err != nil {
 				return false
 			}
 			out = out[n:]
@@ -466,7 +475,7 @@ func copyStdin(conn *net.UnixConn, r io.Reader, keys []byte, detached chan struc
 		if err != nil {
 			out = append(out[:0], keys[:held]...)
 			if send() {
-				_, _ = conn.Write(makeFrame(frameStdinEOF, nil))
+				_, _ = conn.Write(monitor.MakeFrame(monitor.FrameStdinEOF, nil))
 			}
 			return
 		}

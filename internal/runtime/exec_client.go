@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 )
 
 // ExecConfig describes an additional process to run in a running
@@ -45,7 +46,7 @@ func (c *Client) Exec(ctx context.Context, cfg ExecConfig, s *AttachStreams) err
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	req := request{Op: opExec, Exec: cfg.ID, Process: cfg.Process, OpenStdin: cfg.OpenStdin, Attach: s != nil}
+	req := monitor.Request{Op: monitor.OpExec, Exec: cfg.ID, Process: cfg.Process, OpenStdin: cfg.OpenStdin, Attach: s != nil}
 	if err := writeRequest(conn, req); err != nil {
 		return ctxErr(ctx, err)
 	}
@@ -86,7 +87,7 @@ func streamFrames(ctx context.Context, conn *net.UnixConn, br *bufio.Reader, s A
 	}
 	buf := make([]byte, 32<<10)
 	for {
-		kind, p, err := readFrame(br, buf)
+		kind, p, err := monitor.ReadFrame(br, buf)
 		if err != nil {
 			select {
 			case <-detached:
@@ -102,15 +103,15 @@ func streamFrames(ctx context.Context, conn *net.UnixConn, br *bufio.Reader, s A
 			return err
 		}
 		switch kind {
-		case frameStdout:
+		case monitor.FrameStdout:
 			if _, err := stdout.Write(p); err != nil {
 				return err
 			}
-		case frameStderr:
+		case monitor.FrameStderr:
 			if _, err := stderr.Write(p); err != nil {
 				return err
 			}
-		case frameEnd:
+		case monitor.FrameEnd:
 			return nil
 		}
 	}
@@ -118,7 +119,7 @@ func streamFrames(ctx context.Context, conn *net.UnixConn, br *bufio.Reader, s A
 
 // ExecResize sets the size of an exec's terminal (no-op without one).
 func (c *Client) ExecResize(ctx context.Context, id string, height, width uint) error {
-	_, err := c.call(ctx, request{Op: opResize, Exec: id, Height: height, Width: width})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpResize, Exec: id, Height: height, Width: width})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -127,7 +128,7 @@ func (c *Client) ExecResize(ctx context.Context, id string, height, width uint) 
 
 // ExecKill sends sig to an exec's process.
 func (c *Client) ExecKill(ctx context.Context, id string, sig syscall.Signal) error {
-	_, err := c.call(ctx, request{Op: opKill, Exec: id, Signal: int(sig)})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpKill, Exec: id, Signal: int(sig)})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -139,7 +140,7 @@ func (c *Client) ExecKill(ctx context.Context, id string, sig syscall.Signal) er
 // shim is gone (the container ended with it), the exec was killed with the
 // container: 137.
 func (c *Client) ExecWait(ctx context.Context, id string) (Exit, error) {
-	resp, err := c.call(ctx, request{Op: opWait, Exec: id})
+	resp, err := c.call(ctx, monitor.Request{Op: monitor.OpWait, Exec: id})
 	if errors.Is(err, errShimGone) {
 		return Exit{Code: 128 + int(syscall.SIGKILL)}, nil
 	}
@@ -154,7 +155,7 @@ func (c *Client) ExecWait(ctx context.Context, id string) (Exit, error) {
 
 // Pids returns the host pids of the container's processes (its cgroup).
 func (c *Client) Pids(ctx context.Context) ([]int, error) {
-	resp, err := c.call(ctx, request{Op: opPids})
+	resp, err := c.call(ctx, monitor.Request{Op: monitor.OpPids})
 	if errors.Is(err, errShimGone) {
 		return nil, errdefs.Conflict("container is not running")
 	}

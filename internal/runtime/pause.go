@@ -5,29 +5,12 @@ import (
 	"errors"
 
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 )
-
-// freeze pauses (or resumes) the container's processes through the
-// freezer cgroup.
-func (s *shim) freeze(pause bool) response {
-	if _, ok := s.main.exitStatus(); ok {
-		return errResponse(errdefs.Conflict("container %s is not running", s.cfg.ID))
-	}
-	var err error
-	if pause {
-		err = s.ct.Pause()
-	} else {
-		err = s.ct.Resume()
-	}
-	if err != nil {
-		return errResponse(err)
-	}
-	return response{}
-}
 
 // Pause freezes every process of the container (freezer cgroup).
 func (c *Client) Pause(ctx context.Context) error {
-	_, err := c.call(ctx, request{Op: opPause})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpPause})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -37,7 +20,7 @@ func (c *Client) Pause(ctx context.Context) error {
 // ReopenLog has the shim reopen the container's log at its path, after
 // it was renamed away (a kubelet rotating a CRI log).
 func (c *Client) ReopenLog(ctx context.Context) error {
-	_, err := c.call(ctx, request{Op: opReopen})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpReopen})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}
@@ -46,7 +29,7 @@ func (c *Client) ReopenLog(ctx context.Context) error {
 
 // Resume thaws a paused container.
 func (c *Client) Resume(ctx context.Context) error {
-	_, err := c.call(ctx, request{Op: opResume})
+	_, err := c.call(ctx, monitor.Request{Op: monitor.OpResume})
 	if errors.Is(err, errShimGone) {
 		return errdefs.Conflict("container is not running")
 	}

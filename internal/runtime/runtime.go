@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 )
 
 // Config describes the container a shim runs.
@@ -34,11 +34,7 @@ type Config struct {
 }
 
 // Exit is how a container ended.
-type Exit struct {
-	Code      int       `json:"code"` // exit status, or 128+signal when killed by a signal
-	ExitedAt  time.Time `json:"exited_at"`
-	OOMKilled bool      `json:"oom_killed"`
-}
+type Exit = monitor.Exit
 
 // AttachStreams are a client's end of an attach.
 type AttachStreams struct {
@@ -61,20 +57,12 @@ var ErrDetached = errors.New("detached from container")
 // DefaultDetachKeys are ctrl-p,ctrl-q.
 var DefaultDetachKeys = []byte{16, 17}
 
-const (
-	sockName  = "shim.sock"
-	pidName   = "shim.pid"
-	exitName  = "exit.json"
-	libctName = "libct" // libcontainer's state root inside StateDir
-	shimLog   = "shim.log"
-
-	defaultIdleExit = 5 * time.Minute
-)
+const defaultIdleExit = 5 * time.Minute
 
 // ReadExit reads the exit status a shim recorded in stateDir. It returns an
 // error of class errdefs.ErrNotFound when there is none.
 func ReadExit(stateDir string) (Exit, error) {
-	b, err := os.ReadFile(filepath.Join(stateDir, exitName))
+	b, err := os.ReadFile(filepath.Join(stateDir, monitor.ExitName))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Exit{}, errdefs.NotFound("no exit status in %s", stateDir)
@@ -83,18 +71,7 @@ func ReadExit(stateDir string) (Exit, error) {
 	}
 	var e Exit
 	if err := json.Unmarshal(b, &e); err != nil {
-		return Exit{}, fmt.Errorf("%s: %w", filepath.Join(stateDir, exitName), err)
+		return Exit{}, fmt.Errorf("%s: %w", filepath.Join(stateDir, monitor.ExitName), err)
 	}
 	return e, nil
-}
-
-// writeExit records e in dir/exit.json atomically (temp file, rename). No
-// fsync: it is read by a daemon that restarts while the machine stays up
-// (the exec root is runtime state; after a reboot no container is left).
-func writeExit(dir string, e Exit) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Replace(filepath.Join(dir, exitName), b, 0o644)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tug-project/tug/internal/oci"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/testutil"
 )
 
@@ -26,7 +27,8 @@ import (
 // in shim_test.go (the container's init), attach_test.go, exec_test.go
 // and procio_test.go.
 
-// TestMain makes the test binary its own shim and container init, like tugd.
+// TestMain makes the test binary its own shim, container init, helper
+// and monitor, like tug-shim and tug-monitor.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
@@ -34,6 +36,10 @@ func TestMain(m *testing.M) {
 			libct.Init()
 		case "shim":
 			os.Exit(ShimMain(os.Args[2:]))
+		case "helper":
+			os.Exit(HelperMain(os.Args[2:]))
+		case "monitor":
+			os.Exit(monitor.Main(os.Args[2:]))
 		}
 	}
 	code := m.Run()
@@ -96,17 +102,18 @@ func setupFn(t *testing.T, args []string, tty bool, optFn func(rootfs string) []
 	return box{cfg: cfg, rootfs: rootfs}
 }
 
-// shimBinary is this test binary (see TestMain), or $TUG_SHIM_BINARY (e.g.
-// a built tugd) to test the real thing.
-func shimBinary(t *testing.T) string {
+// shimBinaries are this test binary (see TestMain), or $TUG_SHIM_BINARY
+// (a built tug-shim) and the tug-monitor next to it, to test the real
+// thing.
+func shimBinaries(t *testing.T) Binaries {
 	if b := os.Getenv("TUG_SHIM_BINARY"); b != "" {
-		return b
+		return Binaries{Shim: b, Monitor: filepath.Join(filepath.Dir(b), "tug-monitor")}
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return exe
+	return Binaries{Shim: exe, Monitor: exe}
 }
 
 // checkClean shuts the container down if the test did not and verifies that
@@ -144,7 +151,7 @@ func runCmd(name string, args ...string) (string, error) {
 
 func spawn(t *testing.T, b box) *Client {
 	t.Helper()
-	c, err := Spawn(context.Background(), shimBinary(t), b.cfg)
+	c, err := Spawn(context.Background(), shimBinaries(t), b.cfg)
 	if err != nil {
 		t.Fatalf("Spawn() = %v", err)
 	}

@@ -1,26 +1,22 @@
 package runtime
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/trace"
 )
 
@@ -28,12 +24,19 @@ import (
 // creation result.
 const syncFd = 3
 
-// ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates the container
-// described by its flags, serves clients on StateDir/shim.sock and exits
-// after Shutdown. It returns the process exit code.
+// ShimMain is the shim (`tug-shim shim <args>`, cmd/tug-shim): it creates
+// the container described by its flags with libcontainer, reports it,
+// serves StateDir/shim.sock until the container is started
+// (serveUntilStart), then executes the monitor (`tug-monitor monitor`,
+// internal/runtime/monitor) in its place with the files it must keep: the
+// same process, so the container's init stays its child, without
+// libcontainer's code and heap. The monitor serves the socket from then
+// on and exits after Shutdown. ShimMain returns only on failure, with the
+// process exit code.
 func ShimMain(args []string) int {
 	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
+	var monitorBinary string
 	fs := flag.NewFlagSet("shim", flag.ContinueOnError)
 	fs.StringVar(&cfg.ID, "id", "", "container ID")
 	fs.StringVar(&cfg.Bundle, "bundle", "", "bundle directory")
@@ -46,350 +49,268 @@ func ShimMain(args []string) int {
 	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
 	fs.DurationVar(&cfg.IdleExit, "idle-exit", defaultIdleExit, "exit this long after the container exited with no client (<0: never)")
+	fs.StringVar(&monitorBinary, "monitor", "", "the monitor binary executed once the container is created")
 	syncPipe := fs.Bool("sync", false, "report the creation result on fd 3")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	// A shim per container: keep the heap small.
-	debug.SetGCPercent(50)
-
-	var report *os.File
-	if *syncPipe {
-		report = os.NewFile(syncFd, "sync")
-		unix.CloseOnExec(syncFd)
-	}
-	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, shimLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, monitor.LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 		slog.SetDefault(slog.New(slog.NewTextHandler(f, nil)))
 	}
-
-	s, err := newShim(cfg)
-	if err != nil {
-		if report != nil {
-			_ = json.NewEncoder(report).Encode(errResponse(err))
-			report.Close()
-		} else {
-			fmt.Fprintln(os.Stderr, err)
+	report := func(r monitor.Response) {
+		if !*syncPipe {
+			if err := r.AsError(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+			return
 		}
+		f := os.NewFile(syncFd, "sync")
+		_ = json.NewEncoder(f).Encode(r)
+		f.Close()
+	}
+	h, err := create(cfg, monitorBinary)
+	if err != nil {
+		report(monitor.ErrResponse(err))
 		return 1
 	}
-	if report != nil {
-		_ = json.NewEncoder(report).Encode(response{Pid: s.ct.Pid()})
-		report.Close()
+	report(monitor.Response{Pid: h.ct.Pid()})
+	h.serveUntilStart()
+	err = h.handOver()
+	slog.Error("the container is lost", "err", err) // handOver returns only on failure
+	return 1
+}
+
+// handover is a created container about to be handed over to the monitor.
+type handover struct {
+	ct      *libct.Container
+	ln      *net.UnixListener // the shim's socket, served until the container is started
+	monitor string            // the monitor binary
+	cfg     monitor.Config    // the monitor's, with the fds below
+	files   []*os.File        // what the monitor inherits
+}
+
+// create makes the shim's socket and pid file, creates the container and
+// prepares the hand-over. On error it leaves nothing behind but what
+// Spawn removes (the state dir).
+func create(cfg Config, monitorBinary string) (_ *handover, retErr error) {
+	if monitorBinary == "" {
+		return nil, errors.New("shim: no --monitor binary")
 	}
-	debug.FreeOSMemory() // what creating the container needed goes back to the OS
-	return s.serve()
-}
-
-type shim struct {
-	cfg  Config
-	ct   *libct.Container
-	ln   *net.UnixListener
-	log  *logger.File
-	main *procIO // the container's init
-
-	mu        sync.Mutex
-	writers   sync.WaitGroup // attachers' write loops, drained before the shim exits
-	started   bool
-	conns     int       // open client connections
-	idleSince time.Time // last time conns dropped to 0
-
-	execs map[string]*execProc // additional processes by exec ID (exec.go); under mu
-}
-
-// newShim creates the container. On error it leaves nothing behind but
-// what Spawn removes (the state dir).
-func newShim(cfg Config) (_ *shim, retErr error) {
-	s := &shim{cfg: cfg}
+	// Checked first: the container is reported created before the
+	// monitor is executed.
+	if err := unix.Access(monitorBinary, unix.X_OK); err != nil {
+		return nil, fmt.Errorf("the monitor %s: %w", monitorBinary, err)
+	}
+	h := &handover{monitor: monitorBinary}
 	defer func() {
 		if retErr != nil {
-			s.closeAll()
+			for _, f := range h.files {
+				f.Close()
+			}
+			if h.ln != nil {
+				h.ln.Close()
+			}
 		}
 	}()
-
-	sock := filepath.Join(cfg.StateDir, sockName)
+	sock := filepath.Join(cfg.StateDir, monitor.SockName)
 	_ = os.Remove(sock)
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
 		return nil, err
 	}
 	ln.SetUnlinkOnClose(false)
-	s.ln = ln
-	if err := os.WriteFile(filepath.Join(cfg.StateDir, pidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+	h.ln = ln
+	// Its own fd, not a copy from File: that would be set to blocking mode
+	// (Fd), and the accept deadline of serveUntilStart would not work.
+	rc, err := ln.SyscallConn()
+	if err != nil {
 		return nil, err
 	}
-	if cfg.LogPath != "" { // none: the log driver "none" keeps no log
+	listenFd := -1
+	if err := rc.Control(func(fd uintptr) { listenFd = int(fd) }); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, monitor.PidName), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	// The log is opened here first so that a bad log path fails the
+	// creation before anything is made; the monitor opens it again.
+	if cfg.LogPath != "" {
+		var log *logger.File
 		switch cfg.LogFormat {
 		case logger.FormatJSONFile:
-			s.log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
+			log, err = logger.OpenRotating(cfg.LogPath, cfg.LogRotate)
 		case logger.FormatCRI:
-			s.log, err = logger.OpenCRI(cfg.LogPath)
+			log, err = logger.OpenCRI(cfg.LogPath)
 		default:
 			err = fmt.Errorf("unknown log format %q", cfg.LogFormat)
 		}
 		if err != nil {
 			return nil, err
 		}
+		log.Close()
 	}
-
-	s.main = newProcIO(s.log, slog.Default())
-	err = s.main.start(cfg.Terminal, cfg.OpenStdin, func(stdio libct.ProcessIO) error {
-		defer trace.Span("shim/libct-create")()
-		ct, err := libct.Create(libct.CreateOpts{
-			ID: cfg.ID, Root: filepath.Join(cfg.StateDir, libctName), Bundle: cfg.Bundle,
-			Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr, ConsoleSocket: stdio.ConsoleSocket,
-		})
-		s.ct = ct
-		return err
-	})
+	// The binary this process runs from (the sealed copy): the monitor
+	// runs it for the operations that need libcontainer.
+	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
-		if s.ct != nil {
-			_ = s.ct.Signal(unix.SIGKILL)
-			_, _ = s.ct.Wait()
-			_ = s.ct.Destroy()
-		}
 		return nil, err
 	}
-	go s.main.reap(s.ct.Wait, func(e *Exit) {
-		trace.Add("shim/reaped", e.ExitedAt, e.ExitedAt)
-		e.OOMKilled = s.ct.OOMKilled()
-		if err := writeExit(s.cfg.StateDir, *e); err != nil {
-			slog.Error("record exit", "err", err)
-		}
+	h.files = append(h.files, exe)
+
+	stdio, err := monitor.NewStdio(cfg.Terminal, cfg.OpenStdin)
+	if err != nil {
+		return nil, err
+	}
+	endCreate := trace.Span("shim/libct-create")
+	ct, err := libct.Create(libct.CreateOpts{
+		ID: cfg.ID, Root: filepath.Join(cfg.StateDir, monitor.LibctName), Bundle: cfg.Bundle,
+		Stdin: stdio.Child.Stdin, Stdout: stdio.Child.Stdout, Stderr: stdio.Child.Stderr, ConsoleSocket: stdio.Child.ConsoleSocket,
 	})
-	return s, nil
-}
-
-// closeAll releases the shim's resources after a failed creation.
-func (s *shim) closeAll() {
-	if s.ln != nil {
-		s.ln.Close()
+	endCreate()
+	if err != nil {
+		stdio.Close()
+		return nil, err
 	}
-	if s.log != nil {
-		s.log.Close()
+	h.ct = ct
+	if err := stdio.Started(); err != nil {
+		return nil, h.fail(err)
 	}
-}
-
-func (s *shim) serve() int {
-	defer func() {
-		if s.log != nil {
-			s.log.Close()
+	fd := func(f *os.File) int {
+		if f == nil {
+			return -1
 		}
-	}()
-	if s.cfg.IdleExit >= 0 {
-		go s.idleWatch()
+		h.files = append(h.files, f)
+		return int(f.Fd())
 	}
+	h.cfg = monitor.Config{
+		ID: cfg.ID, StateDir: cfg.StateDir, LogPath: cfg.LogPath, LogRotate: cfg.LogRotate, LogFormat: cfg.LogFormat,
+		Terminal: cfg.Terminal, OpenStdin: cfg.OpenStdin, StdinOnce: cfg.StdinOnce, IdleExit: cfg.IdleExit,
+		Pid: ct.Pid(), ExecFifo: ct.ExecFifo(), OOMFile: ct.OOMFile(), Cgroups: ct.CgroupPaths(), SharedPidNS: ct.SharesPidNS(),
+		ListenFd: listenFd, ExeFd: int(exe.Fd()),
+		StdinFd: -1, StdoutFd: fd(stdio.Parent.Stdout), StderrFd: fd(stdio.Parent.Stderr), ConsoleFd: fd(stdio.Parent.Console),
+	}
+	if stdio.Parent.Stdin != nil && stdio.Parent.Stdin == stdio.Parent.Console {
+		h.cfg.StdinFd = h.cfg.ConsoleFd
+	} else {
+		h.cfg.StdinFd = fd(stdio.Parent.Stdin)
+	}
+	return h, nil
+}
+
+// startWindow bounds how long the shim serves a created container before
+// it executes the monitor anyway (a container created and not started).
+const startWindow = time.Second
+
+// serveUntilStart serves the socket until the container is started, so
+// that starting it does not wait for the monitor to come up: the monitor
+// is executed while the container runs. Before the start the container
+// has no output: an attacher is registered here (answered, handed over
+// with its connection) as is a waiter (handed over unanswered). Any other
+// request, or no start within startWindow, hands over at once, the
+// request's connection with its request line.
+func (h *handover) serveUntilStart() {
+	_ = h.ln.SetDeadline(time.Now().Add(startWindow))
 	for {
-		c, err := s.ln.AcceptUnix()
+		c, err := h.ln.AcceptUnix()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return 0
-			}
-			slog.Error("accept", "err", err)
-			time.Sleep(10 * time.Millisecond)
+			return // the window is over
+		}
+		line, err := readLine(c)
+		if err != nil {
+			c.Close()
 			continue
 		}
-		s.mu.Lock()
-		s.conns++
-		s.mu.Unlock()
-		go s.handle(c)
-	}
-}
-
-// idleWatch makes a shim whose container has exited and that nobody talks
-// to clean up and exit (exit.json stays for the daemon).
-func (s *shim) idleWatch() {
-	<-s.main.exited
-	s.mu.Lock()
-	if s.idleSince.IsZero() {
-		s.idleSince = time.Now()
-	}
-	s.mu.Unlock()
-	for {
-		time.Sleep(min(s.cfg.IdleExit/4+time.Millisecond, 10*time.Second))
-		s.mu.Lock()
-		idle := s.conns == 0 && time.Since(s.idleSince) >= s.cfg.IdleExit
-		s.mu.Unlock()
-		if idle {
-			slog.Info("idle after exit: cleaning up")
-			s.cleanup(true)
-			os.Exit(0)
+		var req monitor.Request
+		_ = json.Unmarshal(line, &req)
+		kind, started := monitor.ConnRequest, false
+		switch {
+		case req.Exec != "":
+		case req.Op == monitor.OpAttach:
+			kind = monitor.ConnAttach
+			if req.Stdin {
+				kind = monitor.ConnAttachStdin
+			}
+			monitor.Reply(c, monitor.Response{Pid: h.ct.Pid()})
+		case req.Op == monitor.OpWait:
+			kind = monitor.ConnWait
+		case req.Op == monitor.OpStart:
+			started = true
+			endExec := trace.Span("shim/libct-exec")
+			err := h.ct.Exec()
+			endExec()
+			if err != nil {
+				monitor.Reply(c, monitor.ErrResponse(err))
+			} else {
+				h.cfg.Started = true
+				monitor.Reply(c, monitor.Response{Pid: h.ct.Pid()})
+			}
 		}
-	}
-}
-
-// cleanup destroys the container and removes the state, keeping exit.json
-// when keepExit is set.
-func (s *shim) cleanup(keepExit bool) {
-	if err := s.ct.Destroy(); err != nil {
-		slog.Error("destroy", "err", err)
-	}
-	s.ln.Close()
-	if !keepExit {
-		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
-			slog.Error("remove state", "err", err)
+		if !started {
+			if err := h.keep(c, kind, line); err != nil {
+				slog.Error("hand over a client", "err", err)
+			}
 		}
-		return
-	}
-	ents, _ := os.ReadDir(s.cfg.StateDir)
-	for _, e := range ents {
-		if e.Name() != exitName {
-			_ = os.RemoveAll(filepath.Join(s.cfg.StateDir, e.Name()))
-		}
-	}
-}
-
-func (s *shim) handle(c *net.UnixConn) {
-	defer func() {
 		c.Close()
-		s.mu.Lock()
-		s.conns--
-		if s.conns == 0 {
-			s.idleSince = time.Now()
-		}
-		s.mu.Unlock()
-	}()
-	br := bufio.NewReaderSize(c, 4096)
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return
-	}
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: %v", err)))
-		return
-	}
-	if req.Exec != "" || req.Op == opExec || req.Op == opPids {
-		s.handleExec(c, br, req)
-		return
-	}
-	switch req.Op {
-	case opState:
-		r := response{Pid: s.ct.Pid()}
-		if e, ok := s.main.exitStatus(); ok {
-			r.Exited, r.Exit = true, &e
-		}
-		reply(c, r)
-	case opStart:
-		reply(c, s.start())
-	case opAttach:
-		s.attach(c, br, req.Stdin)
-	case opResize:
-		if err := s.main.resize(req.Height, req.Width); err != nil {
-			reply(c, errResponse(err))
+		if started || kind == monitor.ConnRequest {
 			return
 		}
-		reply(c, response{})
-	case opKill:
-		reply(c, s.kill(unix.Signal(req.Signal)))
-	case opWait:
-		if e, ok := waitExit(c, s.main); ok {
-			reply(c, response{Exited: true, Exit: &e})
-		}
-	case opShutdown:
-		s.shutdown(c)
-	case opPause, opResume:
-		reply(c, s.freeze(req.Op == opPause))
-	case opReopen:
-		if err := s.log.Reopen(); err != nil {
-			reply(c, errResponse(err))
-		} else {
-			reply(c, response{})
-		}
-	default:
-		reply(c, errResponse(errdefs.InvalidParameter("shim protocol: unknown op %q", req.Op)))
 	}
 }
 
-func reply(w io.Writer, r response) {
-	b, _ := json.Marshal(r)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-func (s *shim) start() response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.main.exitStatus(); ok {
-		return errResponse(errdefs.Conflict("container %s has exited", s.cfg.ID))
-	}
-	if s.started {
-		return errResponse(errdefs.Conflict("container %s is already running", s.cfg.ID))
-	}
-	endExec := trace.Span("shim/libct-exec")
-	err := s.ct.Exec()
-	endExec()
+// keep hands c over to the monitor.
+func (h *handover) keep(c *net.UnixConn, kind monitor.ConnKind, line []byte) error {
+	f, err := c.File()
 	if err != nil {
-		return errResponse(err)
+		return err
 	}
-	s.started = true
-	return response{Pid: s.ct.Pid()}
+	h.files = append(h.files, f)
+	h.cfg.Conns = append(h.cfg.Conns, monitor.Conn{Fd: int(f.Fd()), Kind: kind, Request: string(line)})
+	return nil
 }
 
-func (s *shim) kill(sig unix.Signal) response {
-	if _, ok := s.main.exitStatus(); ok {
-		return errResponse(errdefs.Conflict("container %s is not running", s.cfg.ID))
-	}
-	if err := s.ct.Signal(sig); err != nil {
-		if errors.Is(err, os.ErrProcessDone) {
-			return errResponse(errdefs.Conflict("container %s is not running", s.cfg.ID))
+// readLine reads a request line byte by byte: nothing after it may be
+// read here, the monitor reads the rest.
+func readLine(c *net.UnixConn) ([]byte, error) {
+	_ = c.SetReadDeadline(time.Now().Add(startWindow))
+	defer c.SetReadDeadline(time.Time{})
+	var line []byte
+	var b [1]byte
+	for len(line) < 1<<20 {
+		if _, err := c.Read(b[:]); err != nil {
+			return nil, err
 		}
-		return errResponse(err)
-	}
-	return response{}
-}
-
-// waitExit waits for p to exit and returns how; it gives up (false) when
-// the client on c goes away first.
-func waitExit(c *net.UnixConn, p *procIO) (Exit, bool) {
-	gone := make(chan struct{})
-	go func() {
-		var b [1]byte
-		_, _ = c.Read(b[:]) // returns when the client closes
-		close(gone)
-	}()
-	select {
-	case <-p.exited:
-		return p.exit, true
-	case <-gone:
-		return Exit{}, false
-	}
-}
-
-func (s *shim) shutdown(c *net.UnixConn) {
-	if _, ok := s.main.exitStatus(); !ok {
-		reply(c, errResponse(errdefs.Conflict("container %s is running", s.cfg.ID)))
-		return
-	}
-	// Attachers get the rest of the output before the shim goes away.
-	flushed := make(chan struct{})
-	go func() { s.writers.Wait(); close(flushed) }()
-	select {
-	case <-flushed:
-	case <-time.After(2 * time.Second):
-		slog.Warn("attachers not flushed before shutdown")
-	}
-	endCleanup := trace.Span("shim/cleanup")
-	s.cleanup(false)
-	endCleanup()
-	reply(c, response{})
-	// The client reads until EOF: the connection closes when this process is gone.
-	os.Exit(0)
-}
-
-// attach streams the container's output to the client on c, and with
-// withStdin the client's stdin to the container.
-func (s *shim) attach(c *net.UnixConn, br *bufio.Reader, withStdin bool) {
-	a := newAttacher(c)
-	// Registered before the reply: output written once the client has it
-	// reaches the client; the writer, started after the reply, sends it.
-	ok := s.main.attach(a)
-	reply(c, response{Pid: s.ct.Pid()})
-	if !ok {
-		_, _ = c.Write(makeFrame(frameEnd, nil))
-		return
-	}
-	s.main.stream(a, br, &s.writers, withStdin, func() {
-		if s.cfg.StdinOnce {
-			s.main.closeStdin()
+		if b[0] == '\n' {
+			return line, nil
 		}
-	})
+		line = append(line, b[0])
+	}
+	return nil, errors.New("request line too long")
+}
+
+// fail ends the created container after an error.
+func (h *handover) fail(err error) error {
+	_ = h.ct.Signal(unix.SIGKILL)
+	_, _ = h.ct.Wait()
+	_ = h.ct.Destroy()
+	return err
+}
+
+// handOver executes the monitor in this process. It returns only on
+// failure, having ended the container.
+func (h *handover) handOver() error {
+	fds := []int{h.cfg.ListenFd}
+	for _, f := range h.files {
+		fds = append(fds, int(f.Fd()))
+	}
+	for _, fd := range fds {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil { // inherited across exec
+			return h.fail(err)
+		}
+	}
+	_ = os.Chdir("/") // libcontainer worked in the bundle
+	argv := append([]string{h.monitor, "monitor"}, h.cfg.Args()...)
+	trace.Add("shim/exec-monitor", time.Now(), time.Now())
+	err := unix.Exec(h.monitor, argv, os.Environ())
+	return h.fail(fmt.Errorf("execute the monitor %s: %w", h.monitor, err))
 }

@@ -17,11 +17,13 @@ import (
 	"github.com/tug-project/tug/internal/errdefs"
 	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/testutil"
 )
 
-// Tests of the shim and the container's init: spawn, start, output, exit,
-// kill, reconnect, idle exit and the container's defaults.
+// Tests of the shim and the container's init: spawn, the hand-over to the
+// monitor, start, output, exit, kill, reconnect, idle exit and the
+// container's defaults.
 
 // The init's stdout and stderr reach an attacher and the json-file log,
 // each stream in order.
@@ -110,7 +112,7 @@ func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
 			b := setup(t, tt.args, false)
-			_, err := Spawn(context.Background(), shimBinary(t), b.cfg)
+			_, err := Spawn(context.Background(), shimBinaries(t), b.cfg)
 			if !errors.Is(err, tt.class) {
 				t.Fatalf("Spawn() = %v, want class %v", err, tt.class)
 			}
@@ -121,6 +123,54 @@ func TestSpawnFailsWithErrorClassOfCommand(t *testing.T) {
 				t.Errorf("state dir left after failure: %v", err)
 			}
 		})
+	}
+}
+
+// Once the container is created and reported the shim executes the
+// monitor in its own place: the same process (the init's parent) soon
+// runs the monitor, which starts, signals and reaps the init.
+func TestShimBecomesMonitorKeepingItsPid(t *testing.T) {
+	b := setup(t, []string{"sleep", "100"}, false)
+	ctx := context.Background()
+	c := spawn(t, b)
+	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
+	shimPid, _ := strconv.Atoi(string(pidb))
+	var args []string
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		argv, _ := os.ReadFile("/proc/" + strconv.Itoa(shimPid) + "/cmdline")
+		args = strings.Split(string(argv), "\x00")
+		return len(args) > 1 && args[1] == "monitor"
+	})
+	if len(args) < 2 || args[1] != "monitor" {
+		t.Errorf("shim %d runs %q, want the monitor", shimPid, args)
+	}
+	if _, err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := os.ReadFile("/proc/" + strconv.Itoa(c.Pid()) + "/status")
+	if !strings.Contains(string(status), "\nPPid:\t"+strconv.Itoa(shimPid)+"\n") {
+		t.Errorf("init %d is not the shim's (%d) child:\n%s", c.Pid(), shimPid, status)
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Wait(ctx); err != nil || e.Code != 137 {
+		t.Errorf("Wait() = %+v, %v; want code 137", e, err)
+	}
+}
+
+// A shim that cannot execute its monitor fails Spawn and leaves nothing
+// behind: no container, cgroup or state (checkClean).
+func TestSpawnWithoutMonitorFailsCleanly(t *testing.T) {
+	b := setup(t, []string{"true"}, false)
+	bins := shimBinaries(t)
+	bins.Monitor = filepath.Join(t.TempDir(), "no-monitor")
+	_, err := Spawn(context.Background(), bins, b.cfg)
+	if err == nil || !strings.Contains(err.Error(), "no-monitor") {
+		t.Fatalf("Spawn() = %v, want an error naming the monitor", err)
+	}
+	if _, err := os.Stat(b.cfg.StateDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state dir left after failure: %v", err)
 	}
 }
 
@@ -190,7 +240,7 @@ func TestIdleShimExitsKeepingExitStatus(t *testing.T) {
 	if _, err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, pidName))
+	pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
 	shimPid, _ := strconv.Atoi(string(pidb))
 	if shimPid <= 0 {
 		t.Fatalf("shim pid file = %q", pidb)

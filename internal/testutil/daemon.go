@@ -27,7 +27,7 @@ var (
 	buildErr  error
 )
 
-// Binaries builds tugd, tug-shim, tug, tug-hello, tug-init and tug-pause once per test process and
+// Binaries builds tugd, tug-shim, tug-monitor, tug, tug-hello, tug-init and tug-pause once per test process and
 // returns the directory holding them.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -50,7 +50,7 @@ func Binaries(t testing.TB) string {
 		for _, b := range []struct{ name, pkg, cgo, tags string }{
 			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug-shim", "./cmd/tug-shim", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
 			{"tug-hello", "./cmd/tug-hello", "0", ""}, {"tug-init", "./cmd/tug-init", "0", ""},
-			{"tug-pause", "./cmd/tug-pause", "0", ""},
+			{"tug-pause", "./cmd/tug-pause", "0", ""}, {"tug-monitor", "./cmd/tug-monitor", "0", ""},
 		} {
 			cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.name), b.pkg)
 			cmd.Dir = root

@@ -1,14 +1,12 @@
 package libct
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -53,8 +51,9 @@ type CreateOpts struct {
 
 // Container is a created container whose init is a child of this process.
 type Container struct {
-	c    *libcontainer.Container
-	proc *libcontainer.Process
+	c        *libcontainer.Container
+	proc     *libcontainer.Process // nil for a loaded container
+	stateDir string                // libcontainer's: Root/ID
 }
 
 // LoadSpec reads bundle/config.json.
@@ -124,7 +123,7 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	if err := c.Start(p); err != nil {
 		return nil, classify(err)
 	}
-	return &Container{c: c, proc: p}, nil
+	return &Container{c: c, proc: p, stateDir: filepath.Join(o.Root, o.ID)}, nil
 }
 
 // classify gives command lookup failures reported by init the error class
@@ -227,41 +226,41 @@ func (c *Container) Signal(sig unix.Signal) error {
 	return c.proc.Signal(sig)
 }
 
-// OOMKilled reports whether the kernel's OOM killer killed a process of the
-// container's memory cgroup.
-func (c *Container) OOMKilled() bool {
+// OOMFile is the file of the container's memory cgroup that counts OOM
+// kills (oom_kill): memory.oom_control in cgroup v1, memory.events in v2;
+// "" without a memory cgroup.
+func (c *Container) OOMFile() string {
 	st, err := c.c.State()
 	if err != nil {
-		return false
+		return ""
 	}
 	if p, ok := st.CgroupPaths["memory"]; ok {
-		return oomKills(filepath.Join(p, "memory.oom_control")) > 0
+		return filepath.Join(p, "memory.oom_control")
 	}
 	if p, ok := st.CgroupPaths[""]; ok {
-		return oomKills(filepath.Join(p, "memory.events")) > 0
+		return filepath.Join(p, "memory.events")
 	}
-	return false
-}
-
-func oomKills(file string) int {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "oom_kill "); ok {
-			n, _ := strconv.Atoi(v)
-			return n
-		}
-	}
-	return 0
+	return ""
 }
 
 // Destroy kills what is left in the container's cgroup, removes the cgroup
 // and libcontainer's state.
 func (c *Container) Destroy() error {
 	return c.c.Destroy()
+}
+
+// Load finds the container created in root by another process (the shim
+// that has become its monitor), for the operations only libcontainer
+// does: Run, Processes, Pause, Resume.
+func Load(root, id string) (*Container, error) {
+	c, err := libcontainer.Load(root, id)
+	if err != nil {
+		if errors.Is(err, libcontainer.ErrNotExist) {
+			return nil, errdefs.Conflict("container %s is not running", id)
+		}
+		return nil, err
+	}
+	return &Container{c: c, stateDir: filepath.Join(root, id)}, nil
 }
 
 // Destroy removes a container left by a process that is gone (a crashed
@@ -296,4 +295,34 @@ func (c *Container) Pause() error {
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
 	return c.c.Resume()
+}
+
+// ExecFifo is the fifo the created container's init waits on until it may
+// execute the user's command: libcontainer's Container.Exec opens it, and
+// so does the monitor, which does not link libcontainer.
+func (c *Container) ExecFifo() string {
+	return filepath.Join(c.stateDir, "exec.fifo")
+}
+
+// CgroupPaths are the container's cgroup directories, one per hierarchy
+// (cgroup v1) or the one of the unified tree, without duplicates.
+func (c *Container) CgroupPaths() []string {
+	st, err := c.c.State()
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, p := range st.CgroupPaths {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// SharesPidNS reports whether the container shares another pid namespace
+// (the host's or a container's): its processes do not end with its init.
+func (c *Container) SharesPidNS() bool {
+	return !c.c.Config().Namespaces.IsPrivate(configs.NEWPID)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -52,30 +53,6 @@ func TestClassifyGivesCommandErrorsDockerClasses(t *testing.T) {
 		if !errors.Is(got, tt.want) {
 			t.Errorf("classify(%q) = %v, want class %v", tt.msg, got, tt.want)
 		}
-	}
-}
-
-func TestOOMKillsReadsCgroupCounter(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		name, content string
-		want          int
-	}{
-		{"memory.events", "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\noom_group_kill 0\n", 2},
-		{"memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n", 1},
-		{"none", "low 0\n", 0},
-	}
-	for _, tt := range tests {
-		p := filepath.Join(dir, tt.name)
-		if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if got := oomKills(p); got != tt.want {
-			t.Errorf("oomKills(%s) = %d, want %d", tt.name, got, tt.want)
-		}
-	}
-	if got := oomKills(filepath.Join(dir, "missing")); got != 0 {
-		t.Errorf("oomKills(missing file) = %d, want 0", got)
 	}
 }
 
@@ -157,8 +134,11 @@ func TestContainerRunsCommandAndDestroyLeavesNothing(t *testing.T) {
 	if string(out[:n]) != "hi\n" {
 		t.Errorf("output = %q, want %q", out[:n], "hi\n")
 	}
-	if c.OOMKilled() {
-		t.Error("OOMKilled() = true for a plain exit")
+	if f := c.OOMFile(); !strings.HasPrefix(f, "/sys/fs/cgroup/") {
+		t.Errorf("OOMFile() = %q, want the memory cgroup's counter", f)
+	}
+	if _, err := os.Stat(c.ExecFifo()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("exec fifo %s left after Exec(): %v", c.ExecFifo(), err)
 	}
 	if err := c.Destroy(); err != nil {
 		t.Fatalf("Destroy() = %v", err)

@@ -1,4 +1,4 @@
-package runtime
+package monitor
 
 import (
 	"bufio"
@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/logger"
-	"github.com/tug-project/tug/internal/runtime/libct"
 )
 
 // procIO is the I/O of one process the shim runs, the container's init or
@@ -44,90 +43,142 @@ func newProcIO(log *logger.File, lg *slog.Logger) *procIO {
 	return &procIO{log: log, logger: lg, attachers: map[*attacher]struct{}{}, exited: make(chan struct{})}
 }
 
-// start makes the process's stdio and calls run with the process's ends:
-// with terminal, a socket on which the process sends its pty master;
-// otherwise stdin (a pipe with openStdin, /dev/null without) and pipes for
-// stdout and stderr. Once run has returned it closes the process's ends,
-// receives the pty master and starts pumping the output. When run fails
-// everything is closed; when receiving the master fails after run
-// succeeded, the caller kills the process.
-func (p *procIO) start(terminal, openStdin bool, run func(libct.ProcessIO) error) (retErr error) {
-	var stdio libct.ProcessIO
-	var outR, errR *os.File
-	var closers []*os.File // the process's ends, closed once it holds them
+// ProcessIO is a process's end of its stdio: a ConsoleSocket on which the
+// process sends its pty master when it has a terminal, the three files
+// otherwise.
+type ProcessIO struct {
+	Stdin, Stdout, Stderr *os.File
+	ConsoleSocket         *os.File
+}
+
+// Ends are the shim's end of a process's stdio: stdin's write end (the pty
+// master with a terminal and stdin, nil without stdin), the read ends of
+// stdout and stderr, or the pty master.
+type Ends struct {
+	Stdin, Stdout, Stderr *os.File
+	Console               *os.File
+}
+
+// Stdio is a process's stdio while the process is being started.
+type Stdio struct {
+	Child  ProcessIO // the process's ends, closed by Started and Close
+	Parent Ends      // complete once Started has returned
+
+	terminal, openStdin bool
+	consoleSock         *os.File
+}
+
+// NewStdio makes a process's stdio: with terminal, a socket on which the
+// process sends its pty master; otherwise stdin (a pipe with openStdin,
+// /dev/null without) and pipes for stdout and stderr.
+func NewStdio(terminal, openStdin bool) (_ *Stdio, retErr error) {
+	s := &Stdio{terminal: terminal, openStdin: openStdin}
 	defer func() {
-		for _, f := range closers {
-			f.Close()
-		}
 		if retErr != nil {
-			for _, f := range []*os.File{outR, errR, p.stdin} {
-				if f != nil {
-					f.Close()
-				}
-			}
-			p.stdin = nil
+			s.Close()
 		}
 	}()
-	var consoleSock *os.File
 	if terminal {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		consoleSock = os.NewFile(uintptr(fds[0]), "console")
-		defer consoleSock.Close()
-		stdio.ConsoleSocket = os.NewFile(uintptr(fds[1]), "console-child")
-		closers = append(closers, stdio.ConsoleSocket)
-	} else {
-		if openStdin {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return err
-			}
-			stdio.Stdin, p.stdin = r, w
-			closers = append(closers, r)
-		} else {
-			f, err := os.Open(os.DevNull)
-			if err != nil {
-				return err
-			}
-			stdio.Stdin = f
-			closers = append(closers, f)
-		}
-		var err error
-		if outR, stdio.Stdout, err = os.Pipe(); err != nil {
-			return err
-		}
-		closers = append(closers, stdio.Stdout)
-		if errR, stdio.Stderr, err = os.Pipe(); err != nil {
-			return err
-		}
-		closers = append(closers, stdio.Stderr)
+		s.consoleSock = os.NewFile(uintptr(fds[0]), "console")
+		s.Child.ConsoleSocket = os.NewFile(uintptr(fds[1]), "console-child")
+		return s, nil
 	}
-
-	if err := run(stdio); err != nil {
-		return err
+	var err error
+	if openStdin {
+		if s.Child.Stdin, s.Parent.Stdin, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+	} else if s.Child.Stdin, err = os.Open(os.DevNull); err != nil {
+		return nil, err
 	}
+	if s.Parent.Stdout, s.Child.Stdout, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if s.Parent.Stderr, s.Child.Stderr, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
-	if terminal {
-		stdio.ConsoleSocket.Close() // the process has sent the master by now
-		closers = closers[:0]
-		master, err := recvFd(consoleSock)
-		if err != nil {
-			return fmt.Errorf("receive pty master: %w", err)
-		}
-		p.console = master
-		if openStdin {
-			p.stdin = master
-		}
-		p.pumps.Add(1)
-		go p.pump(master, frameStdout, "stdout")
+// Started closes the process's ends once the process holds them and, with
+// a terminal, receives the pty master the process has sent by now. On
+// error everything is closed (the caller kills the process).
+func (s *Stdio) Started() error {
+	s.closeChild()
+	if !s.terminal {
 		return nil
 	}
-	p.pumps.Add(2)
-	go p.pump(outR, frameStdout, "stdout")
-	go p.pump(errR, frameStderr, "stderr")
+	master, err := recvFd(s.consoleSock)
+	s.consoleSock.Close()
+	s.consoleSock = nil
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("receive pty master: %w", err)
+	}
+	s.Parent.Console = master
+	if s.openStdin {
+		s.Parent.Stdin = master
+	}
 	return nil
+}
+
+func (s *Stdio) closeChild() {
+	for _, f := range []*os.File{s.Child.Stdin, s.Child.Stdout, s.Child.Stderr, s.Child.ConsoleSocket} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	s.Child = ProcessIO{}
+}
+
+// Close closes both ends (after a failed start).
+func (s *Stdio) Close() {
+	s.closeChild()
+	for _, f := range []*os.File{s.Parent.Stdin, s.Parent.Stdout, s.Parent.Stderr, s.Parent.Console, s.consoleSock} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	s.Parent, s.consoleSock = Ends{}, nil
+}
+
+// start makes the process's stdio (NewStdio) and calls run with the
+// process's ends; once run has returned it closes them, receives the pty
+// master and starts pumping the output. When run fails everything is
+// closed; when receiving the master fails after run succeeded, the caller
+// kills the process.
+func (p *procIO) start(terminal, openStdin bool, run func(ProcessIO) error) error {
+	s, err := NewStdio(terminal, openStdin)
+	if err != nil {
+		return err
+	}
+	if err := run(s.Child); err != nil {
+		s.Close()
+		return err
+	}
+	if err := s.Started(); err != nil {
+		return err
+	}
+	p.adopt(s.Parent)
+	return nil
+}
+
+// adopt takes the shim's ends of a started process's stdio and starts
+// pumping its output.
+func (p *procIO) adopt(e Ends) {
+	p.stdin, p.console = e.Stdin, e.Console
+	if e.Console != nil {
+		p.pumps.Add(1)
+		go p.pump(e.Console, FrameStdout, "stdout")
+		return
+	}
+	p.pumps.Add(2)
+	go p.pump(e.Stdout, FrameStdout, "stdout")
+	go p.pump(e.Stderr, FrameStderr, "stderr")
 }
 
 // recvFd receives one file descriptor over a unix socket.
@@ -174,7 +225,7 @@ func (p *procIO) pump(r *os.File, kind byte, stream string) {
 					p.logger.Error("write log", "err", werr)
 				}
 			}
-			p.broadcast(makeFrame(kind, buf[:n]))
+			p.broadcast(MakeFrame(kind, buf[:n]))
 		}
 		if err != nil { // EOF, or EIO from a pty whose last slave closed
 			break
@@ -341,15 +392,15 @@ func (p *procIO) resize(h, w uint) error {
 func readInput(br *bufio.Reader, a *attacher, write func([]byte), eof func()) {
 	buf := make([]byte, 32<<10)
 	for {
-		kind, p, err := readFrame(br, buf)
+		kind, p, err := ReadFrame(br, buf)
 		if err != nil {
 			a.kill()
 			return
 		}
 		switch kind {
-		case frameStdin:
+		case FrameStdin:
 			write(p)
-		case frameStdinEOF:
+		case FrameStdinEOF:
 			eof()
 		}
 	}
@@ -395,7 +446,7 @@ func (a *attacher) send(frame []byte) {
 // end queues the end-of-output frame; the writer stops after it.
 func (a *attacher) end() {
 	a.once.Do(func() {
-		go a.send(makeFrame(frameEnd, nil))
+		go a.send(MakeFrame(FrameEnd, nil))
 	})
 }
 
@@ -412,7 +463,7 @@ func (a *attacher) writeLoop() {
 	for {
 		select {
 		case f := <-a.ch:
-			if _, err := a.conn.Write(f); err != nil || f[0] == frameEnd {
+			if _, err := a.conn.Write(f); err != nil || f[0] == FrameEnd {
 				return
 			}
 		case <-a.dead:

@@ -1,4 +1,4 @@
-package runtime
+package monitor
 
 import (
 	"bufio"
@@ -20,7 +20,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tug-project/tug/internal/logger"
-	"github.com/tug-project/tug/internal/runtime/libct"
 )
 
 // These tests drive procIO with an ordinary child process (os/exec) in
@@ -31,7 +30,7 @@ import (
 func startProc(t *testing.T, p *procIO, openStdin bool, name string, args ...string) {
 	t.Helper()
 	var cmd *exec.Cmd
-	err := p.start(false, openStdin, func(stdio libct.ProcessIO) error {
+	err := p.start(false, openStdin, func(stdio ProcessIO) error {
 		cmd = exec.Command(name, args...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Stdin, stdio.Stdout, stdio.Stderr
 		return cmd.Start()
@@ -84,20 +83,20 @@ func attachPipe(t *testing.T, p *procIO, withStdin bool, eof func()) *frames {
 		br := bufio.NewReader(client)
 		buf := make([]byte, 32<<10)
 		for {
-			kind, b, err := readFrame(br, buf)
+			kind, b, err := ReadFrame(br, buf)
 			if err != nil {
 				return
 			}
 			f.mu.Lock()
 			f.kinds = append(f.kinds, kind)
 			switch kind {
-			case frameStdout:
+			case FrameStdout:
 				f.stdout.Write(b)
-			case frameStderr:
+			case FrameStderr:
 				f.stderr.Write(b)
 			}
 			f.mu.Unlock()
-			if kind == frameEnd {
+			if kind == FrameEnd {
 				return
 			}
 		}
@@ -119,7 +118,7 @@ func (f *frames) wait(t *testing.T) (stdout, stderr string, kinds []byte) {
 
 func (f *frames) send(t *testing.T, kind byte, b []byte) {
 	t.Helper()
-	if _, err := f.conn.Write(makeFrame(kind, b)); err != nil {
+	if _, err := f.conn.Write(MakeFrame(kind, b)); err != nil {
 		t.Fatalf("write frame: %v", err)
 	}
 }
@@ -150,7 +149,7 @@ func TestProcIOFramesReachEveryAttacherInOrderThenEnd(t *testing.T) {
 		if stdout != want.String() || stderr != "oops\n" {
 			t.Errorf("attacher %d got stdout %q..., stderr %q; want 200 lines in order and %q", i, stdout[:min(len(stdout), 40)], stderr, "oops\n")
 		}
-		if len(kinds) == 0 || kinds[len(kinds)-1] != frameEnd {
+		if len(kinds) == 0 || kinds[len(kinds)-1] != FrameEnd {
 			t.Errorf("attacher %d: last frame kind = %v, want the end frame last", i, kinds)
 		}
 	}
@@ -163,9 +162,9 @@ func TestProcIOStdinReachesProcessAndClientEOFClosesIt(t *testing.T) {
 	p := newProcIO(nil, slog.Default())
 	a := attachPipe(t, p, true, p.closeStdin)
 	startProc(t, p, true, "cat")
-	a.send(t, frameStdin, []byte("hello "))
-	a.send(t, frameStdin, []byte("stdin\n"))
-	a.send(t, frameStdinEOF, nil) // cat ends once its stdin is closed
+	a.send(t, FrameStdin, []byte("hello "))
+	a.send(t, FrameStdin, []byte("stdin\n"))
+	a.send(t, FrameStdinEOF, nil) // cat ends once its stdin is closed
 	stdout, _, _ := a.wait(t)
 	if stdout != "hello stdin\n" {
 		t.Errorf("stdout = %q, want %q", stdout, "hello stdin\n")
@@ -179,11 +178,11 @@ func TestProcIOTakesStdinOnlyFromAttachersWithStdin(t *testing.T) {
 	p := newProcIO(nil, slog.Default())
 	watcher := attachPipe(t, p, false, p.closeStdin)
 	startProc(t, p, true, "cat")
-	watcher.send(t, frameStdin, []byte("ignored\n"))
-	watcher.send(t, frameStdinEOF, nil) // returns once the frame before it was handled
+	watcher.send(t, FrameStdin, []byte("ignored\n"))
+	watcher.send(t, FrameStdinEOF, nil) // returns once the frame before it was handled
 	typist := attachPipe(t, p, true, p.closeStdin)
-	typist.send(t, frameStdin, []byte("typed\n"))
-	typist.send(t, frameStdinEOF, nil)
+	typist.send(t, FrameStdin, []byte("typed\n"))
+	typist.send(t, FrameStdinEOF, nil)
 	for name, a := range map[string]*frames{"without stdin": watcher, "with stdin": typist} {
 		if stdout, _, _ := a.wait(t); stdout != "typed\n" {
 			t.Errorf("attacher %s: stdout = %q, want %q", name, stdout, "typed\n")
@@ -201,7 +200,7 @@ func TestProcIOOutputEndsOnlyWhenBothStreamsEnd(t *testing.T) {
 	if stdout != "first\n" || stderr != "late\n" {
 		t.Errorf("output = %q, %q; want %q, %q", stdout, stderr, "first\n", "late\n")
 	}
-	if kinds[len(kinds)-1] != frameEnd {
+	if kinds[len(kinds)-1] != FrameEnd {
 		t.Errorf("frame kinds = %v, want the end frame last", kinds)
 	}
 	waitExited(t, p)
@@ -244,7 +243,7 @@ func TestProcIOStartFailureClosesEverything(t *testing.T) {
 	p := newProcIO(nil, slog.Default())
 	failed := errors.New("no such process")
 	var pipes []string // the pipes made for the process, as /proc/self/fd names them
-	err := p.start(false, true, func(stdio libct.ProcessIO) error {
+	err := p.start(false, true, func(stdio ProcessIO) error {
 		for _, f := range []*os.File{stdio.Stdin, stdio.Stdout, stdio.Stderr} {
 			pipes = append(pipes, fdTarget(t, int(f.Fd())))
 		}

@@ -1,4 +1,4 @@
-package runtime
+package monitor
 
 import (
 	"bufio"
@@ -16,21 +16,22 @@ import (
 // connection into a stream of frames: a kind byte, a big-endian uint32
 // length, the payload.
 const (
-	opState    = "state"
-	opStart    = "start"
-	opAttach   = "attach"
-	opResize   = "resize"
-	opKill     = "kill"
-	opWait     = "wait"
-	opShutdown = "shutdown"
-	opExec     = "exec"       // start an additional process; with Attach the connection becomes its attach stream
-	opPids     = "pids"       // the host pids of the container's processes
-	opPause    = "pause"      // freeze the container's processes
-	opResume   = "resume"     // thaw them
-	opReopen   = "reopen-log" // reopen the log at its path (after a kubelet rotated it)
+	OpState    = "state"
+	OpStart    = "start"
+	OpAttach   = "attach"
+	OpResize   = "resize"
+	OpKill     = "kill"
+	OpWait     = "wait"
+	OpShutdown = "shutdown"
+	OpExec     = "exec"       // start an additional process; with Attach the connection becomes its attach stream
+	OpPids     = "pids"       // the host pids of the container's processes
+	OpPause    = "pause"      // freeze the container's processes
+	OpResume   = "resume"     // thaw them
+	OpReopen   = "reopen-log" // reopen the log at its path (after a kubelet rotated it)
 )
 
-type request struct {
+// Request is a client's request to the shim.
+type Request struct {
 	Op     string `json:"op"`
 	Stdin  bool   `json:"stdin,omitempty"`  // attach
 	Height uint   `json:"height,omitempty"` // resize
@@ -45,7 +46,8 @@ type request struct {
 	Attach    bool           `json:"attach,omitempty"`     // exec: stream its stdio on this connection
 }
 
-type response struct {
+// Response is the shim's answer.
+type Response struct {
 	Err    string `json:"err,omitempty"`
 	Class  string `json:"class,omitempty"`
 	Pid    int    `json:"pid,omitempty"`
@@ -56,19 +58,20 @@ type response struct {
 
 // Frame kinds.
 const (
-	frameStdin    byte = 0 // client -> shim
-	frameStdout   byte = 1 // shim -> client
-	frameStderr   byte = 2 // shim -> client
-	frameEnd      byte = 3 // shim -> client: the container's output ended
-	frameStdinEOF byte = 4 // client -> shim: the client's stdin ended
+	FrameStdin    byte = 0 // client -> shim
+	FrameStdout   byte = 1 // shim -> client
+	FrameStderr   byte = 2 // shim -> client
+	FrameEnd      byte = 3 // shim -> client: the container's output ended
+	FrameStdinEOF byte = 4 // client -> shim: the client's stdin ended
 )
 
 const frameHeader = 5
 
-// maxFrame bounds a frame's payload; larger ones are a protocol error.
-const maxFrame = 1 << 20
+// MaxFrame bounds a frame's payload; larger ones are a protocol error.
+const MaxFrame = 1 << 20
 
-func makeFrame(kind byte, p []byte) []byte {
+// MakeFrame encodes one frame.
+func MakeFrame(kind byte, p []byte) []byte {
 	b := make([]byte, frameHeader+len(p))
 	b[0] = kind
 	binary.BigEndian.PutUint32(b[1:], uint32(len(p)))
@@ -76,14 +79,14 @@ func makeFrame(kind byte, p []byte) []byte {
 	return b
 }
 
-// readFrame reads one frame; the payload aliases buf when it fits.
-func readFrame(r *bufio.Reader, buf []byte) (byte, []byte, error) {
+// ReadFrame reads one frame; the payload aliases buf when it fits.
+func ReadFrame(r *bufio.Reader, buf []byte) (byte, []byte, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(h[1:])
-	if n > maxFrame {
+	if n > MaxFrame {
 		return 0, nil, errors.New("shim protocol: frame too large")
 	}
 	if int(n) > cap(buf) {
@@ -107,8 +110,9 @@ var classes = map[string]error{
 	"notimplemented":  errdefs.ErrNotImplemented,
 }
 
-func errResponse(err error) response {
-	r := response{Err: err.Error()}
+// ErrResponse carries err and its class to the client.
+func ErrResponse(err error) Response {
+	r := Response{Err: err.Error()}
 	for name, class := range classes {
 		if errors.Is(err, class) {
 			r.Class = name
@@ -127,7 +131,8 @@ type classedError struct {
 func (e *classedError) Error() string        { return e.msg }
 func (e *classedError) Is(target error) bool { return e.class != nil && target == e.class }
 
-func (r response) err() error {
+// AsError is the error the shim sent, nil for success.
+func (r Response) AsError() error {
 	if r.Err == "" {
 		return nil
 	}
