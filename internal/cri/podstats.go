@@ -39,24 +39,13 @@ func (r *runtimeService) PodSandboxStats(ctx context.Context, req *runtimeapi.Po
 // prefix, pod labels).
 func (r *runtimeService) ListPodSandboxStats(ctx context.Context, req *runtimeapi.ListPodSandboxStatsRequest) (*runtimeapi.ListPodSandboxStatsResponse, error) {
 	f := req.GetFilter()
-	resp := &runtimeapi.ListPodSandboxStatsResponse{Stats: []*runtimeapi.PodSandboxStats{}}
-	for _, sb := range r.s.sandboxes(ctx) {
-		if sb.State != apicontainer.StateRunning || f.GetId() != "" && !strings.HasPrefix(sb.ID, f.GetId()) {
-			continue
-		}
-		st, err := r.s.podStats(ctx, sb)
-		if errors.Is(err, errdefs.ErrNotFound) {
-			continue // removed meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !labelsMatch(st.Attributes.Labels, f.GetLabelSelector()) {
-			continue
-		}
-		resp.Stats = append(resp.Stats, st)
+	stats, err := sampleRunning(ctx, r.s.sandboxes(ctx), func(sb apicontainer.Summary) bool {
+		return f.GetId() == "" || strings.HasPrefix(sb.ID, f.GetId())
+	}, r.s.podStats, func(st *runtimeapi.PodSandboxStats) map[string]string { return st.Attributes.Labels }, f.GetLabelSelector())
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &runtimeapi.ListPodSandboxStatsResponse{Stats: stats}, nil
 }
 
 // podStats is one sample of pod sb. tug makes no cgroup of a pod's own

@@ -69,26 +69,38 @@ func (r *runtimeService) ContainerStats(ctx context.Context, req *runtimeapi.Con
 
 func (r *runtimeService) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
 	f := req.GetFilter()
-	resp := &runtimeapi.ListContainerStatsResponse{Stats: []*runtimeapi.ContainerStats{}}
-	for _, c := range r.s.podContainers(ctx) {
-		if c.State != apicontainer.StateRunning ||
-			f.GetId() != "" && !strings.HasPrefix(c.ID, f.GetId()) ||
-			f.GetPodSandboxId() != "" && !strings.HasPrefix(c.Labels[labelSandbox], f.GetPodSandboxId()) {
+	stats, err := sampleRunning(ctx, r.s.podContainers(ctx), func(c apicontainer.Summary) bool {
+		return (f.GetId() == "" || strings.HasPrefix(c.ID, f.GetId())) &&
+			(f.GetPodSandboxId() == "" || strings.HasPrefix(c.Labels[labelSandbox], f.GetPodSandboxId()))
+	}, r.s.containerStats, func(st *runtimeapi.ContainerStats) map[string]string { return st.Attributes.Labels }, f.GetLabelSelector())
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListContainerStatsResponse{Stats: stats}, nil
+}
+
+// sampleRunning samples, with sample, each running object of objs that
+// keep accepts, leaving out those removed meanwhile and those whose
+// labels (read from the sample) do not match selector.
+func sampleRunning[T any](ctx context.Context, objs []apicontainer.Summary, keep func(apicontainer.Summary) bool,
+	sample func(context.Context, apicontainer.Summary) (T, error), labels func(T) map[string]string, selector map[string]string) ([]T, error) {
+	out := []T{}
+	for _, o := range objs {
+		if o.State != apicontainer.StateRunning || !keep(o) {
 			continue
 		}
-		st, err := r.s.containerStats(ctx, c)
+		st, err := sample(ctx, o)
 		if errors.Is(err, errdefs.ErrNotFound) {
 			continue // removed meanwhile
 		}
 		if err != nil {
 			return nil, err
 		}
-		if !labelsMatch(st.Attributes.Labels, f.GetLabelSelector()) {
-			continue
+		if labelsMatch(labels(st), selector) {
+			out = append(out, st)
 		}
-		resp.Stats = append(resp.Stats, st)
 	}
-	return resp, nil
+	return out, nil
 }
 
 // containerStats is one sample of a container's CPU and memory (from its
