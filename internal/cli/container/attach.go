@@ -75,11 +75,10 @@ func runAttach(ctx context.Context, c *command.Cli, o *attachOptions, name strin
 	streamCtx := ctx
 	if o.proxy && !tty {
 		streamCtx = context.WithoutCancel(ctx)
-		sigc := notifyAllSignals()
-		fwdCtx, cancelFwd := context.WithCancel(streamCtx)
-		defer cancelFwd()
-		go forwardAllSignals(fwdCtx, cl, ctr.ID, sigc)
-		defer stopCatch(sigc)
+		signals := catchAllSignals()
+		defer signals.stop()
+		signals.forward(streamCtx, cl, ctr.ID)
+		signals.wait()
 	}
 	resp, err := cl.ContainerAttach(streamCtx, ctr.ID, opts)
 	if err != nil {

@@ -61,6 +61,15 @@ func runRun(ctx context.Context, c *command.Cli, cmd *cobra.Command, o *runOptio
 		return err
 	}
 
+	// From the container's creation on, a signal must not cut the
+	// attach or wait short when signals are proxied to the container.
+	proxy := o.sigProxy && !config.Tty && !o.detach
+	var signals *signalProxy
+	if proxy {
+		signals = catchAllSignals()
+		defer signals.stop()
+	}
+
 	id, err := createContainer(ctx, c, cfg, &o.containerOptions)
 	if err != nil {
 		command.ReportError(c.Err(), path, command.ErrorText(err, c.Host()), true)
@@ -68,17 +77,10 @@ func runRun(ctx context.Context, c *command.Cli, cmd *cobra.Command, o *runOptio
 	}
 	cl := c.Client()
 
-	// From here on the container exists: a signal must not cut the
-	// attach or wait short when signals are proxied to the container.
-	proxy := o.sigProxy && !config.Tty && !o.detach
 	streamCtx := ctx
 	if proxy {
 		streamCtx = context.WithoutCancel(ctx)
-		sigc := notifyAllSignals()
-		fwdCtx, cancelFwd := context.WithCancel(streamCtx)
-		defer cancelFwd()
-		go forwardAllSignals(fwdCtx, cl, id, sigc)
-		defer stopCatch(sigc)
+		signals.forward(streamCtx, cl, id)
 	}
 	streamCtx, cancel := context.WithCancel(streamCtx)
 	defer cancel()
@@ -124,6 +126,9 @@ func runRun(ctx context.Context, c *command.Cli, cmd *cobra.Command, o *runOptio
 		fmt.Fprintln(c.Out(), id)
 	}
 
+	if proxy {
+		signals.wait() // every signal proxied once the container runs
+	}
 	if _, err := cl.ContainerStart(streamCtx, id, client.ContainerStartOptions{}); err != nil {
 		if attach {
 			cancel()

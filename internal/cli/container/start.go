@@ -67,11 +67,10 @@ func runStart(ctx context.Context, c *command.Cli, o *startOptions, ids []string
 	streamCtx := ctx
 	if !tty {
 		streamCtx = context.WithoutCancel(ctx)
-		sigc := notifyAllSignals()
-		fwdCtx, cancelFwd := context.WithCancel(streamCtx)
-		defer cancelFwd()
-		go forwardAllSignals(fwdCtx, cl, ctr.ID, sigc)
-		defer stopCatch(sigc)
+		signals := catchAllSignals()
+		defer signals.stop()
+		signals.forward(streamCtx, cl, ctr.ID)
+		signals.wait()
 	}
 	streamCtx, cancel := context.WithCancel(streamCtx)
 	defer cancel()
