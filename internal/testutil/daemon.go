@@ -45,20 +45,12 @@ func Binaries(t testing.TB) string {
 		if buildErr = os.MkdirAll(binDir, 0o755); buildErr != nil {
 			return
 		}
-		// tug-shim needs libseccomp (the seccomp tag: libcontainer loads the
-		// containers' syscall filters with it).
-		for _, b := range []struct{ name, pkg, cgo, tags string }{
-			{"tugd", "./cmd/tugd", "1", "seccomp"}, {"tug-shim", "./cmd/tug-shim", "1", "seccomp"}, {"tug", "./cmd/tug", "0", ""},
-			{"tug-hello", "./cmd/tug-hello", "0", ""}, {"tug-init", "./cmd/tug-init", "0", ""},
-			{"tug-pause", "./cmd/tug-pause", "0", ""}, {"tug-monitor", "./cmd/tug-monitor", "0", ""},
-		} {
-			cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.name), b.pkg)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
-				return
-			}
+		// The Makefile's build, so that tests run the binaries that ship
+		// (tug-shim static with libseccomp, the monitor without cgo, ...).
+		cmd := exec.Command("make", "--no-print-directory", "-s", "build", "BIN="+binDir)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("make build: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
