@@ -1,3 +1,11 @@
+// The runtime's container-aware GOMAXPROCS is off: the container's init
+// starts inside the container's cgroups at every start and need not find
+// their mount before it executes the user's command; the shim itself runs
+// with GOMAXPROCS=1.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command tug-shim is the process tugd spawns for each container: the
 // shim (`tug-shim shim ...`, internal/runtime), which creates the
 // container and then becomes tug-monitor; re-executed by libcontainer, the

@@ -1,3 +1,10 @@
+// The runtime's container-aware GOMAXPROCS is off: the CLI lives for
+// milliseconds, and need not find its cgroup mount at start nor keep
+// adjusting GOMAXPROCS.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command tug is the tug CLI: a Docker-compatible command line that talks
 // to tugd (or any Docker Engine API daemon) over its socket.
 package main
