@@ -363,27 +363,35 @@ func machineCPU(ctx context.Context, window time.Duration) (float64, error) {
 	return float64(t1-t0) / 100 * window.Seconds() / time.Since(start).Seconds(), nil // USER_HZ is 100
 }
 
-// busyTicks is the non-idle jiffies of all CPUs from /proc/stat's "cpu"
-// line: user, nice, system, irq, softirq. Idle and iowait are idle; steal
-// is time the hypervisor gave another guest; guest and guest_nice are
-// already counted in user and nice.
+// busyTicks is the non-idle jiffies of all CPUs (machineTicks).
 func busyTicks() (uint64, error) {
+	busy, _, err := machineTicks()
+	return busy, err
+}
+
+// machineTicks is the busy and the total jiffies of all CPUs from /proc/stat's
+// "cpu" line. Busy: user, nice, system, irq, softirq; idle and iowait are
+// idle; steal is time the hypervisor gave another guest; guest and
+// guest_nice are already counted in user and nice.
+func machineTicks() (busy, total uint64, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 8 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
-	var sum uint64
-	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system (idle iowait) irq softirq
+	for i := 1; i <= 7; i++ { // user nice system idle iowait irq softirq
 		v, err := strconv.ParseUint(f[i], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %w", err)
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
 		}
-		sum += v
+		total += v
+		if i != 4 && i != 5 {
+			busy += v
+		}
 	}
-	return sum, nil
+	return busy, total, nil
 }

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"time"
+)
+
+// The machine is quiet when less than quietBusy of its CPU time was busy
+// over quietWindow; settleMachine waits at most quietMax for that.
+const (
+	quietBusy   = 0.15
+	quietWindow = 300 * time.Millisecond
+	quietMax    = 10 * time.Second
+)
+
+// settleMachine waits until the machine is quiet, so that the work one engine
+// leaves running after its measurement (containerd's garbage collection,
+// the kernel's teardown of network namespaces, a daemon's deferred
+// removals) is not charged to the next measurement, of the other engine.
+// On a machine that never quiets down it gives up after quietMax.
+func settleMachine(ctx context.Context) {
+	deadline := time.Now().Add(quietMax)
+	for time.Now().Before(deadline) {
+		b0, t0, err := machineTicks() // ops.go
+		if err != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(quietWindow):
+		}
+		b1, t1, err := machineTicks()
+		if err != nil || t1 == t0 {
+			return
+		}
+		if float64(b1-b0)/float64(t1-t0) < quietBusy {
+			return
+		}
+	}
+}
