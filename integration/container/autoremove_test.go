@@ -3,7 +3,9 @@ package container
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,4 +76,48 @@ func TestRunRmRemovalIsFinishedAfterTugdDies(t *testing.T) {
 	}
 	// The shim and the rootfs mount of the interrupted run are checked by
 	// the daemon's leak check at cleanup.
+}
+
+// TestRunRmContainerThatEndedWhileTugdWasDownIsRemoved: a --rm container
+// whose exit the last tugd never saw — it was killed, and the container's
+// shim and process ended meanwhile, so its record still says running, as
+// it does when a machine crash loses the unsynced "removing" state — is
+// removed by the next tugd, files and all.
+func TestRunRmContainerThatEndedWhileTugdWasDownIsRemoved(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	r := d.Tug("run", "-d", "--rm", "--name", "orphan", "busybox", "sleep", "1000")
+	if r.ExitCode != 0 {
+		t.Fatal(r)
+	}
+	id := strings.TrimSpace(r.Stdout)
+	pid, err := strconv.Atoi(strings.TrimSpace(d.Tug("inspect", "--format", "{{.State.Pid}}", id).Stdout))
+	if err != nil || pid <= 0 {
+		t.Fatalf("the container's pid: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(d.ExecRoot, "c", id, "shim.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Kill()
+	_ = syscall.Kill(shim, syscall.SIGKILL)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if !testutil.WaitFor(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil && syscall.Kill(shim, 0) != nil }) {
+		t.Fatal("the container's process or shim outlived SIGKILL")
+	}
+	d.Start()
+	if !testutil.WaitFor(10*time.Second, func() bool {
+		return strings.TrimSpace(d.Tug("ps", "-a", "--format", "{{.Names}}").Stdout) == ""
+	}) {
+		t.Fatalf("ps -a after the restart = %q, want nothing", d.Tug("ps", "-a", "--format", "{{.Names}}").Stdout)
+	}
+	for _, dir := range []string{filepath.Join(d.Root, "containers"), filepath.Join(d.Root, "overlay", "containers"), filepath.Join(d.ExecRoot, "c")} {
+		if !testutil.WaitFor(10*time.Second, func() bool { return len(entries(t, dir)) == 0 }) {
+			t.Errorf("%s after the restart: %v, want empty", dir, entries(t, dir))
+		}
+	}
 }

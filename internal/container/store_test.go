@@ -69,7 +69,7 @@ func TestStoreLookupAndPersistence(t *testing.T) {
 	}
 	a.Lock()
 	a.SetRunning(42, time.Now())
-	_ = s.SaveRunning(a) // the states of a start are saved without fsync, read back alike
+	_ = s.SaveUnsynced(a) // the states of a start are saved without fsync, read back alike
 	a.Unlock()
 
 	s2, err := NewStore(root)

@@ -49,7 +49,7 @@ func (d *Daemon) removeAfterExit(ctx context.Context, c *container.Container, t 
 	c.SetExited(exit.Code, exit.ExitedAt.UTC(), exit.OOMKilled)
 	c.SetRemoving()
 	endSave := trace.Span("remove/save")
-	err := d.containers.Save(c)
+	err := d.containers.SaveUnsynced(c) // a machine crash ends the container anyway: restore removes it
 	endSave()
 	if exit.OOMKilled {
 		d.events.Publish(apievents.ContainerEventType, apievents.ActionOOM, c.ID, d.containerAttrs(c))

@@ -138,7 +138,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	// finds the shim (or its leftovers) at its next start.
 	c.State.ShimStarted = true
 	endSave := trace.Span("start/save")
-	err = d.containers.SaveRunning(c)
+	err = d.containers.SaveUnsynced(c)
 	endSave()
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	c.SetRunning(pid, time.Now().UTC())
 	d.armHealth(c, t, true)
 	endSave = trace.Span("start/save-running")
-	if err := d.containers.SaveRunning(c); err != nil {
+	if err := d.containers.SaveUnsynced(c); err != nil {
 		slog.ErrorContext(ctx, "saving container state", "id", c.ID, "err", err)
 	}
 	endSave()
