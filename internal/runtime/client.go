@@ -139,6 +139,9 @@ func Spawn(ctx context.Context, bin Binaries, cfg Config) (*Client, error) {
 	if cfg.IdleExit != 0 {
 		args = append(args, "--idle-exit", cfg.IdleExit.String())
 	}
+	if cfg.MonitorGrace != 0 {
+		args = append(args, "--monitor-grace", cfg.MonitorGrace.String())
+	}
 	endSeccomp := trace.Span("start/seccomp-precompiled")
 	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
 		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)

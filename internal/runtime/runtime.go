@@ -31,6 +31,9 @@ type Config struct {
 	// state) and exits, leaving only exit.json. 0 means the default of 5
 	// minutes; < 0 means never.
 	IdleExit time.Duration
+	// MonitorGrace is how long the shim waits after the start for the
+	// container to end before it executes the monitor (0: monitorGrace).
+	MonitorGrace time.Duration
 }
 
 // Exit is how a container ended.

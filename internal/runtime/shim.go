@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"time"
 
@@ -31,8 +32,10 @@ const syncFd = 3
 // internal/runtime/monitor) in its place with the files it must keep: the
 // same process, so the container's init stays its child, without
 // libcontainer's code and heap. The monitor serves the socket from then
-// on and exits after Shutdown. ShimMain returns only on failure, with the
-// process exit code.
+// on and exits after Shutdown. A container that ends within monitorGrace of
+// its start is monitored by this process itself (monitor.Run): executing
+// the monitor would only delay its reaping. ShimMain returns the process
+// exit code: on failure, or when the monitor run in this process ends.
 func ShimMain(args []string) int {
 	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
@@ -49,6 +52,7 @@ func ShimMain(args []string) int {
 	fs.BoolVar(&cfg.OpenStdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&cfg.StdinOnce, "stdin-once", false, "close stdin after the first attach ends")
 	fs.DurationVar(&cfg.IdleExit, "idle-exit", defaultIdleExit, "exit this long after the container exited with no client (<0: never)")
+	fs.DurationVar(&cfg.MonitorGrace, "monitor-grace", monitorGrace, "how long to wait after the start for the container to end before executing the monitor")
 	fs.StringVar(&monitorBinary, "monitor", "", "the monitor binary executed once the container is created")
 	syncPipe := fs.Bool("sync", false, "report the creation result on fd 3")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +79,14 @@ func ShimMain(args []string) int {
 	}
 	report(monitor.Response{Pid: h.ct.Pid()})
 	h.serveUntilStart()
+	if h.cfg.Started && h.initEnded(cfg.MonitorGrace) {
+		if cfg, err := h.ownFds(); err == nil {
+			trace.Add("shim/monitor-in-process", time.Now(), time.Now())
+			code := monitor.Run(cfg)
+			goruntime.KeepAlive(h) // its files hold the fds cfg has duplicates of
+			return code
+		}
+	}
 	err = h.handOver()
 	slog.Error("the container is lost", "err", err) // handOver returns only on failure
 	return 1
@@ -286,6 +298,89 @@ func readLine(c *net.UnixConn) ([]byte, error) {
 		line = append(line, b[0])
 	}
 	return nil, errors.New("request line too long")
+}
+
+// monitorGrace is how long the shim waits by default (Config.MonitorGrace),
+// once the container is started, for its init to end before it executes
+// the monitor. A container that ends within it (`run --rm IMG true`) is
+// monitored by the shim itself, and its exit is collected sooner than by a
+// monitor executed first (de-threading this process, loading the monitor,
+// its runtime's start: ~4 ms here). Meanwhile the init's output waits in
+// its pipe, and the attachers and waiters the shim kept wait for the
+// monitor, whichever it is.
+const monitorGrace = 20 * time.Millisecond
+
+// initEnded reports whether the container's init ends within d. It is not
+// reaped: the monitor does that.
+func (h *handover) initEnded(d time.Duration) bool {
+	fd, err := unix.PidfdOpen(h.ct.Pid(), 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false
+		default:
+			return n > 0
+		}
+	}
+}
+
+// ownFds returns the monitor's configuration with duplicates of the fds
+// it takes over, for the monitor run in this process: the shim's own
+// files keep theirs (some are registered with its poller, and the monitor
+// makes its listener from a file it then closes).
+func (h *handover) ownFds() (_ monitor.Config, retErr error) {
+	cfg := h.cfg
+	cfg.Conns = append([]monitor.Conn(nil), h.cfg.Conns...)
+	var dups []int
+	defer func() {
+		if retErr != nil {
+			for _, fd := range dups {
+				unix.Close(fd)
+			}
+		}
+	}()
+	dup := func(fd *int) error {
+		if *fd < 0 {
+			return nil
+		}
+		n, err := unix.FcntlInt(uintptr(*fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return os.NewSyscallError("fcntl(F_DUPFD_CLOEXEC)", err)
+		}
+		dups = append(dups, n)
+		*fd = n
+		return nil
+	}
+	same := cfg.StdinFd >= 0 && cfg.StdinFd == cfg.ConsoleFd
+	for _, fd := range []*int{&cfg.StdoutFd, &cfg.StderrFd, &cfg.ConsoleFd, &cfg.ListenFd, &cfg.ExeFd} {
+		if err := dup(fd); err != nil {
+			return cfg, err
+		}
+	}
+	if same {
+		cfg.StdinFd = cfg.ConsoleFd
+	} else if err := dup(&cfg.StdinFd); err != nil {
+		return cfg, err
+	}
+	for i := range cfg.Conns {
+		if err := dup(&cfg.Conns[i].Fd); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
 
 // fail ends the created container after an error.

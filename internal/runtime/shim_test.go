@@ -159,6 +159,68 @@ func TestShimBecomesMonitorKeepingItsPid(t *testing.T) {
 	}
 }
 
+// A container that ends within the monitor grace of its start is monitored by
+// the shim itself, which never executes the monitor: its output reaches
+// the attacher and the log, its exit the waiter, and the shim exits after
+// Shutdown. One that runs longer gets the monitor executed in the shim's
+// place, after its start.
+func TestShimMonitorsAContainerThatEndsAtOnceItself(t *testing.T) {
+	ctx := context.Background()
+	shimArgs := func(b box) []string {
+		pidb, _ := os.ReadFile(filepath.Join(b.cfg.StateDir, monitor.PidName))
+		argv, _ := os.ReadFile("/proc/" + strings.TrimSpace(string(pidb)) + "/cmdline")
+		return strings.Split(string(argv), "\x00")
+	}
+
+	quick := setup(t, []string{"sh", "-c", "echo hi; exit 3"}, false)
+	quick.cfg.MonitorGrace = time.Minute // however slow the machine
+	c := spawn(t, quick)
+	defer c.Close()
+	out := newBuf()
+	attached := make(chan struct{})
+	attachErr := make(chan error, 1)
+	go func() {
+		attachErr <- c.Attach(ctx, AttachStreams{Stdout: out, Stderr: out, Attached: func() { close(attached) }})
+	}()
+	<-attached
+	if _, err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-attachErr; err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Wait(ctx); err != nil || e.Code != 3 || out.String() != "hi\n" {
+		t.Errorf("Wait() = %+v, %v, output %q; want code 3 and hi", e, err, out.String())
+	}
+	if args := shimArgs(quick); len(args) < 2 || args[1] != "shim" {
+		t.Errorf("the shim of a container that ended at once runs %q, want still the shim", args)
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown() = %v", err)
+	}
+
+	long := setup(t, []string{"sleep", "100"}, false)
+	c2 := spawn(t, long)
+	defer c2.Close()
+	if _, err := c2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		args = shimArgs(long)
+		return len(args) > 1 && args[1] == "monitor"
+	})
+	if err := c2.Kill(ctx, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c2.Wait(ctx); err != nil || e.Code != 137 {
+		t.Errorf("Wait() = %+v, %v; want code 137", e, err)
+	}
+	if err := c2.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown() = %v", err)
+	}
+}
+
 // A shim that cannot execute its monitor fails Spawn and leaves nothing
 // behind: no container, cgroup or state (checkClean).
 func TestSpawnWithoutMonitorFailsCleanly(t *testing.T) {

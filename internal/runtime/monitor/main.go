@@ -161,12 +161,19 @@ func parse(args []string) (Config, error) {
 // shim's socket (requests that came meanwhile wait in its backlog) and
 // exits after Shutdown. It returns the process exit code.
 func Main(args []string) int {
-	endSetup := trace.Span("shim/monitor-setup")
 	cfg, err := parse(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	return Run(cfg)
+}
+
+// Run is the monitor on cfg in this process: Main's, or the shim's own when
+// the container ended before the shim executed the monitor. The fds in
+// cfg become the monitor's. It returns the process exit code.
+func Run(cfg Config) int {
+	endSetup := trace.Span("shim/monitor-setup")
 	// A shim per container: keep the heap small.
 	debug.SetGCPercent(50)
 	var logFile *os.File
