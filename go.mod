@@ -103,3 +103,10 @@ require (
 // a seccomp filter compiled once by tugd instead of compiling it with
 // libseccomp at every start (third_party/runc/TUG.md).
 replace github.com/opencontainers/runc => ./third_party/runc
+
+// distribution/reference and go-digest compile their regular expressions on
+// first use instead of at init, which every CLI start paid for
+// (third_party/*/TUG.md).
+replace github.com/distribution/reference => ./third_party/distribution-reference
+
+replace github.com/opencontainers/go-digest => ./third_party/go-digest
