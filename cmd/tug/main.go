@@ -21,7 +21,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	root, c := cli.NewRootCommand(os.Stdin, os.Stdout, os.Stderr)
+	root, c := cli.NewRootCommandFor(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	err := cli.Execute(ctx, root, c, os.Args[1:])
 	stop()
 	c.Close()

@@ -48,39 +48,48 @@ func NewCommand(c *command.Cli) *cobra.Command {
 	return cmd
 }
 
-// TopLevelCommands returns the container commands docker also offers at
-// the top level (tug run, tug ps, ...).
-func TopLevelCommands(c *command.Cli) []*cobra.Command {
-	run := newRunCommand(c)
-	run.Annotations = map[string]string{"category-top": "1", "aliases": "tug container run, tug run"}
-	ps := newPsCommand(c)
-	ps.Annotations = map[string]string{"category-top": "3", "aliases": "tug container ls, tug container list, tug container ps, tug ps"}
-	return []*cobra.Command{
-		newAttachCommand(c),
-		newCpCommand(c),
-		newCreateCommand(c),
-		newDiffCommand(c),
-		newExecCommand(c),
-		newKillCommand(c),
-		newLogsCommand(c),
-		ps,
-		newPortCommand(c),
-		newRenameCommand(c),
-		newRestartCommand(c),
-		newRmCommand(c),
-		run,
-		newStartCommand(c),
-		newStatsCommand(c),
-		newStopCommand(c),
-		newTopCommand(c),
-		newUpdateCommand(c),
-		newWaitCommand(c),
-		newPauseCommand(c),
-		newUnpauseCommand(c),
-		newCommitCommand(c),
-		newExportCommand(c),
-	}
+// TopLevel are the container commands docker also offers at the top level
+// (tug run, tug ps, ...), by name: the CLI builds only the one a command
+// line names (cli.NewRootCommandFor).
+var TopLevel = map[string]func(*command.Cli) *cobra.Command{
+	"attach": newAttachCommand,
+	"cp":     newCpCommand,
+	"create": newCreateCommand,
+	"diff":   newDiffCommand,
+	"exec":   newExecCommand,
+	"kill":   newKillCommand,
+	"logs":   newLogsCommand,
+	"ps": func(c *command.Cli) *cobra.Command {
+		ps := newPsCommand(c)
+		ps.Annotations = map[string]string{"category-top": "3", "aliases": "tug container ls, tug container list, tug container ps, tug ps"}
+		return ps
+	},
+	"port":    newPortCommand,
+	"rename":  newRenameCommand,
+	"restart": newRestartCommand,
+	"rm":      newRmCommand,
+	"run": func(c *command.Cli) *cobra.Command {
+		run := newRunCommand(c)
+		run.Annotations = map[string]string{"category-top": "1", "aliases": "tug container run, tug run"}
+		return run
+	},
+	"start":   newStartCommand,
+	"stats":   newStatsCommand,
+	"stop":    newStopCommand,
+	"top":     newTopCommand,
+	"update":  newUpdateCommand,
+	"wait":    newWaitCommand,
+	"pause":   newPauseCommand,
+	"unpause": newUnpauseCommand,
+	"commit":  newCommitCommand,
+	"export":  newExportCommand,
 }
 
-// Inspect is exported for the top-level `inspect` command.
-var _ = newInspectCommand
+// TopLevelCommands returns every command of TopLevel.
+func TopLevelCommands(c *command.Cli) []*cobra.Command {
+	cmds := make([]*cobra.Command, 0, len(TopLevel))
+	for _, build := range TopLevel {
+		cmds = append(cmds, build(c))
+	}
+	return cmds
+}
