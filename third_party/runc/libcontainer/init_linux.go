@@ -230,7 +230,10 @@ func startInitialization() (retErr error) {
 	}()
 
 	var config initConfig
-	if err := json.NewDecoder(initPipe).Decode(&config); err != nil {
+	endDecode := Trace("init/decode-config")
+	err = json.NewDecoder(initPipe).Decode(&config)
+	endDecode()
+	if err != nil {
 		return err
 	}
 
