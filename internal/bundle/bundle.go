@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -67,7 +68,10 @@ type Etc struct {
 }
 
 // WriteEtc writes the non-nil files of e, in place: a running container
-// has them bind-mounted, and a rename would not reach it.
+// has them bind-mounted, and a rename would not reach it. A file that
+// already holds its content is left alone: a start rewrites the files the
+// create wrote, mostly unchanged, and ext4 starts the writeback of a
+// truncated and rewritten file when it is closed (auto_da_alloc).
 func (b Bundle) WriteEtc(e Etc) error {
 	for _, f := range []struct {
 		name string
@@ -76,7 +80,11 @@ func (b Bundle) WriteEtc(e Etc) error {
 		if f.body == nil {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(b.Dir, f.name), f.body, 0o644); err != nil {
+		path := filepath.Join(b.Dir, f.name)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.body) {
+			continue
+		}
+		if err := os.WriteFile(path, f.body, 0o644); err != nil {
 			return err
 		}
 	}

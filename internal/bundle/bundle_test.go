@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
@@ -110,6 +111,46 @@ func TestWriteEtcWritesOnlyTheFilesGiven(t *testing.T) {
 		if err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
 		}
+	}
+}
+
+// WriteEtc rewrites a changed file in place (the same inode: a running
+// container has it bind-mounted) and leaves one that already holds its
+// content untouched.
+func TestWriteEtcRewritesInPlaceOnlyWhatChanged(t *testing.T) {
+	b := Bundle{Dir: t.TempDir()}
+	if err := b.WriteEtc(Etc{Hosts: []byte("127.0.0.1 localhost\n"), ResolvConf: []byte("nameserver 127.0.0.1\n")}); err != nil {
+		t.Fatal(err)
+	}
+	stat := func(name string) os.FileInfo {
+		fi, err := os.Stat(filepath.Join(b.Dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	hosts0, resolv0 := stat(hosts), stat(resolvConf)
+	past := hosts0.ModTime().Add(-time.Hour)
+	for _, n := range []string{hosts, resolvConf} {
+		if err := os.Chtimes(filepath.Join(b.Dir, n), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.WriteEtc(Etc{Hosts: []byte("127.0.0.1 localhost\n10.0.0.2 c1\n"), ResolvConf: []byte("nameserver 127.0.0.1\n")}); err != nil {
+		t.Fatal(err)
+	}
+	hosts1, resolv1 := stat(hosts), stat(resolvConf)
+	if !os.SameFile(hosts0, hosts1) || !os.SameFile(resolv0, resolv1) {
+		t.Error("WriteEtc replaced a file instead of writing it in place")
+	}
+	if got, _ := os.ReadFile(filepath.Join(b.Dir, hosts)); string(got) != "127.0.0.1 localhost\n10.0.0.2 c1\n" {
+		t.Errorf("hosts = %q after the rewrite", got)
+	}
+	if !hosts1.ModTime().After(past) {
+		t.Error("the changed hosts file was not written")
+	}
+	if !resolv1.ModTime().Equal(past) {
+		t.Errorf("the unchanged resolv.conf was written (mtime %v, want %v)", resolv1.ModTime(), past)
 	}
 }
 
