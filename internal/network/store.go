@@ -223,8 +223,8 @@ func (st *State) Mappings(skip string) []PortMapping {
 //   - the durable file (under the data root, fsynced) holds what must
 //     survive a machine crash: the networks and the sandboxes that cannot
 //     be derived again from their container (Durable);
-//   - the runtime file (under the exec root, renamed into place without an
-//     fsync) holds the whole state, addresses, veths, namespaces and
+//   - the runtime file (under the exec root, replaced without an fsync,
+//     see atomicfile.Linked) holds the whole state, addresses, veths, namespaces and
 //     published ports of running sandboxes included. A tugd killed at any
 //     point leaves it complete for the next one (the kernel has the
 //     renamed file, fsync or not); a machine crash may lose it, and with
@@ -235,6 +235,7 @@ func (st *State) Mappings(skip string) []PortMapping {
 // the runtime file: no fsync on their path.
 type Store struct {
 	path, runtimePath string
+	runtimeFile       *atomicfile.Linked
 	mu                sync.Mutex
 	st                *State
 	durable, runtime  []byte // what the files hold (compact JSON)
@@ -271,7 +272,8 @@ func OpenStore(path, runtimePath string) (*Store, error) {
 	s.runtime, _ = json.Marshal(st)
 	if runtimePath != "" {
 		// Whole from the start (after a reboot it was missing, or torn).
-		if err := writeRuntime(runtimePath, s.runtime); err != nil {
+		s.runtimeFile = atomicfile.NewLinked(runtimePath)
+		if err := s.writeRuntime(s.runtime); err != nil {
 			return nil, err
 		}
 	}
@@ -401,7 +403,7 @@ func (s *Store) Update(fn func(*State) error) error {
 		s.durable = durable
 	}
 	if s.runtimePath != "" {
-		if err := writeRuntime(s.runtimePath, runtime); err != nil {
+		if err := s.writeRuntime(runtime); err != nil {
 			return err
 		}
 	}
@@ -420,11 +422,12 @@ func writeState(path string, st *State) error {
 	return atomicfile.Write(path, b, 0o600)
 }
 
-// writeRuntime replaces the runtime file at path with b (compact JSON),
-// without an fsync.
-func writeRuntime(path string, b []byte) error {
+// writeRuntime replaces the runtime file with b (compact JSON), without
+// an fsync, nor the writeback ext4 starts for a file renamed over another
+// (atomicfile.Linked).
+func (s *Store) writeRuntime(b []byte) error {
 	defer trace.Span("network/state-replace")()
-	return atomicfile.Replace(path, b, 0o600)
+	return s.runtimeFile.Write(b, 0o600)
 }
 
 // Snapshot returns a deep copy of the state.
