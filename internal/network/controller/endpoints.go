@@ -92,12 +92,23 @@ func ValidateSharedNetwork(cfg *apicontainer.Config, hc *apicontainer.HostConfig
 
 // AddSandbox records the networks container c, being created, joins when
 // it starts: its network mode, plus the other networks of the create
-// request.
+// request. A sandbox that is what c's network mode alone gives (one
+// unconfigured endpoint on the default bridge) is checked but not
+// recorded: it is derived from c where it is needed (deriveSandbox), so a
+// plain `run` writes no state at create.
 func (n *Controller) AddSandbox(c *container.Container, nc *network.NetworkingConfig) error {
 	if !usesSandbox(c.HostConfig) {
 		return nil
 	}
-	return n.store.Update(func(st *tugnet.State) error { return addSandbox(st, c, nc) })
+	return n.store.Update(func(st *tugnet.State) error {
+		if err := addSandbox(st, c, nc); err != nil {
+			return err
+		}
+		if s := st.Sandboxes[c.ID]; s.Derivable(st) {
+			delete(st.Sandboxes, c.ID)
+		}
+		return nil
+	})
 }
 
 // EtcFiles returns the /etc/hosts and /etc/resolv.conf of container c as
