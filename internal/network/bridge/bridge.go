@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
@@ -198,16 +199,8 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 	if mtu == 0 {
 		mtu = br.Attrs().MTU
 	}
-	veth := &netlink.Veth{
-		LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, TxQLen: -1, MTU: mtu, Flags: net.FlagUp},
-		// Created directly in the container's namespace, under its name
-		// there: no move, no rename.
-		PeerName:         ep.IfName,
-		PeerNamespace:    netlink.NsFd(ns),
-		PeerHardwareAddr: ep.MAC,
-	}
 	endAdd := trace.Span("network/veth-add")
-	err = netlink.LinkAdd(veth)
+	err = addVeth(ep, br.Attrs().Index, mtu, ns)
 	endAdd()
 	if err != nil {
 		return fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
@@ -218,7 +211,7 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 		}
 	}()
 	endHandle := trace.Span("network/ns-handle")
-	h, err := netlink.NewHandleAt(ns)
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
@@ -255,6 +248,40 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 		}
 	}
 	return nil
+}
+
+// addVeth creates the veth pair of ep in one RTM_NEWLINK: the host side
+// named ep.HostVeth, up, enslaved to the bridge masterIndex; the peer
+// made in the namespace ns under its final name ep.IfName, with ep.MAC.
+// (netlink.LinkAdd would look the new link up and enslave it in two more
+// requests: it does not send IFLA_MASTER with the creation, which the
+// kernel has taken since 3.x.)
+func addVeth(ep Endpoint, masterIndex, mtu int, ns netns.NsHandle) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(ep.HostVeth)))
+	if mtu > 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	}
+	req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(masterIndex))))
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(ep.IfName))
+	if mtu > 0 {
+		peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	}
+	if ep.MAC != nil {
+		peer.AddRtAttr(unix.IFLA_ADDRESS, []byte(ep.MAC))
+	}
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(ns)))
+	req.AddData(info)
+	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
 }
 
 // DeleteLink removes the link name; a missing link is not an error.
