@@ -222,14 +222,14 @@ func (st *State) Mappings(skip string) []PortMapping {
 //
 //   - the durable file (under the data root, fsynced) holds what must
 //     survive a machine crash: the networks and the sandboxes that cannot
-//     be derived again from their container (Durable);
+//     be derived again from their container (see Sandbox.Derivable);
 //   - the runtime file (under the exec root, replaced without an fsync,
-//     see atomicfile.Linked) holds the whole state, addresses, veths, namespaces and
-//     published ports of running sandboxes included. A tugd killed at any
-//     point leaves it complete for the next one (the kernel has the
-//     renamed file, fsync or not); a machine crash may lose it, and with
-//     it only what the crash ended anyway: running containers' network
-//     set-ups and round-robin positions.
+//     see atomicfile.Linked) holds the whole state, addresses, veths,
+//     namespaces and published ports of running sandboxes included. A
+//     tugd killed at any point leaves it complete for the next one (the
+//     kernel has the new file, fsync or not); a machine crash may lose it,
+//     and with it only what the crash ended anyway: running containers'
+//     network set-ups and round-robin positions.
 //
 // The start and the end of a container on the default bridge change only
 // the runtime file: no fsync on their path.
