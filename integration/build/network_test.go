@@ -324,7 +324,9 @@ func (d *netDaemon) netState() netSnapshot {
 	var st struct {
 		Sandboxes map[string]json.RawMessage `json:"sandboxes"`
 	}
-	b, err := os.ReadFile(filepath.Join(d.Root, "network", "state.json"))
+	// The runtime state holds every sandbox; the durable file under the
+	// data root only those that cannot be derived again.
+	b, err := os.ReadFile(filepath.Join(d.ExecRoot, "network", "state.json"))
 	if err != nil {
 		d.t.Fatal(err)
 	}

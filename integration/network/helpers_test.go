@@ -79,7 +79,9 @@ func (d *netDaemon) checkNoLeaks() {
 			} `json:"endpoints"`
 		} `json:"sandboxes"`
 	}
-	b, err := os.ReadFile(filepath.Join(d.Root, "network", "state.json"))
+	// The runtime state (the whole of it: addresses and namespaces are
+	// not in the durable file under the data root).
+	b, err := os.ReadFile(filepath.Join(d.ExecRoot, "network", "state.json"))
 	if err != nil {
 		d.t.Fatal(err)
 	}

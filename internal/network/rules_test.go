@@ -2,7 +2,6 @@ package network
 
 import (
 	"net/netip"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,63 +38,5 @@ func TestPlan(t *testing.T) {
 	peq := cmp.Comparer(func(x, y netip.Prefix) bool { return x == y })
 	if diff := cmp.Diff(want, Plan(st), eq, peq); diff != "" {
 		t.Errorf("Plan() mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestStoreUpdate(t *testing.T) {
-	path := t.TempDir() + "/state.json"
-	s, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Update(func(st *State) error {
-		st.Networks["n"] = &Network{ID: "n", Name: "x"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_ = s.Update(func(st *State) error {
-		delete(st.Networks, "n")
-		return ErrPoolExhausted // a failed update changes nothing
-	})
-	s2, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range []*State{s.Snapshot(), s2.Snapshot()} {
-		if n, err := st.Network("x"); err != nil || n.ID != "n" {
-			t.Errorf("Network(x) = %v, %v, want n", n, err)
-		}
-	}
-}
-
-// TestStoreUpdateThatChangesNothingIsNotWritten: releasing a sandbox the
-// state does not hold writes no file (no fsync on the --network none path).
-func TestStoreUpdateThatChangesNothingIsNotWritten(t *testing.T) {
-	path := t.TempDir() + "/state.json"
-	s, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Update(func(st *State) error {
-		st.Networks["n"] = &Network{ID: "n", Name: "x"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Update(func(st *State) error {
-		delete(st.Sandboxes, "no-such-sandbox")
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("state file after an update that changed nothing: %v, want none written", err)
-	}
-	if n, err := s.Snapshot().Network("x"); err != nil || n.ID != "n" {
-		t.Errorf("Network(x) = %v, %v, want n", n, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // DefaultNetwork is the name of the default bridge network.
@@ -86,6 +87,25 @@ type Sandbox struct {
 	Endpoints   []*Endpoint   `json:"endpoints"`
 	NetNS       string        `json:"netns,omitempty"`
 	Ports       []PortMapping `json:"ports,omitempty"`
+	// DefaultMode is set when the container's network mode (or the build
+	// step's) is the default bridge: see Derivable.
+	DefaultMode bool `json:"defaultMode,omitempty"`
+}
+
+// Derivable reports whether s is what its container's network mode alone
+// gives (the mode is the default bridge, and s has one endpoint, there,
+// with nothing asked of it: no alias, address, MAC or link), so that a
+// sandbox lost in a machine crash is derived again, the same, from the
+// container (the controller does so at start). The durable state leaves
+// such sandboxes out.
+func (s *Sandbox) Derivable(st *State) bool {
+	if !s.DefaultMode || len(s.Endpoints) != 1 {
+		return false
+	}
+	e := s.Endpoints[0]
+	n := st.Networks[e.NetworkID]
+	return n != nil && n.Default() && len(e.Aliases) == 0 && !e.RequestedIP.IsValid() && !e.RequestedIP6.IsValid() &&
+		e.RequestedMAC == "" && len(e.LinkLocalIPs) == 0 && len(e.Links) == 0
 }
 
 // Endpoint returns s's endpoint on the network netID, or nil.
@@ -196,19 +216,71 @@ func (st *State) Mappings(skip string) []PortMapping {
 	return out
 }
 
-// Store persists State in one JSON file, replaced atomically on every
-// change, so a crash leaves the old or the new state, never a mix.
+// Store persists State in two JSON files, each replaced atomically on
+// every change that touches it, so a crash leaves the old or the new
+// content of each, never a mix:
+//
+//   - the durable file (under the data root, fsynced) holds what must
+//     survive a machine crash: the networks and the sandboxes that cannot
+//     be derived again from their container (see Sandbox.Derivable);
+//   - the runtime file (under the exec root, replaced without an fsync,
+//     see atomicfile.Linked) holds the whole state, addresses, veths,
+//     namespaces and published ports of running sandboxes included. A
+//     tugd killed at any point leaves it complete for the next one (the
+//     kernel has the new file, fsync or not); a machine crash may lose it,
+//     and with it only what the crash ended anyway: running containers'
+//     network set-ups and round-robin positions.
+//
+// The start and the end of a container on the default bridge change only
+// the runtime file: no fsync on their path.
 type Store struct {
-	path string
-	mu   sync.Mutex
-	st   *State
+	path, runtimePath string
+	runtimeFile       *atomicfile.Linked
+	mu                sync.Mutex
+	st                *State
+	durable, runtime  []byte // what the files hold (compact JSON)
 }
 
-// OpenStore loads the state at path (empty if the file does not exist).
-func OpenStore(path string) (*Store, error) {
+// OpenStore loads the state from the durable file at path and the runtime
+// file at runtimePath (either may be missing: an empty state, or only
+// what survived a reboot). With runtimePath "" every change goes to the
+// durable file.
+func OpenStore(path, runtimePath string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	st, err := readState(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, runtimePath: runtimePath}
+	if runtimePath != "" {
+		if err := os.MkdirAll(filepath.Dir(runtimePath), 0o700); err != nil {
+			return nil, err
+		}
+		rt, err := readState(runtimePath)
+		if err != nil {
+			// Written without an fsync: a machine crash may have left
+			// anything. What it held ended with the machine.
+			rt = &State{}
+		}
+		st = merge(st, rt)
+	}
+	normalize(st)
+	s.st = st
+	s.durable, _ = json.Marshal(s.durableState(st))
+	s.runtime, _ = json.Marshal(st)
+	if runtimePath != "" {
+		// Whole from the start (after a reboot it was missing, or torn).
+		s.runtimeFile = atomicfile.NewLinked(runtimePath)
+		if err := s.writeRuntime(s.runtime); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func readState(path string) (*State, error) {
 	st := &State{}
 	b, err := os.ReadFile(path)
 	switch {
@@ -221,7 +293,31 @@ func OpenStore(path string) (*Store, error) {
 		}
 	}
 	normalize(st)
-	return &Store{path: path, st: st}, nil
+	return st, nil
+}
+
+// merge combines the durable state d with the runtime state rt, written
+// after it on every change: the networks are d's (with rt's round-robin
+// positions), the sandboxes rt's, plus those of d that rt lacks (after a
+// reboot: the runtime file is gone, the configured sandboxes are not).
+// A sandbox rt holds and d does not was derivable, or was forgotten by an
+// update that a crash cut between the two writes: the next Reconcile
+// drops it if its container is gone.
+func merge(d, rt *State) *State {
+	normalize(d)
+	normalize(rt)
+	for id, n := range d.Networks {
+		if r := rt.Networks[id]; r != nil {
+			n.LastIP, n.LastIP6 = r.LastIP, r.LastIP6
+		}
+	}
+	for id, s := range d.Sandboxes {
+		if rt.Sandboxes[id] == nil {
+			rt.Sandboxes[id] = s
+		}
+	}
+	d.Sandboxes = rt.Sandboxes
+	return d
 }
 
 func normalize(st *State) {
@@ -233,6 +329,38 @@ func normalize(st *State) {
 	}
 }
 
+// durableState is the part of st the durable file holds: st itself when
+// there is no runtime file, else st without what a reboot voids anyway
+// (round-robin positions, addresses, veths, namespaces, published ports)
+// and without the sandboxes that are derivable (Sandbox.Derivable). It
+// returns a copy; st is not changed.
+func (s *Store) durableState(st *State) *State {
+	if s.runtimePath == "" {
+		return st
+	}
+	out := &State{Networks: map[string]*Network{}, Sandboxes: map[string]*Sandbox{}}
+	for id, n := range st.Networks {
+		cp := *n
+		cp.LastIP, cp.LastIP6 = netip.Addr{}, netip.Addr{}
+		out.Networks[id] = &cp
+	}
+	for id, sb := range st.Sandboxes {
+		if sb.Derivable(st) {
+			continue
+		}
+		cp := *sb
+		cp.NetNS, cp.Ports = "", nil
+		cp.Endpoints = nil
+		for _, e := range sb.Endpoints {
+			ce := *e
+			ce.ID, ce.IP, ce.IP6, ce.MAC, ce.HostVeth, ce.IfName = "", netip.Addr{}, netip.Addr{}, "", "", ""
+			cp.Endpoints = append(cp.Endpoints, &ce)
+		}
+		out.Sandboxes[id] = &cp
+	}
+	return out
+}
+
 // View calls fn with the state; fn must not modify it or keep it.
 func (s *Store) View(fn func(*State)) {
 	s.mu.Lock()
@@ -242,44 +370,72 @@ func (s *Store) View(fn func(*State)) {
 
 // Update calls fn on a copy of the state and, if fn succeeds, persists the
 // copy and makes it current. On any error the state is unchanged.
+// A file whose content the update does not change is not written: no
+// fsync on the path of an update that touches only the runtime file.
 func (s *Store) Update(fn func(*State) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := json.Marshal(s.st)
-	if err != nil {
-		return err
-	}
 	cp := &State{}
-	if err := json.Unmarshal(b, cp); err != nil {
+	if err := json.Unmarshal(s.runtime, cp); err != nil {
 		return err
 	}
 	normalize(cp)
 	if err := fn(cp); err != nil {
 		return err
 	}
-	// An update that changes nothing (the release of a sandbox that has
-	// no network, say) is not written: no fsync on that path.
-	if after, err := json.Marshal(cp); err == nil && bytes.Equal(after, b) {
-		return nil
-	}
-	nb, err := json.MarshalIndent(cp, "", "\t")
+	runtime, err := json.Marshal(cp)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(s.path, nb, 0o600); err != nil {
+	if bytes.Equal(runtime, s.runtime) {
+		return nil
+	}
+	durable, err := json.Marshal(s.durableState(cp))
+	if err != nil {
 		return err
 	}
-	s.st = cp
+	// The durable file first: a crash between the two writes leaves a
+	// runtime file one change behind, which merge tolerates.
+	if !bytes.Equal(durable, s.durable) {
+		if err := writeState(s.path, s.durableState(cp)); err != nil {
+			return err
+		}
+		s.durable = durable
+	}
+	if s.runtimePath != "" {
+		if err := s.writeRuntime(runtime); err != nil {
+			return err
+		}
+	}
+	s.runtime, s.st = runtime, cp
 	return nil
+}
+
+// writeState replaces the durable file at path with st, indented for
+// people reading it, durably (fsync of the file and its directory).
+func writeState(path string, st *State) error {
+	b, err := json.MarshalIndent(st, "", "\t")
+	if err != nil {
+		return err
+	}
+	defer trace.Span("network/state-write")()
+	return atomicfile.Write(path, b, 0o600)
+}
+
+// writeRuntime replaces the runtime file with b (compact JSON), without
+// an fsync, nor the writeback ext4 starts for a file renamed over another
+// (atomicfile.Linked).
+func (s *Store) writeRuntime(b []byte) error {
+	defer trace.Span("network/state-replace")()
+	return s.runtimeFile.Write(b, 0o600)
 }
 
 // Snapshot returns a deep copy of the state.
 func (s *Store) Snapshot() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, _ := json.Marshal(s.st)
 	cp := &State{}
-	_ = json.Unmarshal(b, cp)
+	_ = json.Unmarshal(s.runtime, cp)
 	normalize(cp)
 	return cp
 }

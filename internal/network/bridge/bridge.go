@@ -11,8 +11,11 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // VethPrefix starts the name of every host-side veth tug creates.
@@ -167,30 +170,39 @@ type Endpoint struct {
 	MTU      int // 0: the bridge's
 }
 
-// AddEndpoint creates the veth pair of ep. On error nothing is left.
+// ErrBridgeNotReady is AddEndpoint's error when the bridge is missing or
+// down: the caller makes it again (EnsureBridge) and retries.
+var ErrBridgeNotReady = errors.New("bridge missing or down")
+
+// AddEndpoint creates the veth pair of ep: the host side enslaved to the
+// bridge and up, the peer made in the namespace under its final name, so
+// that what is left to do there is its address, its state and its routes.
+// On error nothing is left.
 func AddEndpoint(ep Endpoint) (retErr error) {
 	br, err := netlink.LinkByName(ep.Bridge)
 	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if errors.As(err, &nf) {
+			return fmt.Errorf("bridge %s: %w", ep.Bridge, ErrBridgeNotReady)
+		}
 		return fmt.Errorf("bridge %s: %w", ep.Bridge, err)
+	}
+	if br.Attrs().Flags&net.FlagUp == 0 {
+		return fmt.Errorf("bridge %s: %w", ep.Bridge, ErrBridgeNotReady)
 	}
 	ns, err := netns.GetFromPath(ep.NetNS)
 	if err != nil {
 		return fmt.Errorf("network namespace %s: %w", ep.NetNS, err)
 	}
 	defer ns.Close()
-	peer := "tugc" + strings.TrimPrefix(ep.HostVeth, VethPrefix)
 	mtu := ep.MTU
 	if mtu == 0 {
 		mtu = br.Attrs().MTU
 	}
-	veth := &netlink.Veth{
-		LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, TxQLen: -1, MTU: mtu},
-		PeerName:  peer,
-		// Created directly in the container's namespace: no move needed.
-		PeerNamespace:    netlink.NsFd(ns),
-		PeerHardwareAddr: ep.MAC,
-	}
-	if err := netlink.LinkAdd(veth); err != nil {
+	endAdd := trace.Span("network/veth-add")
+	err = addVeth(ep, br.Attrs().Index, mtu, ns)
+	endAdd()
+	if err != nil {
 		return fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
 	}
 	defer func() {
@@ -198,24 +210,17 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 			_ = DeleteLink(ep.HostVeth)
 		}
 	}()
-	host, err := netlink.LinkByName(ep.HostVeth)
-	if err != nil {
-		return err
-	}
-	if err := netlink.LinkSetUp(host); err != nil {
-		return err
-	}
-	h, err := netlink.NewHandleAt(ns)
+	endHandle := trace.Span("network/ns-handle")
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	link, err := h.LinkByName(peer)
+	endHandle()
+	defer trace.Span("network/ns-config")()
+	link, err := h.LinkByName(ep.IfName)
 	if err != nil {
 		return fmt.Errorf("veth peer in namespace: %w", err)
-	}
-	if err := h.LinkSetName(link, ep.IfName); err != nil {
-		return fmt.Errorf("renaming %s to %s: %w", peer, ep.IfName, err)
 	}
 	if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
 		return fmt.Errorf("address %s: %w", ep.Addr, err)
@@ -230,9 +235,6 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 	if err := h.LinkSetUp(link); err != nil {
 		return err
 	}
-	if lo, err := h.LinkByName("lo"); err == nil {
-		_ = h.LinkSetUp(lo)
-	}
 	if ep.Gateway.IsValid() {
 		gw := net.IP(ep.Gateway.AsSlice())
 		if err := h.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
@@ -246,6 +248,40 @@ func AddEndpoint(ep Endpoint) (retErr error) {
 		}
 	}
 	return nil
+}
+
+// addVeth creates the veth pair of ep in one RTM_NEWLINK: the host side
+// named ep.HostVeth, up, enslaved to the bridge masterIndex; the peer
+// made in the namespace ns under its final name ep.IfName, with ep.MAC.
+// (netlink.LinkAdd would look the new link up and enslave it in two more
+// requests: it does not send IFLA_MASTER with the creation, which the
+// kernel has taken since 3.x.)
+func addVeth(ep Endpoint, masterIndex, mtu int, ns netns.NsHandle) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(ep.HostVeth)))
+	if mtu > 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	}
+	req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(masterIndex))))
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(ep.IfName))
+	if mtu > 0 {
+		peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	}
+	if ep.MAC != nil {
+		peer.AddRtAttr(unix.IFLA_ADDRESS, []byte(ep.MAC))
+	}
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(ns)))
+	req.AddData(info)
+	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
 }
 
 // DeleteLink removes the link name; a missing link is not an error.
@@ -300,18 +336,23 @@ func NewNetNS(path string) (retErr error) {
 		// A thread of its own, never returned to the scheduler pool: it
 		// ends with the goroutine, whatever namespace it is left in.
 		runtime.LockOSThread()
+		endUnshare := trace.Span("network/netns-unshare")
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("unshare: %w", err)
 			return
 		}
+		endUnshare()
+		endBind := trace.Span("network/netns-bind")
 		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
 		if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
 			errc <- fmt.Errorf("bind-mounting network namespace: %w", err)
 			return
 		}
-		if lo, err := netlink.LinkByName("lo"); err == nil {
-			_ = netlink.LinkSetUp(lo)
-		}
+		endBind()
+		endLo := trace.Span("network/netns-lo-up")
+		// Loopback is the first link of every namespace: index 1.
+		_ = netlink.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})
+		endLo()
 		errc <- nil
 	}()
 	return <-errc
@@ -320,7 +361,10 @@ func NewNetNS(path string) (retErr error) {
 // DeleteNetNS unmounts and removes the namespace file at path; a missing
 // file is not an error.
 func DeleteNetNS(path string) error {
-	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+	endUnmount := trace.Span("network/netns-unmount")
+	err := unix.Unmount(path, unix.MNT_DETACH)
+	endUnmount()
+	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("unmounting %s: %w", path, err)
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {

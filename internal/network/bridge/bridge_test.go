@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -56,10 +57,19 @@ func TestAddEndpointPlugsAVethIntoTheNamespaceOnTheBridge(t *testing.T) {
 		if v, err := Veths("tbtest0"); err != nil || !slices.Equal(v, []string{ep.HostVeth}) {
 			t.Errorf("Veths() = %v, %v; want [%s]", v, err, ep.HostVeth)
 		}
+		if host, err := netlink.LinkByName(ep.HostVeth); err != nil || host.Attrs().Flags&net.FlagUp == 0 {
+			t.Errorf("host veth %s: %v, want it up", ep.HostVeth, err)
+		}
 		err := InNetNS(ctr, func() error {
 			link, err := netlink.LinkByName("eth0")
 			if err != nil {
 				return fmt.Errorf("no eth0 in the namespace: %v", err)
+			}
+			if link.Attrs().Flags&net.FlagUp == 0 {
+				t.Errorf("eth0 is down, want it up")
+			}
+			if lo, err := netlink.LinkByName("lo"); err != nil || lo.Attrs().Flags&net.FlagUp == 0 {
+				t.Errorf("lo: %v, want it up", err)
 			}
 			if link.Attrs().HardwareAddr.String() != mac.String() {
 				t.Errorf("eth0 MAC = %s, want %s", link.Attrs().HardwareAddr, mac)
@@ -108,7 +118,8 @@ func TestAddEndpointThatFailsLeavesNoVeth(t *testing.T) {
 			return fmt.Errorf("NewNetNS() = %v", err)
 		}
 		defer func() { _ = DeleteNetNS(ctr) }()
-		// "lo" exists in every namespace: renaming the peer to it fails.
+		// "lo" exists in every namespace: making the peer under that name
+		// there fails.
 		ep := Endpoint{Bridge: "tbtest1", HostVeth: VethPrefix + "test2", NetNS: ctr, IfName: "lo",
 			Addr: netip.MustParsePrefix("10.251.0.2/24")}
 		if err := AddEndpoint(ep); err == nil {
@@ -131,5 +142,46 @@ func TestEnsureBridgeRefusesALinkThatIsNotABridge(t *testing.T) {
 			t.Error("EnsureBridge() on a veth = nil, want an error")
 		}
 		return nil
+	})
+}
+
+// AddEndpoint on a bridge that is missing or down says so with
+// ErrBridgeNotReady (the controller then makes it again) and leaves no
+// veth.
+func TestAddEndpointOnAMissingOrDownBridgeIsNotReady(t *testing.T) {
+	inFreshNetNS(t, func(dir string) error {
+		ctr := filepath.Join(dir, "ctr")
+		if err := NewNetNS(ctr); err != nil {
+			return fmt.Errorf("NewNetNS() = %v", err)
+		}
+		defer func() { _ = DeleteNetNS(ctr) }()
+		ep := Endpoint{Bridge: "tbtest2", HostVeth: VethPrefix + "test3", NetNS: ctr, IfName: "eth0",
+			Addr: netip.MustParsePrefix("10.253.0.2/24")}
+		if err := AddEndpoint(ep); !errors.Is(err, ErrBridgeNotReady) {
+			t.Errorf("AddEndpoint() on a missing bridge = %v, want ErrBridgeNotReady", err)
+		}
+		if err := EnsureBridge("tbtest2", netip.MustParsePrefix("10.253.0.1/24"), netip.Prefix{}); err != nil {
+			return fmt.Errorf("EnsureBridge() = %v", err)
+		}
+		br, err := netlink.LinkByName("tbtest2")
+		if err != nil {
+			return err
+		}
+		if err := netlink.LinkSetDown(br); err != nil {
+			return err
+		}
+		if err := AddEndpoint(ep); !errors.Is(err, ErrBridgeNotReady) {
+			t.Errorf("AddEndpoint() on a bridge that is down = %v, want ErrBridgeNotReady", err)
+		}
+		if Exists(ep.HostVeth) {
+			t.Errorf("host veth %s left behind", ep.HostVeth)
+		}
+		if err := EnsureBridge("tbtest2", netip.MustParsePrefix("10.253.0.1/24"), netip.Prefix{}); err != nil {
+			return fmt.Errorf("EnsureBridge() = %v", err)
+		}
+		if err := AddEndpoint(ep); err != nil {
+			t.Errorf("AddEndpoint() after EnsureBridge() = %v", err)
+		}
+		return DeleteBridge("tbtest2")
 	})
 }

@@ -22,8 +22,8 @@ import (
 
 // Config is how the controller is set up.
 type Config struct {
-	Root     string        // the data root: the state is Root/network/state.json
-	ExecRoot string        // namespaces are mounted under ExecRoot/netns; it picks the kernel names too
+	Root     string        // the data root: the durable state is Root/network/state.json
+	ExecRoot string        // the runtime state is ExecRoot/network/state.json, namespaces are mounted under ExecRoot/netns; it picks the kernel names too
 	Bip      string        // daemon.json "bip": the default bridge's gateway and subnet, 172.30.0.1/24
 	Pools    []tugnet.Pool // daemon.json "default-address-pools"
 	Events   Events        // where network events go
@@ -71,7 +71,7 @@ type Controller struct {
 // the default exec root owns tug0 and table "tug"; one on another exec
 // root (tests) gets names of its own, so daemons never share them.
 func New(ctx context.Context, cfg Config) (*Controller, error) {
-	st, err := tugnet.OpenStore(filepath.Join(cfg.Root, "network", "state.json"))
+	st, err := tugnet.OpenStore(filepath.Join(cfg.Root, "network", "state.json"), filepath.Join(cfg.ExecRoot, "network", "state.json"))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"github.com/tug-project/tug/internal/network/links"
 	"github.com/tug-project/tug/internal/network/portmap"
 	"github.com/tug-project/tug/internal/oci"
+	"github.com/tug-project/tug/internal/trace"
 )
 
 // Attachment is what a container or build step sees of its network: the
@@ -90,12 +92,23 @@ func ValidateSharedNetwork(cfg *apicontainer.Config, hc *apicontainer.HostConfig
 
 // AddSandbox records the networks container c, being created, joins when
 // it starts: its network mode, plus the other networks of the create
-// request.
+// request. A sandbox that is what c's network mode alone gives (one
+// unconfigured endpoint on the default bridge) is checked but not
+// recorded: it is derived from c where it is needed (deriveSandbox), so a
+// plain `run` writes no state at create.
 func (n *Controller) AddSandbox(c *container.Container, nc *network.NetworkingConfig) error {
 	if !usesSandbox(c.HostConfig) {
 		return nil
 	}
-	return n.store.Update(func(st *tugnet.State) error { return addSandbox(st, c, nc) })
+	return n.store.Update(func(st *tugnet.State) error {
+		if err := addSandbox(st, c, nc); err != nil {
+			return err
+		}
+		if s := st.Sandboxes[c.ID]; s.Derivable(st) {
+			delete(st.Sandboxes, c.ID)
+		}
+		return nil
+	})
 }
 
 // EtcFiles returns the /etc/hosts and /etc/resolv.conf of container c as
@@ -194,16 +207,16 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 	var sb tugnet.Sandbox
 	var nets map[string]tugnet.Network
 	var user bool
+	endIPAM := trace.Span("network/ipam")
 	err = n.store.Update(func(st *tugnet.State) error {
 		s := st.Sandboxes[c.ID]
 		if s == nil {
-			// Created before tug had networking, or lost: derive it.
-			s = &tugnet.Sandbox{ContainerID: c.ID}
-			nw, err := st.Network(string(c.HostConfig.NetworkMode))
-			if err != nil {
+			// Derivable (and so not kept across a machine crash), created
+			// before tug had networking, or lost: derive it.
+			var err error
+			if s, err = deriveSandbox(st, c); err != nil {
 				return err
 			}
-			s.Endpoints = []*tugnet.Endpoint{{NetworkID: nw.ID}}
 			st.Sandboxes[c.ID] = s
 		}
 		s.Name, s.Hostname = c.Name, c.Config.Hostname
@@ -237,6 +250,7 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		sb = *s
 		return linkAddresses(st, lks)
 	})
+	endIPAM()
 	if err != nil {
 		n.release(ctx, c.ID)
 		return Attachment{}, err
@@ -344,7 +358,7 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 		if st.Networks[nw.ID] == nil {
 			return errdefs.NotFound("network %s not found", mode)
 		}
-		s := &tugnet.Sandbox{ContainerID: id, Hostname: hostname, Endpoints: []*tugnet.Endpoint{{NetworkID: nw.ID}}}
+		s := &tugnet.Sandbox{ContainerID: id, Hostname: hostname, Endpoints: []*tugnet.Endpoint{{NetworkID: nw.ID}}, DefaultMode: nw.Default()}
 		var err error
 		if nets, err = allocateSandbox(st, s, nsPath); err != nil {
 			return err
@@ -386,7 +400,10 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 // its namespace, a veth per endpoint (the first one with the default
 // route), and the rules. The caller undoes it with Detach, on error too.
 func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Network) error {
-	if err := bridge.NewNetNS(sb.NetNS); err != nil {
+	endNS := trace.Span("network/netns-create")
+	err := bridge.NewNetNS(sb.NetNS)
+	endNS()
+	if err != nil {
 		return fmt.Errorf("creating network namespace: %w", err)
 	}
 	for i, e := range sb.Endpoints {
@@ -395,6 +412,8 @@ func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Netw
 			return err
 		}
 	}
+	endRules := trace.Span("network/rules")
+	defer endRules()
 	if err := n.applyRules(); err != nil {
 		return fmt.Errorf("programming nftables: %w", err)
 	}
@@ -405,9 +424,6 @@ func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Netw
 // at nsPath; the primary endpoint gets the default route.
 func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary bool) error {
 	mac, _ := net.ParseMAC(e.MAC)
-	if err := bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr(), nw.BridgeAddr6()); err != nil {
-		return err
-	}
 	ep := bridge.Endpoint{Bridge: nw.Bridge, HostVeth: e.HostVeth, NetNS: nsPath, IfName: e.IfName,
 		Addr: netip.PrefixFrom(e.IP, nw.Subnet.Bits()), MAC: mac, More: linkLocalPrefixes(e.LinkLocalIPs), MTU: nw.BridgeOptions().MTU}
 	if e.IP6.IsValid() {
@@ -419,7 +435,19 @@ func plugEndpoint(nsPath string, nw *tugnet.Network, e *tugnet.Endpoint, primary
 			ep.Gateway6 = nw.Gateway6
 		}
 	}
-	if err := bridge.AddEndpoint(ep); err != nil {
+	// The bridge was made when the daemon started or the network was
+	// created; made again only when it is found missing or down.
+	err := bridge.AddEndpoint(ep)
+	if errors.Is(err, bridge.ErrBridgeNotReady) {
+		endBr := trace.Span("network/ensure-bridge")
+		err = bridge.EnsureBridge(nw.Bridge, nw.BridgeAddr(), nw.BridgeAddr6())
+		endBr()
+		if err != nil {
+			return err
+		}
+		err = bridge.AddEndpoint(ep)
+	}
+	if err != nil {
 		return fmt.Errorf("network %s: %w", nw.Name, err)
 	}
 	return nil
@@ -468,6 +496,7 @@ func (n *Controller) detach(ctx context.Context, id string, forget bool) {
 		return
 	}
 	n.stopDNS(id)
+	endNS := trace.Span("network/netns-delete")
 	if sb.NetNS != "" {
 		if err := bridge.DeleteNetNS(sb.NetNS); err != nil {
 			slog.WarnContext(ctx, "deleting network namespace", "id", id, "err", err)
@@ -475,6 +504,7 @@ func (n *Controller) detach(ctx context.Context, id string, forget bool) {
 	} else {
 		_ = bridge.DeleteNetNS(n.nsPath(id))
 	}
+	endNS()
 	// With its namespace gone the kernel destroys the veth pairs itself;
 	// deleting them (15-20 ms each, an RCU grace period) is taken off the
 	// exit path. Explicit deletion makes sure of it should something still
@@ -489,6 +519,7 @@ func (n *Controller) detach(ctx context.Context, id string, forget bool) {
 		n.vethWG.Add(1)
 		go func() {
 			defer n.vethWG.Done()
+			defer trace.Span("network/veth-delete (background)")()
 			for _, v := range veths {
 				if err := bridge.DeleteLink(v); err != nil {
 					slog.Warn("deleting veth", "id", id, "veth", v, "err", err)
@@ -496,14 +527,18 @@ func (n *Controller) detach(ctx context.Context, id string, forget bool) {
 			}
 		}()
 	}
+	endState := trace.Span("network/release")
 	if forget {
 		n.forget(ctx, id)
 	} else {
 		n.release(ctx, id)
 	}
+	endState()
+	endRules := trace.Span("network/rules")
 	if err := n.applyRules(); err != nil {
 		slog.WarnContext(ctx, "programming nftables", "err", err)
 	}
+	endRules()
 }
 
 // release forgets the addresses and ports of sandbox id; the sandbox
@@ -557,8 +592,11 @@ func (n *Controller) Settings(c *container.Container) *apicontainer.NetworkSetti
 	n.store.View(func(st *tugnet.State) {
 		s := st.Sandboxes[c.ID]
 		if s == nil {
-			ns.Networks[string(mode)] = &network.EndpointSettings{}
-			return
+			var err error
+			if s, err = deriveSandbox(st, c); err != nil {
+				ns.Networks[string(mode)] = &network.EndpointSettings{}
+				return
+			}
 		}
 		if s.NetNS != "" {
 			ns.SandboxKey = s.NetNS

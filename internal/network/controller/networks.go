@@ -243,7 +243,10 @@ func (n *Controller) Connect(ctx context.Context, ref string, c *container.Conta
 		}
 		s := st.Sandboxes[c.ID]
 		if s == nil {
-			s = &tugnet.Sandbox{ContainerID: c.ID, Name: c.Name, Hostname: c.Config.Hostname}
+			// Not recorded (derivable) or lost: what c's mode gives.
+			if s, err = deriveSandbox(st, c); err != nil {
+				s = &tugnet.Sandbox{ContainerID: c.ID, Name: c.Name, Hostname: c.Config.Hostname}
+			}
 			st.Sandboxes[c.ID] = s
 		}
 		if s.Endpoint(found.ID) != nil {
@@ -330,6 +333,12 @@ func (n *Controller) Disconnect(ctx context.Context, ref string, c *container.Co
 			return err
 		}
 		s := st.Sandboxes[c.ID]
+		if s == nil && usesSandbox(c.HostConfig) {
+			// Not recorded (derivable) or lost: what c's mode gives.
+			if s, err = deriveSandbox(st, c); err == nil {
+				st.Sandboxes[c.ID] = s
+			}
+		}
 		var e *tugnet.Endpoint
 		if s != nil {
 			e = s.Endpoint(found.ID)

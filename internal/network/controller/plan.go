@@ -228,8 +228,24 @@ func addSandbox(st *tugnet.State, c *container.Container, nc *network.Networking
 		}
 		s.Endpoints = append(s.Endpoints, ep)
 	}
+	if len(s.Endpoints) > 0 {
+		s.DefaultMode = st.Networks[s.Endpoints[0].NetworkID].Default()
+	}
 	st.Sandboxes[c.ID] = s
 	return nil
+}
+
+// deriveSandbox is the sandbox of container c when the state has none:
+// one endpoint, on the network of c's network mode, as addSandbox makes
+// it without endpoint settings (a derivable sandbox, which the durable
+// state does not keep, or one lost).
+func deriveSandbox(st *tugnet.State, c *container.Container) (*tugnet.Sandbox, error) {
+	nw, err := st.Network(string(c.HostConfig.NetworkMode))
+	if err != nil {
+		return nil, err
+	}
+	return &tugnet.Sandbox{ContainerID: c.ID, Name: c.Name, Hostname: c.Config.Hostname,
+		Endpoints: []*tugnet.Endpoint{{NetworkID: nw.ID}}, DefaultMode: nw.Default()}, nil
 }
 
 // endpointConfig checks the endpoint settings es of a request on nw and
