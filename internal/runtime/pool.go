@@ -94,8 +94,17 @@ func (p *Pool) start(bin Binaries, args []string) (*shimProc, error) {
 func (p *Pool) take() *shimProc {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.claim()
+}
+
+// claim removes the warm shim from the pool, which stops watching it.
+// Call with p.mu held.
+func (p *Pool) claim() *shimProc {
 	s := p.idle
-	p.idle = nil
+	if s != nil {
+		p.idle = nil
+		close(s.claimed)
+	}
 	return s
 }
 
@@ -156,7 +165,11 @@ func (p *Pool) fill() {
 // it is replaced (at once if it had waited minLife); exited by itself,
 // warm shims do not work here and the pool stops making them.
 func (p *Pool) watch(s *shimProc) {
-	<-s.exited
+	select {
+	case <-s.exited:
+	case <-s.claimed:
+		return // taken or dismissed: no longer the pool's
+	}
 	p.mu.Lock()
 	if p.idle != s {
 		p.mu.Unlock()
@@ -185,8 +198,7 @@ func (p *Pool) watch(s *shimProc) {
 func (p *Pool) Close() {
 	p.mu.Lock()
 	p.closed = true
-	s := p.idle
-	p.idle = nil
+	s := p.claim()
 	p.mu.Unlock()
 	if s != nil {
 		s.dismiss()

@@ -23,6 +23,8 @@ type shimProc struct {
 
 	exited chan struct{} // closed once the shim has been reaped
 	status syscall.WaitStatus
+
+	claimed chan struct{} // a warm shim's: closed when it leaves the pool (Pool.claim)
 }
 
 // jobFd is where a warm shim reads its job.
@@ -70,7 +72,7 @@ func startShim(bin Binaries, args []string, env []string, warm bool) (*shimProc,
 		}
 		return nil, err
 	}
-	p := &shimProc{cmd: cmd, result: r, job: jobW, env: env, born: time.Now(), exited: make(chan struct{})}
+	p := &shimProc{cmd: cmd, result: r, job: jobW, env: env, born: time.Now(), exited: make(chan struct{}), claimed: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		if cmd.ProcessState != nil {
