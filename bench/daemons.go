@@ -161,7 +161,9 @@ func setupTug(ctx context.Context, binDir string, tarball []byte, extra ...strin
 		if s.daemon.exited() {
 			return nil, errors.New("tugd has exited")
 		}
-		return []int{pid}, nil
+		// tugd and its warm shim (internal/runtime.Pool), which is the
+		// daemon's, not a container's.
+		return append([]int{pid}, s.findWarmShims()...), nil
 	}
 	s.shimPIDs = s.findShims
 	if err := waitReady(ctx, s.daemon, 20*time.Second, func() error {
@@ -188,11 +190,22 @@ func (s *tugSide) findShims(ids []string) []int {
 		if !(argv[1] == "shim" && resolve(argv[0]) == s.shim) && !(argv[1] == "monitor" && resolve(argv[0]) == s.monitor) {
 			return false
 		}
+		if len(argv) > 2 && argv[2] == "--warm" {
+			return false // the daemon's warm shim: no container's yet
+		}
 		line := strings.Join(argv, " ")
 		if strings.Contains(line, s.execRoot) || strings.Contains(line, s.dir) {
 			return true
 		}
 		return slices.ContainsFunc(ids, func(id string) bool { return strings.Contains(line, id) })
+	})
+}
+
+// findWarmShims returns this tugd's warm shim, waiting for the next
+// start: `<tug-shim> shim --warm <exec root>`.
+func (s *tugSide) findWarmShims() []int {
+	return findPIDs(func(pid int, argv []string) bool {
+		return len(argv) > 3 && argv[1] == "shim" && argv[2] == "--warm" && argv[3] == s.execRoot && resolve(argv[0]) == s.shim
 	})
 }
 

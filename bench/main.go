@@ -320,7 +320,7 @@ func (b *bench) memoryRows(ctx context.Context) []row {
 			ussCells[i] = daemonCells[i]
 		}
 	}
-	r := row{metric: fmt.Sprintf("daemon RSS, %d idle containers (tugd vs dockerd+containerd)", memContainers),
+	r := row{metric: fmt.Sprintf("daemon RSS, %d idle containers (tugd and its warm shim vs dockerd+containerd)", memContainers),
 		goal: "tug/docker ≤ 1/3", tug: daemonCells[0], docker: daemonCells[1]}
 	switch {
 	case r.tug.ok && r.docker.ok:

@@ -207,7 +207,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 			return err
 		}
 	}
-	client, err := runtime.Spawn(ctx, runtime.Binaries{Shim: d.cfg.ShimBinary, Monitor: d.cfg.MonitorBinary}, runtime.Config{
+	client, err := d.shims.Spawn(ctx, runtime.Config{
 		ID: id, Bundle: bdl.Dir, StateDir: stateDir, LogPath: filepath.Join(bdl.Dir, "log.json"),
 	})
 	if err != nil {

@@ -108,7 +108,8 @@ type Daemon struct {
 	events     *events.Bus
 	net        *controller.Controller
 	volumes    *volume.Store
-	build      buildState // build.go
+	shims      *runtime.Pool // a warm shim for the next start
+	build      buildState    // build.go
 	started    time.Time
 
 	mu        sync.Mutex
@@ -185,6 +186,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		snapshots:  sn,
 		images:     is,
 		volumes:    vs,
+		shims:      runtime.NewPool(runtime.Binaries{Shim: cfg.ShimBinary, Monitor: cfg.MonitorBinary}, cfg.ExecRoot),
 		events:     events.New(),
 		started:    time.Now(),
 		tasks:      map[string]*task{},
@@ -294,9 +296,10 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 }
 
 // Close stops watching containers. Running containers keep running under
-// their shims; the next daemon reconnects to them.
+// their shims; the next daemon reconnects to them. The warm shim ends.
 func (d *Daemon) Close() error {
 	d.cancel()
+	d.shims.Close()
 	d.mu.Lock()
 	for _, t := range d.tasks {
 		_ = t.client.Close()

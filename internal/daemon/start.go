@@ -152,7 +152,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		rot, _ = logger.ParseOptions(c.HostConfig.LogConfig.Config) // validated at create
 	}
 	spawnStart := time.Now()
-	client, err := runtime.Spawn(ctx, runtime.Binaries{Shim: d.cfg.ShimBinary, Monitor: d.cfg.MonitorBinary}, runtime.Config{
+	client, err := d.shims.Spawn(ctx, runtime.Config{
 		ID:        c.ID,
 		Bundle:    bdl.Dir,
 		StateDir:  stateDir,

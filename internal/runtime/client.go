@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -93,8 +92,14 @@ type Binaries struct {
 // returns once the container is created or creation failed; on failure
 // nothing is left behind (no shim, no cgroup, no state dir). A command that
 // cannot be found fails with an error of class errdefs.ErrCommandNotFound,
-// one that cannot be executed with errdefs.ErrCannotInvoke.
+// one that cannot be executed with errdefs.ErrCannotInvoke. Pool.Spawn
+// does the same with a shim started beforehand.
 func Spawn(ctx context.Context, bin Binaries, cfg Config) (*Client, error) {
+	return spawnWith(ctx, nil, bin, cfg)
+}
+
+// spawnWith is Spawn, with the warm shim of pool when it has one.
+func spawnWith(ctx context.Context, pool *Pool, bin Binaries, cfg Config) (*Client, error) {
 	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" {
 		return nil, errdefs.InvalidParameter("runtime: ID, Bundle and StateDir are required")
 	}
@@ -119,7 +124,52 @@ func Spawn(ctx context.Context, bin Binaries, cfg Config) (*Client, error) {
 		return nil, err
 	}
 
-	args := []string{"shim", "--sync", "--monitor", bin.Monitor,
+	endSeccomp := trace.Span("start/seccomp-precompiled")
+	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
+		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)
+	}
+	endSeccomp()
+	shim, err := pool.start(bin, shimArgs(bin, cfg))
+	if err != nil {
+		return fail(fmt.Errorf("start shim: %w", err))
+	}
+	defer shim.result.Close()
+	// The next warm shim is started once this container is created: not
+	// while the creation needs the CPU (measured: starting it at once
+	// made starts slower, at nice 19 or not).
+	defer pool.refill()
+
+	type result struct {
+		resp monitor.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		res.err = json.NewDecoder(shim.result).Decode(&res.resp)
+		done <- res
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		shim.kill()
+		return fail(ctx.Err())
+	}
+	if res.err != nil || res.resp.Err != "" {
+		<-shim.exited // the shim exits after a failed creation
+		if res.err != nil {
+			return fail(fmt.Errorf("shim exited before creating the container: %w", res.err))
+		}
+		return fail(res.resp.AsError())
+	}
+	// The shim is reaped (startShim) if it ends while we run.
+	return &Client{stateDir: cfg.StateDir, sock: sock, pid: res.resp.Pid}, nil
+}
+
+// shimArgs are the flags of the shim that creates cfg's container.
+func shimArgs(bin Binaries, cfg Config) []string {
+	args := []string{"--sync", "--monitor", bin.Monitor,
 		"--id", cfg.ID, "--bundle", cfg.Bundle, "--state-dir", cfg.StateDir, "--log", cfg.LogPath}
 	if cfg.LogRotate.MaxSize > 0 {
 		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
@@ -142,55 +192,7 @@ func Spawn(ctx context.Context, bin Binaries, cfg Config) (*Client, error) {
 	if cfg.MonitorGrace != 0 {
 		args = append(args, "--monitor-grace", cfg.MonitorGrace.String())
 	}
-	endSeccomp := trace.Span("start/seccomp-precompiled")
-	if err := libct.PrecompileSeccomp(cfg.Bundle); err != nil {
-		slog.DebugContext(ctx, "seccomp filter not precompiled: the container's init compiles it", "id", cfg.ID, "err", err)
-	}
-	endSeccomp()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	defer r.Close()
-	cmd := exec.Command(shimPath(bin.Shim), args...)
-	cmd.Args[0] = bin.Shim // what ps shows
-	cmd.Dir = "/"
-	cmd.ExtraFiles = []*os.File{w} // fd 3: the creation result
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = shimEnv()
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return fail(fmt.Errorf("start shim: %w", err))
-	}
-
-	type result struct {
-		resp monitor.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var res result
-		res.err = json.NewDecoder(r).Decode(&res.resp)
-		done <- res
-	}()
-	var res result
-	select {
-	case res = <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return fail(ctx.Err())
-	}
-	if res.err != nil || res.resp.Err != "" {
-		_ = cmd.Wait() // the shim exits after a failed creation
-		if res.err != nil {
-			return fail(fmt.Errorf("shim exited before creating the container: %w", res.err))
-		}
-		return fail(res.resp.AsError())
-	}
-	go func() { _ = cmd.Wait() }() // reap the shim if it ends while we run
-	return &Client{stateDir: cfg.StateDir, sock: sock, pid: res.resp.Pid}, nil
+	return args
 }
 
 // shimEnv is the shim's environment: the daemon's, with a small Go

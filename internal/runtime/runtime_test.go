@@ -151,7 +151,17 @@ func runCmd(name string, args ...string) (string, error) {
 
 func spawn(t *testing.T, b box) *Client {
 	t.Helper()
-	c, err := Spawn(context.Background(), shimBinaries(t), b.cfg)
+	return spawnIn(t, nil, b)
+}
+
+// spawnIn spawns b's shim with pool's Spawn, or cold with a nil pool.
+func spawnIn(t *testing.T, pool *Pool, b box) *Client {
+	t.Helper()
+	spawn := func() (*Client, error) { return Spawn(context.Background(), shimBinaries(t), b.cfg) }
+	if pool != nil {
+		spawn = func() (*Client, error) { return pool.Spawn(context.Background(), b.cfg) }
+	}
+	c, err := spawn()
 	if err != nil {
 		t.Fatalf("Spawn() = %v", err)
 	}
@@ -178,9 +188,15 @@ func (b *syncBuf) String() string {
 // run spawns, attaches, starts and waits; it returns stdout, stderr and the exit.
 func run(t *testing.T, b box, stdin io.Reader) (string, string, Exit) {
 	t.Helper()
+	return runIn(t, nil, b, stdin)
+}
+
+// runIn is run with pool's Spawn (cold with a nil pool).
+func runIn(t *testing.T, pool *Pool, b box, stdin io.Reader) (string, string, Exit) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c := spawn(t, b)
+	c := spawnIn(t, pool, b)
 	defer c.Close()
 	stdout, stderr := newBuf(), newBuf()
 	attached := make(chan struct{})

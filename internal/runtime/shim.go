@@ -36,7 +36,22 @@ const syncFd = 3
 // its start is monitored by this process itself (monitor.Run): executing
 // the monitor would only delay its reaping. ShimMain returns the process
 // exit code: on failure, or when the monitor run in this process ends.
+//
+// A warm shim (`shim --warm`, Pool) first waits for its flags on fd 4,
+// and exits with 0 when none come.
 func ShimMain(args []string) int {
+	if len(args) > 0 && args[0] == "--warm" {
+		trace.Enabled() // opens the trace file, if any, while waiting
+		job, ok, err := awaitJob()
+		if !ok {
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "warm shim:", err)
+				return 1
+			}
+			return 0
+		}
+		args = takeJob(job)
+	}
 	trace.Add("shim/main", time.Now(), time.Now())
 	var cfg Config
 	var monitorBinary string
@@ -61,23 +76,12 @@ func ShimMain(args []string) int {
 	if f, err := os.OpenFile(filepath.Join(cfg.StateDir, monitor.LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 		slog.SetDefault(slog.New(slog.NewTextHandler(f, nil)))
 	}
-	report := func(r monitor.Response) {
-		if !*syncPipe {
-			if err := r.AsError(); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-			}
-			return
-		}
-		f := os.NewFile(syncFd, "sync")
-		_ = json.NewEncoder(f).Encode(r)
-		f.Close()
-	}
 	h, err := create(cfg, monitorBinary)
 	if err != nil {
-		report(monitor.ErrResponse(err))
+		report(*syncPipe, monitor.ErrResponse(err))
 		return 1
 	}
-	report(monitor.Response{Pid: h.ct.Pid()})
+	report(*syncPipe, monitor.Response{Pid: h.ct.Pid()})
 	h.serveUntilStart()
 	if h.cfg.Started && h.initEnded(cfg.MonitorGrace) {
 		if cfg, err := h.ownFds(); err == nil {
@@ -90,6 +94,20 @@ func ShimMain(args []string) int {
 	err = h.handOver()
 	slog.Error("the container is lost", "err", err) // handOver returns only on failure
 	return 1
+}
+
+// report reports the creation result on syncFd (with --sync), or an
+// error on stderr.
+func report(syncPipe bool, r monitor.Response) {
+	if !syncPipe {
+		if err := r.AsError(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		return
+	}
+	f := os.NewFile(syncFd, "sync")
+	_ = json.NewEncoder(f).Encode(r)
+	f.Close()
 }
 
 // handover is a created container about to be handed over to the monitor.

@@ -367,6 +367,21 @@ func (d *Daemon) checkLeaks() {
 			d.t.Errorf("leaked cgroup: %s", dir)
 		}
 	}
+	// A warm shim of a killed tugd exits at once, but may need a moment.
+	var leaked []string
+	WaitFor(2*time.Second, func() bool {
+		leaked = d.shimProcs()
+		return len(leaked) == 0
+	})
+	for _, l := range leaked {
+		d.t.Errorf("leaked shim process %s", l)
+	}
+}
+
+// shimProcs lists the processes of shims of this daemon (their command
+// lines name its exec root), warm ones included.
+func (d *Daemon) shimProcs() []string {
+	var found []string
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
 		b, err := os.ReadFile(p)
@@ -374,7 +389,8 @@ func (d *Daemon) checkLeaks() {
 			continue
 		}
 		if bytes.Contains(b, []byte(d.ExecRoot)) && bytes.Contains(b, []byte("shim")) {
-			d.t.Errorf("leaked shim process %s: %q", filepath.Dir(p), bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
+			found = append(found, fmt.Sprintf("%s: %q", filepath.Dir(p), bytes.TrimRight(bytes.ReplaceAll(b, []byte{0}, []byte{' '}), " ")))
 		}
 	}
+	return found
 }
