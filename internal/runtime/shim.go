@@ -42,6 +42,7 @@ const syncFd = 3
 func ShimMain(args []string) int {
 	if len(args) > 0 && args[0] == "--warm" {
 		trace.Enabled() // opens the trace file, if any, while waiting
+		libct.Prewarm()
 		job, ok, err := awaitJob()
 		if !ok {
 			if err != nil {

@@ -76,7 +76,9 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 // against it).
 func Create(o CreateOpts) (_ *Container, retErr error) {
 	endConfig := trace.Span("shim/libct-config")
+	endLoad := trace.Span("shim/spec-load")
 	spec, err := LoadSpec(o.Bundle)
+	endLoad()
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +102,9 @@ func Create(o CreateOpts) (_ *Container, retErr error) {
 	usePrecompiled(o.Bundle, spec, config)
 	endSeccomp()
 	libcontainer.Trace, libcontainer.TraceEnv = trace.Span, trace.Env
+	endNew := trace.Span("shim/libct-new")
 	c, err := libcontainer.Create(o.Root, o.ID, config)
+	endNew()
 	endConfig()
 	if err != nil {
 		return nil, err
