@@ -72,6 +72,15 @@ func (l *Linked) Write(data []byte, perm os.FileMode) error {
 	return nil
 }
 
+// Release removes the file path pointed at after l's last Write, once
+// path was replaced by other means (a durable write of the same file).
+func (l *Linked) Release() {
+	if l.cur != "" {
+		_ = os.Remove(l.cur)
+		l.cur = ""
+	}
+}
+
 // removeStale removes the files path.N other than keep.
 func (l *Linked) removeStale(keep string) {
 	ents, err := os.ReadDir(filepath.Dir(l.path))

@@ -7,6 +7,7 @@ import (
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/tug-project/tug/internal/atomicfile"
 	"github.com/tug-project/tug/internal/volume"
 )
 
@@ -30,9 +31,10 @@ type Container struct {
 	MountPoints []volume.MountPoint `json:",omitempty"`
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every state change
-	removed chan struct{} // closed when the container is removed
-	exit    exitRecord    // the last exit or failed start, for waiters (wait.go)
+	changed chan struct{}      // closed and replaced on every state change
+	removed chan struct{}      // closed when the container is removed
+	exit    exitRecord         // the last exit or failed start, for waiters (wait.go)
+	cfgFile *atomicfile.Linked // its config file, once saved unsynced (store.go)
 }
 
 // State is the run state of a container.

@@ -100,13 +100,19 @@ func (s *Store) Save(c *Container) error {
 // own see the old or the new state, never a mix; a machine crash, which
 // ends every container, may lose it, and the next daemon finds the
 // container ended (and removes a --rm one) either way. Two fsyncs less on
-// the path of a start and of a `run --rm` (about 0.5–2 ms each here).
+// the path of a start and of a `run --rm` (about 0.5–2 ms each here). The
+// config file becomes a symbolic link to the file of the latest state
+// (atomicfile.Linked): a file renamed over another makes ext4 start its
+// writeback (auto_da_alloc), ~0.45 ms of each save here.
 func (s *Store) SaveUnsynced(c *Container) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	return atomicfile.Replace(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+	if c.cfgFile == nil {
+		c.cfgFile = atomicfile.NewLinked(filepath.Join(s.Dir(c.ID), configFile))
+	}
+	return c.cfgFile.Write(b, 0o600)
 }
 
 func (s *Store) save(c *Container) error {
@@ -114,7 +120,14 @@ func (s *Store) save(c *Container) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
+	if err := atomicfile.Write(filepath.Join(s.Dir(c.ID), configFile), b, 0o600); err != nil {
+		return err
+	}
+	if c.cfgFile != nil { // the link is replaced: its file goes
+		c.cfgFile.Release()
+		c.cfgFile = nil
+	}
+	return nil
 }
 
 // Get finds a container by full ID, name, or unique ID prefix, in Docker's

@@ -155,3 +155,56 @@ func TestHiddenContainerIsRemovedButKeepsItsFiles(t *testing.T) {
 		t.Errorf("files after Remove: %v", err)
 	}
 }
+
+// Unsynced and durable saves alternate on one container: each is read
+// back by the next daemon, and the container's directory keeps one
+// config (the link and the file of the latest unsynced state, or the
+// durable file).
+func TestUnsyncedAndDurableSavesLeaveOneConfig(t *testing.T) {
+	root := t.TempDir()
+	s, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New("cccc"+zeros(60), "alt", time.Now())
+	if err := s.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	files := func() []string {
+		ents, _ := os.ReadDir(s.Dir(c.ID))
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	for i, step := range []struct {
+		durable bool
+		count   int
+	}{{false, 1}, {false, 2}, {true, 3}, {false, 4}, {true, 5}} {
+		c.Lock()
+		c.RestartCount = step.count
+		save := s.SaveUnsynced
+		if step.durable {
+			save = s.Save
+		}
+		if err := save(c); err != nil {
+			t.Fatal(err)
+		}
+		c.Unlock()
+		want := 2 // config.v2.json (the link) and config.v2.json.N
+		if step.durable {
+			want = 1
+		}
+		if got := files(); len(got) != want {
+			t.Errorf("step %d: files %v, want %d", i, got, want)
+		}
+		s2, err := NewStore(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s2.Get("alt"); err != nil || got.RestartCount != step.count {
+			t.Errorf("step %d: read back %+v, %v; want RestartCount %d", i, got, err, step.count)
+		}
+	}
+}
