@@ -60,12 +60,12 @@ func NewStore(root string) (*Store, error) {
 // Dir is the directory holding a container's files.
 func (s *Store) Dir(id string) string { return filepath.Join(s.root, id) }
 
-// Add reserves c's name and persists c. A taken name is a conflict with
-// Docker's text.
+// Add reserves c's name (or takes the one ReserveName held for it) and
+// persists c. A taken name is a conflict with Docker's text.
 func (s *Store) Add(c *Container) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, ok := s.byName[c.Name]; ok {
+	if id, ok := s.byName[c.Name]; ok && (id != c.ID || s.byID[id] != nil) {
 		return errdefs.Conflict("Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.", c.Name, id)
 	}
 	if err := os.MkdirAll(s.Dir(c.ID), 0o710); err != nil {
@@ -78,6 +78,31 @@ func (s *Store) Add(c *Container) error {
 	s.byID[c.ID] = c
 	s.byName[c.Name] = c.ID
 	return nil
+}
+
+// ReserveName picks a free generated name (RandomName, with a digit after
+// a collision, as Docker does) and holds it for the container id until Add
+// takes it or ReleaseName drops it.
+func (s *Store) ReserveName(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; ; i++ {
+		name := RandomName(i)
+		if _, taken := s.byName[name]; !taken {
+			s.byName[name] = id
+			return name
+		}
+	}
+}
+
+// ReleaseName drops the hold ReserveName put on name for id, unless a
+// container was added with it.
+func (s *Store) ReleaseName(name, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byName[name] == id && s.byID[id] == nil {
+		delete(s.byName, name)
+	}
 }
 
 // NameTaken reports whether a container already has name.
@@ -141,7 +166,7 @@ func (s *Store) Get(ref string) (*Container, error) {
 	if c, ok := s.byID[ref]; ok {
 		return c, nil
 	}
-	if id, ok := s.byName[strings.TrimPrefix(ref, "/")]; ok {
+	if id, ok := s.byName[strings.TrimPrefix(ref, "/")]; ok && s.byID[id] != nil { // not a name held by ReserveName
 		return s.byID[id], nil
 	}
 	var found *Container

@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -206,5 +207,46 @@ func TestUnsyncedAndDurableSavesLeaveOneConfig(t *testing.T) {
 		if got, err := s2.Get("alt"); err != nil || got.RestartCount != step.count {
 			t.Errorf("step %d: read back %+v, %v; want RestartCount %d", i, got, err, step.count)
 		}
+	}
+}
+
+// Generated names are held from their choice until the container is
+// added: concurrent creates never pick the same one, a held name is not a
+// container, and a create that fails gives its name back.
+func TestReservedNamesAreHeldUntilAddedOrReleased(t *testing.T) {
+	s, err := NewStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 3000; i++ {
+		name := s.ReserveName(fmt.Sprintf("%064d", i))
+		if seen[name] {
+			t.Fatalf("ReserveName gave %q twice", name)
+		}
+		seen[name] = true
+	}
+	id := "dddd" + zeros(60)
+	name := s.ReserveName(id)
+	if !s.NameTaken(name) {
+		t.Errorf("a reserved name is not taken")
+	}
+	if c, err := s.Get(name); err == nil || c != nil {
+		t.Errorf("Get(reserved name) = %v, %v; want not found", c, err)
+	}
+	if err := s.Add(New("eeee"+zeros(60), name, time.Now())); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("Add of another container with a reserved name = %v, want a conflict", err)
+	}
+	if err := s.Add(New(id, name, time.Now())); err != nil {
+		t.Fatalf("Add with the name reserved for it = %v", err)
+	}
+	s.ReleaseName(name, id) // after Add: a no-op
+	if c, err := s.Get(name); err != nil || c.ID != id {
+		t.Errorf("Get(%s) after Add = %v, %v", name, c, err)
+	}
+	other := s.ReserveName("ffff" + zeros(60))
+	s.ReleaseName(other, "ffff"+zeros(60))
+	if s.NameTaken(other) {
+		t.Errorf("a released name is still taken")
 	}
 }

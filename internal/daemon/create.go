@@ -111,12 +111,10 @@ func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.Crea
 
 	id := stringid.New()
 	if name == "" {
-		for i := 0; ; i++ {
-			name = container.RandomName(i)
-			if !d.containers.NameTaken(name) {
-				break
-			}
-		}
+		// Held for id until it is added: concurrent creates never pick
+		// the same name.
+		name = d.containers.ReserveName(id)
+		defer d.containers.ReleaseName(name, id) // a no-op once added
 	}
 	if merged.Hostname == "" {
 		if hc.NetworkMode.IsHost() || hc.UTSMode.IsHost() {
