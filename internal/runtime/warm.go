@@ -12,9 +12,8 @@ import (
 )
 
 // The warm shim's side of Pool: `tug-shim shim --warm [label] "" ...`
-// waits for its job on jobFd, takes on the priority a cold shim would
-// have had and the command line a cold shim would show, and goes on as a
-// cold shim with the job's flags.
+// waits for its job on jobFd, takes on the command line a cold shim would
+// show, and goes on as a cold shim with the job's flags.
 
 // awaitJob blocks until the pool hands this warm shim its job. It returns
 // false when the job pipe ends without one: the pool is closed or tugd is
@@ -53,9 +52,9 @@ func readJobLine(r io.Reader) ([]byte, error) {
 }
 
 // takeJob gives this warm shim, as far as there is room, the command line
-// of a cold shim with the job's flags (tugd has restored its priority),
-// in the background: it takes 0.1-0.2 ms, spent while the container's
-// creation waits for its init. It returns the flags.
+// of a cold shim with the job's flags, in the background: it takes
+// 0.1-0.2 ms, spent while the container's creation waits for its init. It
+// returns the flags.
 func takeJob(job shimJob) []string {
 	argv := append([]string{strings.Clone(os.Args[0]), "shim"}, job.Args...)
 	os.Args = argv
