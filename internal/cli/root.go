@@ -47,16 +47,25 @@ func NewRootCommandFor(args []string, in io.ReadCloser, out, errw io.Writer) (*c
 	return cmd, c
 }
 
-// firstWord parses tug's global options at the head of args and returns
-// the word after them; "" when there is none or they do not parse.
+// firstWord is the word after tug's global options at the head of args;
+// "" when there is none or they do not parse.
 func firstWord(root *cobra.Command, args []string) string {
+	if rest, ok := afterGlobalOptions(root, args); ok && len(rest) > 0 {
+		return rest[0]
+	}
+	return ""
+}
+
+// afterGlobalOptions parses tug's global options at the head of args and
+// returns the words after them; false when they do not parse.
+func afterGlobalOptions(root *cobra.Command, args []string) ([]string, bool) {
 	flags := root.Flags()
 	flags.SetInterspersed(false)
 	defer flags.SetInterspersed(true)
-	if err := flags.Parse(args); err != nil || flags.NArg() == 0 {
-		return ""
+	if err := flags.Parse(args); err != nil {
+		return nil, false
 	}
-	return flags.Arg(0)
+	return flags.Args(), true
 }
 
 // newRoot returns the `tug` command without its subcommands.
@@ -147,13 +156,10 @@ func Execute(ctx context.Context, root *cobra.Command, c *command.Cli, args []st
 // the word after them (or after `help`) when it names none of root's
 // commands.
 func pluginName(root *cobra.Command, args []string) (string, bool) {
-	flags := root.Flags()
-	flags.SetInterspersed(false)
-	defer flags.SetInterspersed(true)
-	if err := flags.Parse(args); err != nil {
+	rest, ok := afterGlobalOptions(root, args)
+	if !ok {
 		return "", false
 	}
-	rest := flags.Args()
 	if len(rest) > 1 && rest[0] == "help" {
 		// `tug help compose` runs `docker-compose help compose`, as the
 		// docker CLI does.
