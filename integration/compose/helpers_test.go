@@ -175,7 +175,12 @@ func (s *stack) waitHealthy() {
 		return true
 	})
 	if !ok {
-		s.t.Fatalf("stack not healthy:\n%s", s.ok("ps", "-a"))
+		var health strings.Builder
+		for _, c := range s.containers() {
+			r := s.Tug("inspect", "--format", "{{.Name}} {{json .State.Health}}", c.ID)
+			health.WriteString(r.Stdout + r.Stderr)
+		}
+		s.t.Fatalf("stack not healthy:\n%s\nhealth:\n%s", s.ok("ps", "-a"), health.String())
 	}
 }
 
