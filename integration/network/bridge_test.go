@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -69,14 +70,30 @@ func pingFromHost(ip string) error {
 	return err
 }
 
-// --network none has loopback only; --network container:<id> shares the
-// other container's namespace.
+// --network none has loopback only, up, in a namespace of its own;
+// --network container:<id> shares the other container's namespace.
 func TestNoneAndContainerMode(t *testing.T) {
 	d := startDaemon(t)
 	out := d.tug("run", "--rm", "--network", "none", "bb", "ip", "-o", "link")
-	if strings.Contains(out, "eth0") || !strings.Contains(out, "lo") {
-		t.Errorf("--network none: links = %q, want lo only", out)
+	if strings.Contains(out, "eth0") || !strings.Contains(out, "lo:") || !strings.Contains(out, "UP") {
+		t.Errorf("--network none: links = %q, want lo only, up", out)
 	}
+	host, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{host: true}
+	var nones []string
+	for range 3 {
+		id := d.tug("run", "-d", "--network", "none", "bb", "sleep", "60")
+		nones = append(nones, id)
+		ns := d.tug("exec", id, "readlink", "/proc/self/ns/net")
+		if seen[ns] {
+			t.Errorf("--network none container %s is in namespace %s, the host's or another's", id, ns)
+		}
+		seen[ns] = true
+	}
+	d.tug(append([]string{"rm", "-f"}, nones...)...)
 	id := d.tug("run", "-d", "bb", "sleep", "60")
 	ip := d.tug("inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", id)
 	out = d.tug("run", "--rm", "--network", "container:"+id, "bb", "ip", "-4", "-o", "addr", "show", "eth0")

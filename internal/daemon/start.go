@@ -92,6 +92,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 	if err != nil {
 		return err
 	}
+	if att.Release != nil {
+		defer att.Release()
+	}
 	var etcDir string
 	if joined != nil {
 		// Its network's identity is the joined container's.

@@ -315,47 +315,18 @@ func Veths(bridge string) ([]string, error) {
 	return out, nil
 }
 
-// NewNetNS creates a network namespace and bind-mounts it at path, with
-// loopback up. The calling thread's namespace is left as it was.
-func NewNetNS(path string) (retErr error) {
+// NewNetNS creates a network namespace, its loopback up, and bind-mounts
+// it at path (see NetNSPool for one made ahead).
+func NewNetNS(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+	ns, err := makeNetNS(false)
 	if err != nil {
 		return err
 	}
-	f.Close()
-	defer func() {
-		if retErr != nil {
-			_ = os.Remove(path)
-		}
-	}()
-	errc := make(chan error, 1)
-	go func() {
-		// A thread of its own, never returned to the scheduler pool: it
-		// ends with the goroutine, whatever namespace it is left in.
-		runtime.LockOSThread()
-		endUnshare := trace.Span("network/netns-unshare")
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
-		}
-		endUnshare()
-		endBind := trace.Span("network/netns-bind")
-		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
-		if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
-			errc <- fmt.Errorf("bind-mounting network namespace: %w", err)
-			return
-		}
-		endBind()
-		endLo := trace.Span("network/netns-lo-up")
-		// Loopback is the first link of every namespace: index 1.
-		_ = netlink.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})
-		endLo()
-		errc <- nil
-	}()
-	return <-errc
+	defer ns.Close()
+	return MountNetNS(ns, path)
 }
 
 // DeleteNetNS unmounts and removes the namespace file at path; a missing

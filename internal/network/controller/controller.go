@@ -60,6 +60,8 @@ type Controller struct {
 
 	vethWG sync.WaitGroup // background veth deletions
 
+	netns *bridge.NetNSPool // namespaces made ahead for the next starts
+
 	dnsMu sync.Mutex
 	dns   map[string]*dns.Server // embedded resolvers by container ID
 
@@ -113,8 +115,16 @@ func New(ctx context.Context, cfg Config) (*Controller, error) {
 	if err := n.applyRules(); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(n.nsDir, 0o755); err != nil {
+		return nil, err
+	}
+	n.netns = bridge.NewNetNSPool(netnsPoolSize)
 	return n, nil
 }
+
+// netnsPoolSize is how many network namespaces are made ahead: one for
+// the next start, one for a second start that comes with it.
+const netnsPoolSize = 2
 
 // applyRules renders the current state into the nftables table.
 func (n *Controller) applyRules() error {
@@ -206,6 +216,7 @@ func (n *Controller) Reconcile(ctx context.Context, running map[string]bool, ctr
 // again at the next start), so no kernel state outlives the daemon
 // without a reason.
 func (n *Controller) Close(ctx context.Context) {
+	n.netns.Close()
 	n.stopAllDNS()
 	n.vethWG.Wait()
 	st := n.store.Snapshot()

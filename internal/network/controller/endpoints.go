@@ -35,6 +35,10 @@ type Attachment struct {
 	Hosts      []byte
 	ResolvConf []byte
 	LinkEnv    []string // the environment of its legacy links (--link)
+	// Release, when set, is called once the container's process runs or
+	// its start failed: it lets go of what only the start needed (with
+	// --network none, the daemon's hold on the namespace made for it).
+	Release func()
 }
 
 // Link is a legacy link (--link) of a container on the default bridge to
@@ -196,6 +200,9 @@ func (n *Controller) specOpt(id string, mode apicontainer.NetworkMode, joinNS st
 // without a sandbox of its own (host, none, container:X) gets no files.
 // On error everything it did is undone.
 func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS string, lks []Link) (_ Attachment, retErr error) {
+	if c.HostConfig.NetworkMode.IsNone() {
+		return n.attachNone()
+	}
 	if !usesSandbox(c.HostConfig) {
 		return Attachment{NetNS: n.specOpt(c.ID, c.HostConfig.NetworkMode, joinNS)}, nil
 	}
@@ -279,6 +286,20 @@ func (n *Controller) Attach(ctx context.Context, c *container.Container, joinNS 
 		a.ResolvConf = tugnet.EmbeddedResolvConf(hostResolv, dnsAddress, hc.DNSSearch, hc.DNSOptions)
 	}
 	return a, nil
+}
+
+// attachNone gives a --network none container a namespace of the pool:
+// its loopback is up already, and the runtime does not make one while the
+// start waits. The container joins it through the daemon's open file
+// (/proc/<tugd>/fd/<n>); once its process runs it holds the namespace
+// alone, which then ends with it, as a namespace of its own would.
+func (n *Controller) attachNone() (Attachment, error) {
+	ns, err := n.netns.Take()
+	if err != nil {
+		return Attachment{}, fmt.Errorf("creating network namespace: %w", err)
+	}
+	path := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.Fd())
+	return Attachment{NetNS: oci.WithNetNSPath(path), Release: func() { ns.Close() }}, nil
 }
 
 // AttachBuild gives the RUN step id the network of mode, POST /build's
@@ -400,9 +421,11 @@ func (n *Controller) AttachBuild(ctx context.Context, id, mode, joinNS string, e
 // its namespace, a veth per endpoint (the first one with the default
 // route), and the rules. The caller undoes it with Detach, on error too.
 func (n *Controller) plugSandbox(sb *tugnet.Sandbox, nets map[string]tugnet.Network) error {
-	endNS := trace.Span("network/netns-create")
-	err := bridge.NewNetNS(sb.NetNS)
-	endNS()
+	ns, err := n.netns.Take()
+	if err == nil {
+		err = bridge.MountNetNS(ns, sb.NetNS)
+		ns.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("creating network namespace: %w", err)
 	}
