@@ -33,6 +33,8 @@ compose-plugin:
 
 test: build lint compose-plugin
 	$(GO) test -count=1 -p 1 -timeout 15m ./...
+	# libct again as tugd and tug-shim are built: with libseccomp.
+	CGO_ENABLED=1 $(GO) test -count=1 -tags seccomp ./internal/runtime/libct/
 	$(MAKE) testcontainers
 
 # testcontainers: testcontainers-go (integration/testcontainers, a module of

@@ -32,7 +32,7 @@ const cacheSize = 64
 
 var (
 	cacheMu sync.Mutex
-	cache   = map[string]*configs.PrecompiledSeccomp{}
+	cache   = map[string][]byte{} // the spec's linux.seccomp, as written -> the file's content
 )
 
 // seccompKey identifies a profile: the digest of its JSON.
@@ -54,46 +54,68 @@ func seccompKey(s *specs.LinuxSeccomp) (string, error) {
 // itself compiles, made earlier. A bundle without a seccomp profile gets
 // no file; a process built without seccomp support gets an error (the
 // init then compiles, and fails as it always did).
+//
+// Only the profile's part of config.json is decoded, and a profile seen
+// before is found by its text: the file's content is then at hand, with
+// no decoding, digest or encoding (~0.5 ms of each start).
 func PrecompileSeccomp(bundle string) error {
-	spec, err := LoadSpec(bundle)
+	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
 	if err != nil {
 		return err
 	}
+	var doc struct {
+		Linux *struct {
+			Seccomp json.RawMessage `json:"seccomp"`
+		} `json:"linux"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("parse %s/config.json: %w", bundle, err)
+	}
 	path := filepath.Join(bundle, precompiledName)
-	if spec.Linux == nil || spec.Linux.Seccomp == nil {
+	if doc.Linux == nil || len(doc.Linux.Seccomp) == 0 || string(doc.Linux.Seccomp) == "null" {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		return nil
 	}
-	key, err := seccompKey(spec.Linux.Seccomp)
-	if err != nil {
-		return err
-	}
+	profile := string(doc.Linux.Seccomp)
 	cacheMu.Lock()
-	filter, ok := cache[key]
+	content, ok := cache[profile]
 	cacheMu.Unlock()
 	if !ok {
-		config, err := specconv.SetupSeccomp(spec.Linux.Seccomp)
-		if err != nil {
+		if content, err = compileSeccomp(doc.Linux.Seccomp); err != nil {
 			return err
-		}
-		if filter, err = seccomp.Compile(config); err != nil {
-			return fmt.Errorf("compiling the seccomp profile: %w", err)
 		}
 		cacheMu.Lock()
 		if len(cache) >= cacheSize {
 			clear(cache)
 		}
-		cache[key] = filter
+		cache[profile] = content
 		cacheMu.Unlock()
 	}
-	b, err := json.Marshal(precompiled{Key: key, Filter: filter})
-	if err != nil {
-		return err
-	}
 	// No fsync: the bundle is remade at every start.
-	return os.WriteFile(path, b, 0o600)
+	return os.WriteFile(path, content, 0o600)
+}
+
+// compileSeccomp returns the precompiled file of the profile raw.
+func compileSeccomp(raw json.RawMessage) ([]byte, error) {
+	var profile specs.LinuxSeccomp
+	if err := json.Unmarshal(raw, &profile); err != nil {
+		return nil, err
+	}
+	key, err := seccompKey(&profile)
+	if err != nil {
+		return nil, err
+	}
+	config, err := specconv.SetupSeccomp(&profile)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := seccomp.Compile(config)
+	if err != nil {
+		return nil, fmt.Errorf("compiling the seccomp profile: %w", err)
+	}
+	return json.Marshal(precompiled{Key: key, Filter: filter})
 }
 
 // usePrecompiled gives config the filter PrecompileSeccomp wrote in the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
@@ -73,5 +74,58 @@ func TestUsePrecompiledIgnoresAProgramOfAnotherProfile(t *testing.T) {
 	usePrecompiled(bundle, spec, config)
 	if config.Seccomp.Precompiled != nil || len(config.Seccomp.Syscalls) != 1 {
 		t.Errorf("precompiled = %v, rules = %d; want none and 1", config.Seccomp.Precompiled, len(config.Seccomp.Syscalls))
+	}
+}
+
+// writeSpec writes spec as the bundle's config.json, indented or not (the
+// profile's text differs, its key does not).
+func writeSpec(t *testing.T, bundle string, spec *specs.Spec, indent bool) {
+	t.Helper()
+	b, err := json.Marshal(spec)
+	if indent {
+		b, err = json.MarshalIndent(spec, "", "\t")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each bundle with a profile gets a program its init accepts, the second
+// one of a profile from the cache; a bundle without one gets no file.
+func TestPrecompileSeccompWritesAProgramTheInitAccepts(t *testing.T) {
+	spec := &specs.Spec{Linux: &specs.Linux{Seccomp: &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Architectures: []specs.Arch{specs.ArchX86_64},
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActErrno}},
+	}}}
+	for i, indent := range []bool{false, false, true} {
+		bundle := t.TempDir()
+		writeSpec(t, bundle, spec, indent)
+		if err := PrecompileSeccomp(bundle); err != nil {
+			if strings.Contains(err.Error(), "not supported") {
+				t.Skip("built without seccomp support (the seccomp build tag):", err)
+			}
+			t.Fatalf("bundle %d: PrecompileSeccomp() = %v", i, err)
+		}
+		config := &configs.Config{Seccomp: &configs.Seccomp{DefaultAction: configs.Allow,
+			Syscalls: []*configs.Syscall{{Name: "mkdir", Action: configs.Errno}}}}
+		usePrecompiled(bundle, spec, config)
+		if config.Seccomp.Precompiled == nil || len(config.Seccomp.Precompiled.Program) == 0 {
+			t.Errorf("bundle %d: the init would not use the precompiled program", i)
+		}
+	}
+	bundle := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bundle, precompiledName), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeSpec(t, bundle, &specs.Spec{Linux: &specs.Linux{}}, false)
+	if err := PrecompileSeccomp(bundle); err != nil {
+		t.Fatalf("PrecompileSeccomp() without a profile = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(bundle, precompiledName)); !os.IsNotExist(err) {
+		t.Errorf("a bundle without a profile kept %s (stat: %v)", precompiledName, err)
 	}
 }
