@@ -231,10 +231,10 @@ func (s *Store) Hide(c *Container) {
 // Remove deletes c from memory and disk.
 func (s *Store) Remove(c *Container) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	// Remove the config first so a crash mid-way leaves a directory the
 	// next start sweeps up, never a half-removed container.
 	if err := os.Remove(filepath.Join(s.Dir(c.ID), configFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.mu.Unlock()
 		return err
 	}
 	delete(s.byID, c.ID)
@@ -242,5 +242,8 @@ func (s *Store) Remove(c *Container) error {
 		delete(s.byName, c.Name)
 	}
 	c.MarkRemoved()
+	s.mu.Unlock()
+	// The rest of the directory goes without the lock: no lookup or
+	// create waits for it, and no other container ever has its path.
 	return os.RemoveAll(s.Dir(c.ID))
 }

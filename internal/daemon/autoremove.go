@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/mount"
 
 	"github.com/tug-project/tug/internal/container"
+	"github.com/tug-project/tug/internal/cpuprio"
 	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/trace"
 )
@@ -78,6 +79,9 @@ func (d *Daemon) removeAfterExit(ctx context.Context, c *container.Container, t 
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		// At the lowest priority: the next container's start (a loop of
+		// `run --rm`) does not share the CPU with this one's deletion.
+		cpuprio.Lowest()
 		defer trace.Span("remove/background")()
 		d.shutdownShim(ctx, c.ID, t)
 		err := d.bundle(c.ID).Unmount()

@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/tug-project/tug/internal/cpuprio"
 	"github.com/tug-project/tug/internal/trace"
 )
 
@@ -115,7 +116,7 @@ func makeNetNS(niced bool) (*os.File, error) {
 		// ends with the goroutine, in the namespace it made.
 		runtime.LockOSThread()
 		if niced {
-			_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19)
+			cpuprio.Lowest()
 		}
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			res <- result{err: fmt.Errorf("unshare: %w", err)}

@@ -307,25 +307,31 @@ func (s *Snapshotter) RemoveLayer(ctx context.Context, chainID digest.Digest) er
 	if user, ok := s.inUse(chainID); ok {
 		return fmt.Errorf("layer %s is used by %s: %w", chainID, user, errdefs.ErrConflict)
 	}
-	return s.removeDir(s.layerDir(chainID))
-}
-
-// removeDir moves dir into tmp (atomically making it disappear) and
-// deletes it there.
-func (s *Snapshotter) removeDir(dir string) error {
-	tmp, err := s.tempDir()
-	if err != nil {
-		return err
-	}
-	dst := filepath.Join(tmp, "x")
-	if err := os.Rename(dir, dst); err != nil {
-		os.Remove(tmp)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	tmp, err := s.moveAside(s.layerDir(chainID))
+	if err != nil || tmp == "" {
 		return err
 	}
 	return os.RemoveAll(tmp)
+}
+
+// moveAside moves dir into a new directory of tmp, which it returns
+// ("" when dir does not exist): dir disappears atomically, and what is
+// left to do, deleting the returned directory, needs no lock (a daemon
+// that stops before it is done clears tmp at its next start). Call with
+// s.mu held.
+func (s *Snapshotter) moveAside(dir string) (string, error) {
+	tmp, err := s.tempDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.Rename(dir, filepath.Join(tmp, "x")); err != nil {
+		os.Remove(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	return tmp, nil
 }
 
 func (s *Snapshotter) containerDir(key string) (string, error) {
@@ -468,8 +474,13 @@ func (s *Snapshotter) Remove(ctx context.Context, key string) error {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.removeDir(dir)
+	tmp, err := s.moveAside(dir)
+	s.mu.Unlock()
+	if err != nil || tmp == "" {
+		return err
+	}
+	// Deleted without the lock: a create (Prepare) does not wait for it.
+	return os.RemoveAll(tmp)
 }
 
 // Usage returns the bytes of file content in the container snapshot's
