@@ -104,6 +104,8 @@ func main() {
 		b.engines = append(b.engines, dock.engine)
 	}
 
+	progress("waiting for the engines' set-up to settle")
+	settleAfterSetup(ctx) // quiet.go
 	rows := b.measure(ctx)
 
 	progress("cleaning up")
