@@ -11,7 +11,7 @@ import (
 
 var (
 	sealMu  sync.Mutex
-	sealed  = map[string]string{} // shim binary -> /proc/self/fd/N of its sealed copy
+	sealed  = map[string]string{} // shim binary -> /proc/<pid>/fd/N of its sealed copy
 	sealFds []*os.File            // kept open (and referenced) for the life of the process
 )
 
@@ -32,6 +32,8 @@ func shimPath(binary string) string {
 		return binary
 	}
 	sealFds = append(sealFds, f)
-	sealed[binary] = "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	// Named through this process's fd table: a child resolves the path
+	// after it has put its own files on its first fds.
+	sealed[binary] = "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(f.Fd()))
 	return sealed[binary]
 }

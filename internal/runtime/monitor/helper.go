@@ -57,7 +57,11 @@ func (h *helper) call(req Request, files []*os.File, answered func(Response)) (R
 	for _, f := range files {
 		inherit = append(inherit, f.Fd())
 	}
-	path := fmt.Sprintf("/proc/self/fd/%d", h.exe.Fd())
+	// Through this process's fd table, not the child's: the child puts
+	// inherit on its fds 0 to len(inherit)-1 before it executes path, and
+	// a low exe fd (a shim with few files open got one) was replaced
+	// there, so that the exec failed with "permission denied".
+	path := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), h.exe.Fd())
 	argv := []string{"tug-shim", "helper", "--root", h.root, "--id", h.id}
 	pid, exited, err := h.reaper.spawn(func() (int, error) {
 		return syscall.ForkExec(path, argv, &syscall.ProcAttr{Dir: "/", Env: os.Environ(), Files: inherit})
