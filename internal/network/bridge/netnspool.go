@@ -104,7 +104,7 @@ func (p *NetNSPool) refill() {
 }
 
 // makeNetNS makes a network namespace with its loopback up and returns a
-// file holding it; niced, on a thread of the lowest priority.
+// file holding it; with niced, on a thread of the lowest priority.
 func makeNetNS(niced bool) (*os.File, error) {
 	type result struct {
 		f   *os.File
