@@ -29,13 +29,21 @@ func (f fakeLookup) Name(addr netip.Addr) (string, bool) {
 // serve starts a server on loopback and returns its address.
 func serve(t *testing.T, lookup Lookup, upstreams []string) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp4", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
+	// TCP on the UDP socket's port: a port free for UDP may be taken for
+	// TCP, so another pick is tried then.
+	var pc net.PacketConn
+	var l net.Listener
+	for try := 0; l == nil; try++ {
+		var err error
+		if pc, err = net.ListenPacket("udp4", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if l, err = net.Listen("tcp4", pc.LocalAddr().String()); err != nil {
+			pc.Close()
+			if try == 10 {
+				t.Fatal(err)
+			}
+		}
 	}
 	s := Serve(pc, l, lookup, upstreams)
 	t.Cleanup(s.Close)

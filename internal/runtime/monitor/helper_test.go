@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A helper binary on a low fd is still the one executed: the child puts
@@ -32,9 +34,15 @@ func TestHelperRunsItsBinaryWhateverTheFdsItPassesOn(t *testing.T) {
 		defer f.Close()
 		files = append(files, f)
 	}
-	r, _ := newReaper()
+	// A reaper that does not reap: newReaper's would go on reaping every
+	// child of the test binary, other tests' included.
+	r := &reaper{waiters: map[int]chan unix.WaitStatus{}}
 	h := &helper{exe: exe, root: t.TempDir(), id: "c", reaper: r}
 	resp, err := h.call(Request{Op: "pids"}, files, nil)
+	for pid := range r.waiters {
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(pid, &ws, 0, nil)
+	}
 	if err != nil {
 		t.Fatalf("call() with exe on fd %d and %d files = %v", exe.Fd(), len(files), err)
 	}
