@@ -16,7 +16,6 @@ import (
 	"syscall"
 
 	"github.com/tug-project/tug/internal/errdefs"
-	"github.com/tug-project/tug/internal/logger"
 	"github.com/tug-project/tug/internal/runtime/libct"
 	"github.com/tug-project/tug/internal/runtime/monitor"
 	"github.com/tug-project/tug/internal/trace"
@@ -171,21 +170,7 @@ func spawnWith(ctx context.Context, pool *Pool, bin Binaries, cfg Config) (*Clie
 func shimArgs(bin Binaries, cfg Config) []string {
 	args := []string{"--sync", "--monitor", bin.Monitor,
 		"--id", cfg.ID, "--bundle", cfg.Bundle, "--state-dir", cfg.StateDir, "--log", cfg.LogPath}
-	if cfg.LogRotate.MaxSize > 0 {
-		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
-	}
-	if cfg.LogFormat != logger.FormatJSONFile {
-		args = append(args, "--log-format", string(cfg.LogFormat))
-	}
-	if cfg.Terminal {
-		args = append(args, "--terminal")
-	}
-	if cfg.OpenStdin {
-		args = append(args, "--stdin")
-	}
-	if cfg.StdinOnce {
-		args = append(args, "--stdin-once")
-	}
+	args = append(args, monitor.StreamArgs(cfg.LogRotate, cfg.LogFormat, cfg.Terminal, cfg.OpenStdin, cfg.StdinOnce)...)
 	if cfg.IdleExit != 0 {
 		args = append(args, "--idle-exit", cfg.IdleExit.String())
 	}

@@ -85,19 +85,27 @@ func (cfg Config) Args() []string {
 	for _, c := range cfg.Conns {
 		args = append(args, "--conn", strconv.Itoa(c.Fd)+":"+string(c.Kind)+":"+c.Request)
 	}
-	if cfg.LogRotate.MaxSize > 0 {
-		args = append(args, "--log-max-size", strconv.FormatInt(cfg.LogRotate.MaxSize, 10), "--log-max-file", strconv.Itoa(cfg.LogRotate.MaxFiles))
+	return append(args, StreamArgs(cfg.LogRotate, cfg.LogFormat, cfg.Terminal, cfg.OpenStdin, cfg.StdinOnce)...)
+}
+
+// StreamArgs are the flags the shim and the monitor share for a
+// container's output and input: the log's rotation and format, a
+// terminal, an open stdin and whether it closes after the first attach.
+func StreamArgs(rot logger.Rotation, format logger.Format, terminal, openStdin, stdinOnce bool) []string {
+	var args []string
+	if rot.MaxSize > 0 {
+		args = append(args, "--log-max-size", strconv.FormatInt(rot.MaxSize, 10), "--log-max-file", strconv.Itoa(rot.MaxFiles))
 	}
-	if cfg.LogFormat != logger.FormatJSONFile {
-		args = append(args, "--log-format", string(cfg.LogFormat))
+	if format != logger.FormatJSONFile {
+		args = append(args, "--log-format", string(format))
 	}
-	if cfg.Terminal {
+	if terminal {
 		args = append(args, "--terminal")
 	}
-	if cfg.OpenStdin {
+	if openStdin {
 		args = append(args, "--stdin")
 	}
-	if cfg.StdinOnce {
+	if stdinOnce {
 		args = append(args, "--stdin-once")
 	}
 	return args
