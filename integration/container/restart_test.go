@@ -2,6 +2,7 @@ package container
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,5 +114,36 @@ func TestAttachAndFollowAfterDaemonKill(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("logs -f did not end with the container")
+	}
+}
+
+// TestSnapshotOfLostRemoveContainerIsRemoved: a --rm container is made
+// without fsyncs, so a machine crash may lose its directory and keep its
+// snapshot (simulated: tugd killed, the directory removed); the next tugd
+// removes that snapshot and keeps the other containers'.
+func TestSnapshotOfLostRemoveContainerIsRemoved(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	lost := strings.TrimSpace(d.Tug("create", "--rm", "--name", "lost", "busybox", "true").Stdout)
+	kept := strings.TrimSpace(d.Tug("create", "--rm", "--name", "kept", "busybox", "echo", "kept").Stdout)
+	plain := strings.TrimSpace(d.Tug("create", "--name", "plain", "busybox", "echo", "plain").Stdout)
+	snapshot := func(id string) string { return filepath.Join(d.Root, "overlay", "containers", id) }
+	for _, id := range []string{lost, kept, plain} {
+		if _, err := os.Stat(snapshot(id)); err != nil {
+			t.Fatalf("snapshot of %q after create: %v", id, err)
+		}
+	}
+	d.Kill()
+	if err := os.RemoveAll(filepath.Join(d.Root, "containers", lost)); err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	if _, err := os.Stat(snapshot(lost)); !os.IsNotExist(err) {
+		t.Errorf("snapshot of the lost --rm container: %v, want it removed", err)
+	}
+	for name, want := range map[string]string{"kept": "kept\n", "plain": "plain\n"} {
+		if r := d.Tug("start", "-a", name); r.ExitCode != 0 || r.Stdout != want {
+			t.Errorf("start -a %s after the restart: %s", name, r)
+		}
 	}
 }

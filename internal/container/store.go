@@ -3,7 +3,7 @@ package container
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -41,14 +41,18 @@ func NewStore(root string) (*Store, error) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(root, e.Name(), configFile))
-		if err != nil {
-			// A directory without a config is a create that never finished.
+		if err != nil || unwritten(b) {
+			// A directory without a config is a create that never
+			// finished; an empty config, or one of NULs, is an unsynced
+			// one (AddUnsynced) that a machine crash cut short.
 			_ = os.RemoveAll(filepath.Join(root, e.Name()))
 			continue
 		}
 		c := &Container{}
 		if err := json.Unmarshal(b, c); err != nil {
-			return nil, fmt.Errorf("container %s: %w", e.Name(), err)
+			// Left as it is, for a human to look at, as Docker does.
+			slog.Error("container not loaded: its config is unreadable", "id", e.Name(), "err", err)
+			continue
 		}
 		c.init()
 		s.byID[c.ID] = c
@@ -60,9 +64,32 @@ func NewStore(root string) (*Store, error) {
 // Dir is the directory holding a container's files.
 func (s *Store) Dir(id string) string { return filepath.Join(s.root, id) }
 
+// unwritten reports whether a config file's content is what a machine
+// crash leaves of a file written without fsync: nothing, or NULs.
+func unwritten(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Add reserves c's name (or takes the one ReserveName held for it) and
 // persists c. A taken name is a conflict with Docker's text.
 func (s *Store) Add(c *Container) error {
+	return s.add(c, true)
+}
+
+// AddUnsynced is Add without the fsyncs, for a container a machine crash
+// ends anyway (a --rm one, see SaveUnsynced): ~1 ms of its create here. A
+// crash may lose it or leave its config empty; the next NewStore then
+// removes what is left of it.
+func (s *Store) AddUnsynced(c *Container) error {
+	return s.add(c, false)
+}
+
+func (s *Store) add(c *Container, durable bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id, ok := s.byName[c.Name]; ok && (id != c.ID || s.byID[id] != nil) {
@@ -71,7 +98,11 @@ func (s *Store) Add(c *Container) error {
 	if err := os.MkdirAll(s.Dir(c.ID), 0o710); err != nil {
 		return err
 	}
-	if err := s.save(c); err != nil {
+	save := s.save
+	if !durable {
+		save = s.saveNew
+	}
+	if err := save(c); err != nil {
 		_ = os.RemoveAll(s.Dir(c.ID))
 		return err
 	}
@@ -138,6 +169,15 @@ func (s *Store) SaveUnsynced(c *Container) error {
 		c.cfgFile = atomicfile.NewLinked(filepath.Join(s.Dir(c.ID), configFile))
 	}
 	return c.cfgFile.Write(b, 0o600)
+}
+
+// saveNew writes the config of a container AddUnsynced adds.
+func (s *Store) saveNew(c *Container) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Replace(filepath.Join(s.Dir(c.ID), configFile), b, 0o600)
 }
 
 func (s *Store) save(c *Container) error {

@@ -143,8 +143,14 @@ func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.Crea
 	} // the none driver keeps no log: no path, as in Docker
 	c.MountPoints = mps
 
+	// A --rm container is made without fsyncs: a machine crash ends it
+	// anyway, and what it leaves is removed at start (New).
+	add, prepare := d.containers.Add, d.snapshots.Prepare
+	if hc.AutoRemove {
+		add, prepare = d.containers.AddUnsynced, d.snapshots.PrepareEphemeral
+	}
 	endAdd := trace.Span("create/store")
-	err = d.containers.Add(c)
+	err = add(c)
 	endAdd()
 	if err != nil {
 		return apicontainer.CreateResponse{}, err
@@ -167,7 +173,7 @@ func (d *Daemon) create(ctx context.Context, name string, req *apicontainer.Crea
 		}
 	}
 	endSnap := trace.Span("create/snapshot")
-	_, err = d.snapshots.Prepare(ctx, id, img.ChainID)
+	_, err = prepare(ctx, id, img.ChainID)
 	endSnap()
 	if err != nil {
 		undo()

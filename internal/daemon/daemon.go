@@ -213,6 +213,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.restoreVolumes(ctx)
 	d.restore(ctx)
+	d.removeOrphanSnapshots(ctx)
 	d.reconcileNetwork(ctx)
 	if err := is.GC(ctx); err != nil {
 		slog.WarnContext(ctx, "removing unused layers", "err", err)
@@ -269,6 +270,22 @@ func (d *Daemon) restore(ctx context.Context) {
 		c.Unlock()
 		d.monitor(c, t)
 		slog.InfoContext(ctx, "reconnected to running container", "id", c.ID, "name", c.Name)
+	}
+}
+
+// removeOrphanSnapshots removes the snapshots of --rm containers that a
+// machine crash left without their container (create.go makes both
+// without fsyncs): those whose container directory is gone.
+func (d *Daemon) removeOrphanSnapshots(ctx context.Context) {
+	removed, err := d.snapshots.RemoveEphemeral(ctx, func(key string) bool {
+		_, err := os.Lstat(d.containers.Dir(key))
+		return err == nil
+	})
+	if err != nil {
+		slog.WarnContext(ctx, "removing the snapshots of lost --rm containers", "err", err)
+	}
+	for _, key := range removed {
+		slog.InfoContext(ctx, "removed the snapshot of a --rm container lost in a crash", "id", key)
 	}
 }
 

@@ -55,7 +55,8 @@ type Layer struct {
 // Snapshotter manages layer and container snapshots under one root:
 //
 //	<root>/snapshots/<chainID hex>/{fs,layer.json}
-//	<root>/containers/<key>/{upper,work,parent}
+//	<root>/containers/<key>/{upper,work,init,parent}  parent: the layer
+//	                    chain's ID, then "ephemeral" for PrepareEphemeral's
 //	<root>/empty        the lower dir of images with no layers
 //	<root>/tmp          work in progress, cleared at start
 type Snapshotter struct {
@@ -353,13 +354,42 @@ func (s *Snapshotter) containerParent(key string) (digest.Digest, error) {
 	if err != nil {
 		return "", err
 	}
-	return digest.Digest(strings.TrimSpace(string(b))), nil
+	first, _, _ := strings.Cut(string(b), "\n")
+	return digest.Digest(strings.TrimSpace(first)), nil
+}
+
+// ephemeralMark is the second line of the parent file of a snapshot
+// PrepareEphemeral made.
+const ephemeralMark = "ephemeral"
+
+// isEphemeral reports whether the container snapshot in dir was made by
+// PrepareEphemeral.
+func isEphemeral(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "parent"))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(rest) == ephemeralMark
 }
 
 // Prepare creates the container snapshot key (an empty upper dir over an
 // init layer, see initLayer) on top of the layer chain parent ("" for an
 // image without layers) and returns the mounts for its root filesystem.
 func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Digest) ([]mount.Mount, error) {
+	return s.prepare(key, parent, false)
+}
+
+// PrepareEphemeral is Prepare for a snapshot that need not survive a
+// machine crash (a --rm container's): without the fsync that makes it
+// durable (~0.5 ms of a create here). A crash may then leave it without
+// its container, as it may lose the container's own unsynced files:
+// RemoveEphemeral, at start, removes those.
+func (s *Snapshotter) PrepareEphemeral(ctx context.Context, key string, parent digest.Digest) ([]mount.Mount, error) {
+	return s.prepare(key, parent, true)
+}
+
+func (s *Snapshotter) prepare(key string, parent digest.Digest, ephemeral bool) ([]mount.Mount, error) {
 	dir, err := s.containerDir(key)
 	if err != nil {
 		return nil, err
@@ -377,7 +407,11 @@ func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Dig
 	if err := makeInitLayer(filepath.Join(tmp, "init")); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parent.String()), 0o600); err != nil {
+	parentFile := parent.String()
+	if ephemeral {
+		parentFile += "\n" + ephemeralMark + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parentFile), 0o600); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -391,10 +425,36 @@ func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Dig
 	if err := os.Rename(tmp, dir); err != nil {
 		return nil, err
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
-		return nil, err
+	if !ephemeral {
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return nil, err
+		}
 	}
 	return s.mounts(dir, parent)
+}
+
+// RemoveEphemeral removes the snapshots PrepareEphemeral made whose key
+// owned does not claim, and returns their keys: those a machine crash left
+// without their container. Call it before any snapshot is prepared.
+func (s *Snapshotter) RemoveEphemeral(ctx context.Context, owned func(key string) bool) ([]string, error) {
+	keys, err := s.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, key := range keys {
+		dir, err := s.containerDir(key)
+		if err != nil || owned(key) || !isEphemeral(dir) {
+			continue
+		}
+		if err := s.Remove(ctx, key); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, key)
+	}
+	return removed, errors.Join(errs...)
 }
 
 // Mounts returns the mounts of an existing container snapshot.
