@@ -1,6 +1,8 @@
 package overlay
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -23,15 +25,33 @@ var legacyMountpoints = []string{
 	"/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/console", "/proc", "/sys", "/sys/fs/cgroup",
 }
 
-// makeInitLayer creates the init layer in dir.
-func makeInitLayer(dir string) error {
+// The init layer is the same for every container: one directory,
+// <root>/init, made (or completed) by New, is the init layer of every
+// snapshot, each of which names it through a symbolic link (its "init").
+// A snapshot prepared before holds a copy of its own (a directory).
+const sharedInit = "init"
+
+// initLink is what a snapshot's "init" link points at: <root>/init from
+// <root>/containers/<key> (and from <root>/tmp/<x> while it is prepared).
+var initLink = filepath.Join("..", "..", sharedInit)
+
+// ensureInitLayer makes the init layer in dir, or what a crash left out
+// of it. It only adds: dir is a lower dir of mounted overlays.
+func ensureInitLayer(dir string) error {
 	for _, d := range initDirs {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return err
 		}
 	}
 	for _, f := range initFiles {
-		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+		fh, err := os.OpenFile(filepath.Join(dir, f), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fh.Close(); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -48,5 +49,49 @@ func TestPreparedRootfsHasTheInitLayerMountpoints(t *testing.T) {
 	}
 	if e, _ := os.ReadDir(filepath.Join(s.root, "containers", "c1", "upper")); len(e) != 1 {
 		t.Errorf("upper dir holds %v, want only etc", e)
+	}
+}
+
+// Every snapshot has the one init layer of the snapshotter, which outlives
+// their removal; a snapshotter opened again completes it if a crash left
+// it short.
+func TestSnapshotsShareOneInitLayer(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"c1", "c2"} {
+		if _, err := s.Prepare(ctx, key, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared, err := os.Stat(filepath.Join(root, "init"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"c1", "c2"} {
+		if fi, err := os.Stat(filepath.Join(root, "containers", key, "init")); err != nil || !os.SameFile(fi, shared) {
+			t.Errorf("%s's init layer: %v, %v; want the shared %s", key, fi, err, filepath.Join(root, "init"))
+		}
+	}
+	if err := s.Remove(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "containers", "c2", "init", "etc", "hosts")); err != nil {
+		t.Errorf("c2's init layer after c1's removal: %v", err)
+	}
+
+	if err := os.Remove(filepath.Join(root, "init", "etc", "hosts")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(slices.Clone(initDirs), initFiles...) {
+		if _, err := os.Lstat(filepath.Join(root, "init", p)); err != nil {
+			t.Errorf("init layer after a reopen lacks %s: %v", p, err)
+		}
 	}
 }

@@ -55,8 +55,10 @@ type Layer struct {
 // Snapshotter manages layer and container snapshots under one root:
 //
 //	<root>/snapshots/<chainID hex>/{fs,layer.json}
-//	<root>/containers/<key>/{upper,work,init,parent}  parent: the layer
-//	                    chain's ID, then "ephemeral" for PrepareEphemeral's
+//	<root>/containers/<key>/{upper,work,init,parent}  init: a link to
+//	                    <root>/init; parent: the layer chain's ID, then
+//	                    "ephemeral" for PrepareEphemeral's
+//	<root>/init         the init layer of every container snapshot
 //	<root>/empty        the lower dir of images with no layers
 //	<root>/tmp          work in progress, cleared at start
 type Snapshotter struct {
@@ -86,6 +88,9 @@ func New(root string) (*Snapshotter, error) {
 	}
 	if err := os.Chmod(filepath.Join(root, "empty"), 0o755); err != nil {
 		return nil, err
+	}
+	if err := ensureInitLayer(filepath.Join(root, sharedInit)); err != nil {
+		return nil, fmt.Errorf("init layer: %w", err)
 	}
 	entries, err := os.ReadDir(filepath.Join(root, "tmp"))
 	if err != nil {
@@ -373,9 +378,10 @@ func isEphemeral(dir string) bool {
 	return strings.TrimSpace(rest) == ephemeralMark
 }
 
-// Prepare creates the container snapshot key (an empty upper dir over an
-// init layer, see initLayer) on top of the layer chain parent ("" for an
-// image without layers) and returns the mounts for its root filesystem.
+// Prepare creates the container snapshot key (an empty upper dir over the
+// init layer all share, initlayer.go) on top of the layer chain parent (""
+// for an image without layers) and returns the mounts for its root
+// filesystem.
 func (s *Snapshotter) Prepare(ctx context.Context, key string, parent digest.Digest) ([]mount.Mount, error) {
 	return s.prepare(key, parent, false)
 }
@@ -404,7 +410,7 @@ func (s *Snapshotter) prepare(key string, parent digest.Digest, ephemeral bool) 
 			return nil, err
 		}
 	}
-	if err := makeInitLayer(filepath.Join(tmp, "init")); err != nil {
+	if err := os.Symlink(initLink, filepath.Join(tmp, "init")); err != nil {
 		return nil, err
 	}
 	parentFile := parent.String()
