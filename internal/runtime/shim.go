@@ -35,7 +35,7 @@ const syncFd = 3
 // on and exits after Shutdown. A container that ends within monitorGrace of
 // its start is monitored by this process itself (monitor.Run): executing
 // the monitor would only delay its reaping. ShimMain returns the process
-// exit code: on failure, or when the monitor run in this process ends.
+// exit code on failure.
 //
 // A warm shim (`shim --warm`, Pool) first waits for its flags on fd 4,
 // and exits with 0 when none come.

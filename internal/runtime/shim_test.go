@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -218,6 +219,49 @@ func TestShimMonitorsAContainerThatEndsAtOnceItself(t *testing.T) {
 	}
 	if err := c2.Shutdown(ctx); err != nil {
 		t.Errorf("Shutdown() = %v", err)
+	}
+}
+
+// A shim answers Shutdown, having removed the container's state itself,
+// before it exits: whether it monitors its container itself (one that
+// ended at once) or executed the monitor. (Its accept loop used to end the
+// process as soon as the cleanup closed the socket, unanswered: the
+// client then took the shim for crashed and destroyed the container
+// again.)
+func TestShutdownIsAnsweredBeforeTheShimExits(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		grace time.Duration
+	}{
+		{"monitored by the shim", []string{"true"}, time.Minute},
+		{"monitor executed", []string{"sleep", "0.3"}, time.Millisecond},
+	} {
+		b := setup(t, tc.args, false)
+		b.cfg.MonitorGrace = tc.grace
+		c := spawn(t, b)
+		if _, err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := c.dial(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeRequest(conn, monitor.Request{Op: monitor.OpShutdown}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = readResponse(bufio.NewReader(conn))
+		conn.Close()
+		if err != nil {
+			t.Errorf("%s: Shutdown's answer: %v", tc.name, err)
+		}
+		if _, err := os.Stat(b.cfg.StateDir); !os.IsNotExist(err) {
+			t.Errorf("%s: state dir after the answer: %v, want it removed by the shim", tc.name, err)
+		}
 	}
 }
 

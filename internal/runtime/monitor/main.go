@@ -179,7 +179,9 @@ func Main(args []string) int {
 
 // Run is the monitor on cfg in this process: Main's, or the shim's own when
 // the container ended before the shim executed the monitor. The fds in
-// cfg become the monitor's. It returns the process exit code.
+// cfg become the monitor's. It returns only if the monitor cannot be set
+// up, with the process exit code: otherwise the process ends with the
+// container's cleanup.
 func Run(cfg Config) int {
 	endSetup := trace.Span("shim/monitor-setup")
 	// A shim per container: keep the heap small.

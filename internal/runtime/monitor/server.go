@@ -43,12 +43,9 @@ type shim struct {
 	execs map[string]*execProc // additional processes by exec ID (exec.go); under mu
 }
 
+// serve serves the shim's socket. It does not return: the process ends
+// with its cleanup (shutdown, idle exit).
 func (s *shim) serve() int {
-	defer func() {
-		if s.log != nil {
-			s.log.Close()
-		}
-	}()
 	if s.cfg.IdleExit >= 0 {
 		go s.idleWatch()
 	}
@@ -56,7 +53,10 @@ func (s *shim) serve() int {
 		c, err := s.ln.AcceptUnix()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return 0
+				// Closed by cleanup, whose caller exits the process once
+				// it has finished: the state removed, the shutdown
+				// answered. Returning would end the process first.
+				select {}
 			}
 			slog.Error("accept", "err", err)
 			time.Sleep(10 * time.Millisecond)
