@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/moby/moby/client"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // DefaultHost is the tugd socket used when neither -H nor the environment
@@ -75,6 +77,11 @@ func (c *Cli) Init(host string) error {
 		client.WithHost(host),
 		client.WithAPIVersionNegotiation(),
 		client.WithUserAgent("tug-cli/" + Version),
+		// The client wraps its transport in OpenTelemetry's; the CLI
+		// exports no traces, and a request the filter rejects skips the
+		// instrumentation (spans, attributes, metrics: ~0.5 ms of CPU
+		// per `run`).
+		client.WithTraceOptions(otelhttp.WithFilter(func(*http.Request) bool { return false })),
 	}
 	if v := os.Getenv(client.EnvOverrideAPIVersion); v != "" {
 		ops = append(ops, client.WithAPIVersion(v))
