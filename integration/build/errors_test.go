@@ -88,3 +88,50 @@ func TestInterruptedBuild(t *testing.T) {
 		t.Errorf("completed step not cached after an interrupted build:\n%s", r.Stdout)
 	}
 }
+
+// TestDaemonKilledDuringRun: tugd is killed (SIGKILL) while a RUN step
+// runs; the next tugd ends the step's container and removes what it left
+// (its shim, rootfs mount, snapshot and directories: the harness checks
+// the mounts and shims), and the same build then runs to its end.
+func TestDaemonKilledDuringRun(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	dir := writeContext(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo long-run-$((6*7)); sleep 60\n",
+	})
+	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
+	var out testutil.SafeBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !testutil.WaitFor(60*time.Second, func() bool { return strings.Contains(out.String(), "long-run-42") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("build did not reach the long RUN: %s", out.String())
+	}
+	runDirs, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run"))
+	if len(runDirs) != 1 {
+		t.Fatalf("builder/run holds %d entries during the RUN, want 1", len(runDirs))
+	}
+	id := runDirs[0].Name()
+	d.Kill()
+	cmd.Wait()
+	d.Start()
+
+	for _, p := range []string{
+		filepath.Join(d.Root, "builder", "run", id),
+		filepath.Join(d.Root, "overlay", "containers", id),
+		filepath.Join(d.ExecRoot, "c", id),
+	} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s after the restart: %v, want it removed", p, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN echo short\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := build(t, d, dir); r.ExitCode != 0 {
+		t.Errorf("build after the restart: %s", r)
+	}
+}

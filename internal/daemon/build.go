@@ -112,6 +112,34 @@ func (d *Daemon) buildRunDir(id string) string {
 	return filepath.Join(d.cfg.Root, "builder", "run", id)
 }
 
+// removeBuildLeftovers ends the build steps a daemon that died left
+// running and removes what they left: the step's container and shim, its
+// rootfs mount, snapshot, state and bundle directories (its network goes
+// with the sandboxes of no container, reconcileNetwork). No build runs
+// when it is called, at start.
+func (d *Daemon) removeBuildLeftovers(ctx context.Context) {
+	entries, err := os.ReadDir(filepath.Join(d.cfg.Root, "builder", "run"))
+	if err != nil {
+		return // none
+	}
+	for _, e := range entries {
+		id := e.Name()
+		d.killShim(ctx, id)
+		bdl := bundle.Bundle{Dir: d.buildRunDir(id)}
+		if err := bdl.Unmount(); err != nil {
+			slog.WarnContext(ctx, "build leftover: unmounting rootfs", "id", id, "err", err)
+			continue
+		}
+		_ = os.RemoveAll(d.stateDir(id))
+		if err := d.snapshots.Remove(ctx, id); err != nil && !isNotExist(err) {
+			slog.WarnContext(ctx, "build leftover: removing snapshot", "id", id, "err", err)
+			continue
+		}
+		_ = os.RemoveAll(bdl.Dir)
+		slog.InfoContext(ctx, "removed a build step a stopped daemon left", "id", id)
+	}
+}
+
 // RunBuildStep runs one RUN command in a build container: not a container
 // of the store (never in `ps`, no events), on a snapshot of the layer chain,
 // under the same runtime and isolation as containers, on the network

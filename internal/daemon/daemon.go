@@ -212,6 +212,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("networking: %w", err)
 	}
 	d.restoreVolumes(ctx)
+	d.removeBuildLeftovers(ctx)
 	d.restore(ctx)
 	d.removeOrphanSnapshots(ctx)
 	d.reconcileNetwork(ctx)
@@ -293,13 +294,7 @@ func (d *Daemon) removeOrphanSnapshots(ctx context.Context) {
 // and its created container, the rootfs mount, the network. Call with c's
 // lock held.
 func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
-	if client, err := runtime.Connect(ctx, d.stateDir(c.ID)); err == nil {
-		_ = client.Kill(ctx, syscall.SIGKILL)
-		if _, err := client.Wait(ctx); err == nil {
-			_ = client.Shutdown(ctx)
-		}
-		_ = client.Close()
-	}
+	d.killShim(ctx, c.ID)
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
@@ -310,6 +305,20 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 	if err := d.containers.Save(c); err != nil {
 		slog.WarnContext(ctx, "saving container state", "id", c.ID, "err", err)
 	}
+}
+
+// killShim ends the container of the shim of id, if one answers, and the
+// shim with it.
+func (d *Daemon) killShim(ctx context.Context, id string) {
+	client, err := runtime.Connect(ctx, d.stateDir(id))
+	if err != nil {
+		return
+	}
+	_ = client.Kill(ctx, syscall.SIGKILL)
+	if _, err := client.Wait(ctx); err == nil {
+		_ = client.Shutdown(ctx)
+	}
+	_ = client.Close()
 }
 
 // Close stops watching containers. Running containers keep running under
