@@ -51,27 +51,37 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// A client that hangs up mid-RUN leaves nothing behind, and the completed
-// steps stay cached.
-func TestInterruptedBuild(t *testing.T) {
-	d := testutil.StartDaemon(t)
-	d.ImportBusybox("busybox")
-	dir := writeContext(t, map[string]string{
-		"Dockerfile": "FROM busybox\nRUN echo done > /done\nRUN echo long-run-$((6*7)); sleep 60\n",
-	})
+// longRun is a RUN step that runs for a minute once it prints long-run-42.
+const longRun = "RUN echo long-run-$((6*7)); sleep 60\n"
+
+// buildUntilLongRun starts `tug build dir` and returns once its longRun
+// step runs (its first line shows; the step's header shows the command
+// with $((6*7)) unexpanded).
+func buildUntilLongRun(t *testing.T, d *testutil.Daemon, dir string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
 	var out testutil.SafeBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The long RUN runs once its first line shows (the step's header
-	// shows the command, with $((6*7)) unexpanded).
 	if !testutil.WaitFor(60*time.Second, func() bool { return strings.Contains(out.String(), "long-run-42") }) {
 		cmd.Process.Kill()
 		cmd.Wait()
 		t.Fatalf("build did not reach the long RUN: %s", out.String())
 	}
+	return cmd
+}
+
+// A client that hangs up mid-RUN leaves nothing behind, and the completed
+// steps stay cached.
+func TestInterruptedBuild(t *testing.T) {
+	d := testutil.StartDaemon(t)
+	d.ImportBusybox("busybox")
+	dir := writeContext(t, map[string]string{
+		"Dockerfile": "FROM busybox\nRUN echo done > /done\n" + longRun,
+	})
+	cmd := buildUntilLongRun(t, d, dir)
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
 	// The daemon notices the hang-up and cleans up.
@@ -96,20 +106,8 @@ func TestInterruptedBuild(t *testing.T) {
 func TestDaemonKilledDuringRun(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	d.ImportBusybox("busybox")
-	dir := writeContext(t, map[string]string{
-		"Dockerfile": "FROM busybox\nRUN echo long-run-$((6*7)); sleep 60\n",
-	})
-	cmd := exec.Command(filepath.Join(d.Bin, "tug"), "-H", d.Host, "build", dir)
-	var out testutil.SafeBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if !testutil.WaitFor(60*time.Second, func() bool { return strings.Contains(out.String(), "long-run-42") }) {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("build did not reach the long RUN: %s", out.String())
-	}
+	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\n" + longRun})
+	cmd := buildUntilLongRun(t, d, dir)
 	runDirs, _ := os.ReadDir(filepath.Join(d.Root, "builder", "run"))
 	if len(runDirs) != 1 {
 		t.Fatalf("builder/run holds %d entries during the RUN, want 1", len(runDirs))
