@@ -40,6 +40,7 @@ const syncFd = 3
 // A warm shim (`shim --warm`, Pool) first waits for its flags on fd 4,
 // and exits with 0 when none come.
 func ShimMain(args []string) int {
+	libct.RaiseTimerSlack()
 	if len(args) > 0 && args[0] == "--warm" {
 		trace.Enabled() // opens the trace file, if any, while waiting
 		libct.Prewarm()

@@ -26,6 +26,7 @@ import (
 // Init is libcontainer's container init (the `tug-shim init` re-exec). Call it
 // first thing in main when os.Args[1] == "init"; it never returns.
 func Init() {
+	restoreTimerSlackAtExec() // before libcontainer clears the environment
 	// The init's own spans, when the shim passed $TUG_TRACE on: the file
 	// opens now, before libcontainer clears the environment, and closes at
 	// the exec of the container's process (close-on-exec).

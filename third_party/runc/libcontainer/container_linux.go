@@ -551,6 +551,11 @@ func (c *Container) newParentProcess(p *Process) (parentProcess, error) {
 	if v, ok := os.LookupEnv(TraceEnv); ok && TraceEnv != "" {
 		cmd.Env = append(cmd.Env, TraceEnv+"="+v) // tug: see TraceEnv
 	}
+	for _, name := range PassEnv { // tug: see PassEnv
+		if v, ok := os.LookupEnv(name); ok {
+			cmd.Env = append(cmd.Env, name+"="+v)
+		}
+	}
 	cmd.ExtraFiles = append(cmd.ExtraFiles, p.ExtraFiles...)
 	if p.ConsoleSocket != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, p.ConsoleSocket)

@@ -164,5 +164,6 @@ func (l *linuxSetnsInit) Init() error {
 	if err := utils.UnsafeCloseFrom(l.config.PassedFilesCount + 3); err != nil {
 		return err
 	}
+	beforeExec() // tug: see BeforeExec
 	return linux.Exec(name, l.config.Args, l.config.Env)
 }

@@ -306,5 +306,6 @@ func (l *linuxStandardInit) Init() error {
 	if err := utils.UnsafeCloseFrom(l.config.PassedFilesCount + 3); err != nil {
 		return err
 	}
+	beforeExec() // tug: see BeforeExec
 	return linux.Exec(name, l.config.Args, l.config.Env)
 }

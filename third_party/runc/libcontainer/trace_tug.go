@@ -11,3 +11,20 @@ var Trace = func(string) func() { return func() {} }
 // Trace can record its phases too. The init clears its environment before
 // it sets up the container: read the variable before Init.
 var TraceEnv string
+
+// PassEnv names environment variables passed on to the init when the
+// caller has them (a tug change, like TraceEnv): the init clears its
+// environment before it sets up the container, so it reads them first.
+var PassEnv []string
+
+// BeforeExec, when set (in the init, before Init), is called on the init's
+// main thread just before it executes the container's process, after
+// everything else (a tug change: tug's init restores the timer slack its
+// shim raised, so that the container's process gets the host's).
+var BeforeExec func()
+
+func beforeExec() {
+	if BeforeExec != nil {
+		BeforeExec()
+	}
+}
