@@ -356,6 +356,14 @@ func mountCgroupV1(m mountEntry, c *mountConfig) error {
 		return err
 	}
 
+	if !c.cgroupns { // tug: see bindCgroupsV1
+		err := bindCgroupsV1(c, m, binds)
+		if err == nil {
+			binds = nil // made
+		} else if !errors.Is(err, errSlowBinds) {
+			return err
+		}
+	}
 	for _, b := range binds {
 		if c.cgroupns {
 			// We just created the tmpfs, and so we can just use filepath.Join
