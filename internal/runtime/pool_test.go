@@ -61,6 +61,22 @@ func starts(p *Pool) (warm, cold int) {
 }
 
 // alive reports whether process pid exists and is not a zombie.
+// threadsGone reports whether every thread of process pid has ended: its
+// files (the job pipe's read end) are closed then. A killed process's
+// leader shows as a zombie before its other threads have ended.
+func threadsGone(pid int) bool {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return true // reaped
+	}
+	for _, task := range tasks {
+		if alive(pid) || task.Name() != strconv.Itoa(pid) {
+			return false
+		}
+	}
+	return true
+}
+
 func alive(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -245,7 +261,7 @@ func TestKilledWarmShimIsNotHandedAJob(t *testing.T) {
 	if err := s.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 5*time.Second, func() bool { return !alive(s.cmd.Process.Pid) })
+	testutil.Eventually(t, 5*time.Second, func() bool { return threadsGone(s.cmd.Process.Pid) })
 	if err := s.hand(shimJob{Args: []string{"--id", "x"}}); !errors.Is(err, errWarmGone) {
 		t.Errorf("hand() to a killed shim = %v, want %v", err, errWarmGone)
 	}
