@@ -23,9 +23,10 @@ var errSlowBinds = errors.New("cgroup binds: not for the new mount API")
 // (mount_setattr) and moved in (move_mount) relative to the tmpfs' own
 // directory, without the path checks and re-opening a mount onto the
 // container's rootfs needs (~1.5 ms of each start here: some sixty
-// openat2, readlink and stat calls through /proc). It returns errSlowBinds,
-// having made nothing, when a bind asks for more than flags (propagation),
-// the kernel lacks the calls, or the first bind is refused (locked flags).
+// openat2, readlink and stat calls through /proc). It returns errSlowBinds
+// when a bind asks for more than flags (propagation), the kernel lacks the
+// calls, or the first bind is refused (locked flags): no bind is made then,
+// at most the first mount point, which upstream's way reuses.
 func bindCgroupsV1(c *mountConfig, m mountEntry, binds []*configs.Mount) error {
 	var attrs []*unix.MountAttr
 	for _, b := range binds {
