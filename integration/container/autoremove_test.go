@@ -82,7 +82,7 @@ func TestRunRmRemovalIsFinishedAfterTugdDies(t *testing.T) {
 // whose exit the last tugd never saw — it was killed, and the container's
 // shim and process ended meanwhile, so its record still says running, as
 // it does when a machine crash loses the unsynced "removing" state — is
-// removed by the next tugd, files and all.
+// removed by the next tugd, files and cgroups and all.
 func TestRunRmContainerThatEndedWhileTugdWasDownIsRemoved(t *testing.T) {
 	d := testutil.StartDaemon(t)
 	d.ImportBusybox("busybox")
@@ -119,5 +119,14 @@ func TestRunRmContainerThatEndedWhileTugdWasDownIsRemoved(t *testing.T) {
 		if !testutil.WaitFor(10*time.Second, func() bool { return len(entries(t, dir)) == 0 }) {
 			t.Errorf("%s after the restart: %v, want empty", dir, entries(t, dir))
 		}
+	}
+	// Its shim, which would have removed them, was killed.
+	cgroups := func() []string {
+		dirs, _ := filepath.Glob("/sys/fs/cgroup/*/tug/" + id)
+		v2, _ := filepath.Glob("/sys/fs/cgroup/tug/" + id)
+		return append(dirs, v2...)
+	}
+	if !testutil.WaitFor(10*time.Second, func() bool { return len(cgroups()) == 0 }) {
+		t.Errorf("the container's cgroups are left after the restart: %v", cgroups())
 	}
 }

@@ -86,7 +86,7 @@ func (d *Daemon) removeAfterExit(ctx context.Context, c *container.Container, t 
 		d.shutdownShim(ctx, c.ID, t)
 		err := d.bundle(c.ID).Unmount()
 		if err == nil {
-			_ = os.RemoveAll(d.stateDir(c.ID))
+			_ = runtime.RemoveState(d.stateDir(c.ID))
 			err = d.removeStored(ctx, c, true) // the network is forgotten above
 		}
 		if err != nil {

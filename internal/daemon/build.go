@@ -130,7 +130,7 @@ func (d *Daemon) removeBuildLeftovers(ctx context.Context) {
 			slog.WarnContext(ctx, "build leftover: unmounting rootfs", "id", id, "err", err)
 			continue
 		}
-		_ = os.RemoveAll(d.stateDir(id))
+		_ = runtime.RemoveState(d.stateDir(id))
 		if err := d.snapshots.Remove(ctx, id); err != nil && !isNotExist(err) {
 			slog.WarnContext(ctx, "build leftover: removing snapshot", "id", id, "err", err)
 			continue
@@ -160,7 +160,7 @@ func (d *Daemon) RunBuildStep(ctx context.Context, req builder.RunRequest) (retE
 		if err := bdl.Unmount(); err != nil {
 			slog.WarnContext(cctx, "build: unmounting rootfs", "id", id, "err", err)
 		}
-		_ = os.RemoveAll(stateDir)
+		_ = runtime.RemoveState(stateDir)
 		if err := d.snapshots.Remove(cctx, id); err != nil && !isNotExist(err) {
 			slog.WarnContext(cctx, "build: removing snapshot", "id", id, "err", err)
 		}
@@ -307,7 +307,7 @@ func (d *Daemon) cleanupBuildRuns(ctx context.Context, root string) {
 			stopBuildShim(ctx, c)
 		}
 		_ = bundle.Bundle{Dir: filepath.Join(root, id)}.Unmount()
-		_ = os.RemoveAll(d.stateDir(id))
+		_ = runtime.RemoveState(d.stateDir(id))
 		_ = d.snapshots.Remove(ctx, id)
 		_ = os.RemoveAll(filepath.Join(root, id))
 	}

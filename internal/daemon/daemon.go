@@ -299,7 +299,7 @@ func (d *Daemon) abandonStart(ctx context.Context, c *container.Container) {
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	d.unmountVolumes(ctx, c)
-	_ = os.RemoveAll(d.stateDir(c.ID))
+	_ = runtime.RemoveState(d.stateDir(c.ID))
 	d.net.Detach(ctx, c.ID)
 	c.SetStartFailed(128, errors.New("tugd stopped while the container was starting"))
 	if err := d.containers.Save(c); err != nil {

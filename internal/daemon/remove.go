@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"syscall"
 
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tug-project/tug/internal/container"
 	"github.com/tug-project/tug/internal/errdefs"
+	"github.com/tug-project/tug/internal/runtime"
 	"github.com/tug-project/tug/internal/trace"
 )
 
@@ -77,7 +77,7 @@ func (d *Daemon) removeContainer(ctx context.Context, c *container.Container, re
 	if err := d.bundle(c.ID).Unmount(); err != nil {
 		return err
 	}
-	_ = os.RemoveAll(d.stateDir(c.ID))
+	_ = runtime.RemoveState(d.stateDir(c.ID))
 	endNet := trace.Span("remove/network")
 	d.net.Forget(ctx, c.ID)
 	endNet()

@@ -72,7 +72,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container) (retErr erro
 		}
 		_ = bdl.Unmount()
 		d.unmountVolumes(ctx, c)
-		_ = os.RemoveAll(stateDir)
+		_ = runtime.RemoveState(stateDir)
 		d.net.Detach(ctx, c.ID)
 		c.SetStartFailed(errdefs.ExitStatus(retErr, 128), retErr)
 		_ = d.containers.Save(c)
@@ -281,7 +281,7 @@ func (d *Daemon) handleExit(ctx context.Context, c *container.Container, t *task
 		slog.WarnContext(ctx, "unmounting rootfs", "id", c.ID, "err", err)
 	}
 	d.unmountVolumes(ctx, c)
-	_ = os.RemoveAll(d.stateDir(c.ID))
+	_ = runtime.RemoveState(d.stateDir(c.ID))
 	endUnmount()
 	endDetach := trace.Span("exit/network")
 	d.net.Detach(ctx, c.ID)

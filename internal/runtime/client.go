@@ -110,14 +110,14 @@ func spawnWith(ctx context.Context, pool *Pool, bin Binaries, cfg Config) (*Clie
 		c.Close()
 		return nil, errdefs.Conflict("container %s is already running", cfg.ID)
 	}
-	if err := removeState(cfg.StateDir); err != nil {
+	if err := RemoveState(cfg.StateDir); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o711); err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*Client, error) {
-		if rerr := removeState(cfg.StateDir); rerr != nil {
+		if rerr := RemoveState(cfg.StateDir); rerr != nil {
 			return nil, fmt.Errorf("%w (cleanup: %v)", err, rerr)
 		}
 		return nil, err
@@ -192,10 +192,11 @@ func shimEnv() []string {
 	return env
 }
 
-// removeState removes what a shim left in stateDir: a container whose shim
-// is gone is killed and destroyed (cgroup, libcontainer state), then the
-// directory is removed.
-func removeState(stateDir string) error {
+// RemoveState removes what a shim left in stateDir: a container whose shim
+// is gone is killed and destroyed (cgroups, libcontainer state), then the
+// directory is removed. After a shim that cleaned up, only the directory
+// is left to remove.
+func RemoveState(stateDir string) error {
 	root := filepath.Join(stateDir, monitor.LibctName)
 	ents, err := os.ReadDir(root)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -352,7 +353,7 @@ func (c *Client) Wait(ctx context.Context) (Exit, error) {
 func (c *Client) Shutdown(ctx context.Context) error {
 	conn, err := c.dial(ctx)
 	if errors.Is(err, errShimGone) {
-		return removeState(c.stateDir)
+		return RemoveState(c.stateDir)
 	}
 	if err != nil {
 		return err
@@ -366,7 +367,7 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	br := bufio.NewReaderSize(conn, 512)
 	if _, err := readResponse(br); err != nil {
 		if errors.Is(err, errShimGone) {
-			return removeState(c.stateDir)
+			return RemoveState(c.stateDir)
 		}
 		return ctxErr(ctx, err)
 	}

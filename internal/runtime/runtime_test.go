@@ -128,7 +128,7 @@ func checkClean(t *testing.T, cfg Config) {
 			t.Errorf("Shutdown() = %v", err)
 		}
 	} else {
-		_ = removeState(cfg.StateDir)
+		_ = RemoveState(cfg.StateDir)
 	}
 	if _, err := os.Stat(cfg.StateDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state dir %s left behind (%v)", cfg.StateDir, err)
